@@ -1,0 +1,209 @@
+"""python -m retrieval: the operator's commands (ingest, ask, search, eval, stats, rebuild)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+from tqdm import tqdm
+
+from .errors import RetrievalError
+from .evaluation import eval_library, evaluate, load_questions
+from .ingest import read_articles
+from .models import Answer
+from .plain import format_answer, format_search
+from .service import Library, Settings
+
+
+def default_data_dir() -> Path:
+    return Path(os.environ.get("HOITIN_DATA_DIR") or "data")
+
+
+def answer_json(answer: Answer, elapsed_ms: float) -> dict:
+    """The ``ask --json`` object."""
+    return {
+        "question": answer.question,
+        "sentences": [
+            {
+                "text": s.text,
+                "article_id": s.citation.article_id,
+                "title": s.citation.title,
+                "published": s.citation.published.isoformat() if s.citation.published else None,
+                "url": s.citation.url,
+                "source": s.citation.source,
+                "paragraph": s.citation.paragraph,
+                "score": s.score,
+            }
+            for s in answer.sentences
+        ],
+        "elapsed_ms": round(elapsed_ms, 2),
+    }
+
+
+def _bar(total: int | None, desc: str, quiet: bool) -> tqdm:
+    return tqdm(total=total, desc=desc, unit="art", disable=quiet or None, file=sys.stderr)
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    library = Library(args.data_dir)
+    with _bar(None, "ingest", args.quiet) as bar:
+        report = library.ingest(read_articles(args.paths, limit=args.limit), workers=args.workers, progress=bar.update)
+    for bad in report.skipped:
+        print(f"skipped {bad.where}: {bad.reason}", file=sys.stderr)
+    print(report.summary())
+    return 0 if report.read or not report.skipped else 1
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    library = Library(args.data_dir)
+    if args.questions:
+        for line in open(args.questions, encoding="utf-8"):
+            if not line.strip():
+                continue
+            record = json.loads(line)
+            start = time.perf_counter()
+            answer = library.answer(record["question"], args.k)
+            print(json.dumps({"id": record.get("id"), **answer_json(answer, (time.perf_counter() - start) * 1000)},
+                             ensure_ascii=False))
+        return 0
+    if not args.question:
+        print("error: give a question, or --questions FILE.jsonl", file=sys.stderr)
+        return 2
+    start = time.perf_counter()
+    answer = library.answer(args.question, args.k)
+    elapsed = (time.perf_counter() - start) * 1000
+    print(json.dumps(answer_json(answer, elapsed), ensure_ascii=False, indent=2) if args.json else format_answer(answer))
+    return 0 if answer.found else 3
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    page = Library(args.data_dir).search(args.query, page=args.page)
+    if args.json:
+        print(json.dumps({
+            "query": page.query, "page": page.page, "pages": page.pages, "total": page.total,
+            "results": [{
+                "article_id": r.article_id, "title": r.title,
+                "published": r.published.isoformat() if r.published else None,
+                "source": r.source, "url": r.url, "paragraph": r.paragraph, "score": r.score,
+                "snippet": r.snippet.text, "marks": [list(m) for m in r.snippet.marks],
+            } for r in page.results],
+        }, ensure_ascii=False, indent=2))
+    else:
+        print(format_search(page))
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    settings = Settings()
+    with _bar(None, "index", args.quiet) as bar:
+        library = eval_library(args.data_dir / "eval", args.articles, args.distractors, args.limit, settings, bar.update)
+    questions = load_questions(args.questions)
+    if args.sample:
+        questions = questions[: args.sample]
+    with _bar(len(questions), "questions", args.quiet) as bar:
+        result = evaluate(library, questions, strip=args.strip_diacritics, progress=bar.update)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        for key in ("questions", "answer@1", "answer@3", "passage@1", "passage@5"):
+            print(f"{key:>10}: {result[key]}")
+        print(f"{'latency':>10}: median {result['latency_ms']['median']} ms, p95 {result['latency_ms']['p95']} ms")
+        print(f"{'index':>10}: {result['index']['articles']} articles, {result['index']['passages']} passages")
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    stats = Library(args.data_dir).stats()
+    print(json.dumps(stats.__dict__))
+    return 0
+
+
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    library = Library(args.data_dir)
+    library.rebuild()
+    print(f"rebuilt: {library.index.n_articles} articles, {library.index.n_passages} passages")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m retrieval",
+        description="Hỏi Tin retrieval: ingest Vietnamese news articles, then ask questions or search them.",
+    )
+    parser.add_argument("--data-dir", type=Path, default=default_data_dir(),
+                        help="folder of the article store and index (default: $HOITIN_DATA_DIR or ./data)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="add article files and folders to the store and index",
+                       description="Add articles: .txt files in the seed format, .jsonl or .jsonl.gz records; "
+                                   "folders are searched recursively. Unchanged articles are skipped, changed ones "
+                                   "replaced, unreadable ones reported with the reason.")
+    p.add_argument("paths", nargs="+", type=Path, help="files or folders")
+    p.add_argument("--limit", type=int, help="read only the first N records of each JSON Lines file")
+    p.add_argument("--workers", type=int, default=None, help="segmentation processes (default: all cores)")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("ask", help="answer a question with cited sentences",
+                       description="Answer a Vietnamese question (diacritics optional) with the best sentences "
+                                   "and where they come from. Exit code 3 when nothing fits.")
+    p.add_argument("question", nargs="?", help="the question, e.g. \"Ai chủ trì hội nghị?\"")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--questions", type=Path, help="answer every {id, question} line of a JSON Lines file")
+    p.add_argument("-k", type=int, default=3, help="how many sentences (default 3)")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("search", help="list matching articles with snippets",
+                       description="Articles ranked by their best passage, 5 per page, matched words marked.")
+    p.add_argument("query")
+    p.add_argument("--page", type=int, default=1)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("eval", help="measure answer quality on a question set (../shared/data protocol)",
+                       description="Index the question set's articles plus the first N distractors, answer every "
+                                   "question through the same path as 'ask', print answer@1/@3, passage@1/@5 and "
+                                   "latency. The evaluation index is cached under DATA_DIR/eval.")
+    p.add_argument("--articles", type=Path, required=True, help="articles of the question set (.jsonl)")
+    p.add_argument("--questions", type=Path, required=True, help="questions (.jsonl: id, question, answers, article_id)")
+    p.add_argument("--distractors", type=Path, help="distractor articles (.jsonl or .jsonl.gz)")
+    p.add_argument("--limit", type=int, default=5000, help="first N distractors (default 5000)")
+    p.add_argument("--strip-diacritics", action="store_true", help="ask the questions without diacritics")
+    p.add_argument("--sample", type=int, help="only the first N questions")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("stats", help="articles, passages and index size")
+    p.set_defaults(func=cmd_stats)
+    p = sub.add_parser("rebuild", help="rebuild the index from the store (no re-segmentation)")
+    p.set_defaults(func=cmd_rebuild)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        from dotenv import load_dotenv
+
+        load_dotenv()
+    except ImportError:  # pragma: no cover - python-dotenv is a pinned dependency
+        pass
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except RetrievalError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,352 @@
+"""The inverted index: passages → postings (CSR arrays), BM25 scoring, incremental add, save/load.
+
+Postings are grouped by term (``indptr``/``docs``/``tfs``, as in a CSR matrix with terms as rows),
+so a query touches only the postings of its own terms. Adding passages merges new postings into
+place in O(postings); removing an article marks its passages dead and takes them out of the
+statistics, so scores always equal those of an index built from scratch on the live passages.
+
+On disk an index is a folder of ``.npy`` arrays plus JSON, never pickle. Each save writes a new
+generation folder and then switches the ``CURRENT`` file to it with an atomic rename, so a crash
+leaves the previous generation in force.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from .bm25 import BM25Params, length_norm, okapi_idf, term_weights
+from .errors import IndexFormatError
+from .models import Passage
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1
+_ARRAYS = ("indptr", "docs", "tfs", "doc_len", "alive", "article", "paragraph", "first", "last")
+
+
+@dataclass
+class _Arrays:
+    indptr: np.ndarray  # int64, len(vocab) + 1
+    docs: np.ndarray  # int32 passage numbers, grouped by term, ascending within a term
+    tfs: np.ndarray  # float32 term frequencies
+    doc_len: np.ndarray  # float64 terms per passage
+    alive: np.ndarray  # bool; False for passages of replaced or removed articles
+    article: np.ndarray  # int64 store key of each passage's article
+    paragraph: np.ndarray  # int32
+    first: np.ndarray  # int32
+    last: np.ndarray  # int32
+
+
+def _empty_arrays() -> _Arrays:
+    return _Arrays(
+        indptr=np.zeros(1, dtype=np.int64),
+        docs=np.zeros(0, dtype=np.int32),
+        tfs=np.zeros(0, dtype=np.float32),
+        doc_len=np.zeros(0, dtype=np.float64),
+        alive=np.zeros(0, dtype=bool),
+        article=np.zeros(0, dtype=np.int64),
+        paragraph=np.zeros(0, dtype=np.int32),
+        first=np.zeros(0, dtype=np.int32),
+        last=np.zeros(0, dtype=np.int32),
+    )
+
+
+class Index:
+    """BM25 over passages; scores equal ``rank_bm25.BM25Okapi`` on the live passages' terms."""
+
+    def __init__(self, params: BM25Params | None = None) -> None:
+        self.params = params or BM25Params()
+        self.vocab: dict[str, int] = {}
+        self.seq = 0  # the store's change sequence number this index reflects
+        self.analysis: dict[str, object] = {}  # how passages were cut and terms made (see Library)
+        self._a = _empty_arrays()
+        self._df = np.zeros(0, dtype=np.int64)
+        self._cache: tuple[np.ndarray, np.ndarray, float] | None = None  # idf, norm, avgdl
+
+    # --- size --------------------------------------------------------------------------
+
+    @property
+    def n_passages(self) -> int:
+        return int(self._a.alive.sum())
+
+    @property
+    def n_articles(self) -> int:
+        return int(np.unique(self._a.article[self._a.alive]).size)
+
+    @property
+    def n_postings(self) -> int:
+        return int(self._a.docs.size)
+
+    def __len__(self) -> int:
+        return self.n_passages
+
+    # --- building ----------------------------------------------------------------------
+
+    def add(self, passages: Sequence[tuple[Passage, Sequence[str]]]) -> None:
+        """Add passages with their terms; postings merge into place without a rebuild."""
+        if not passages:
+            return
+        a = self._a
+        base = a.doc_len.size
+        rows: list[int] = []
+        cols: list[int] = []
+        counts: list[int] = []
+        lengths = np.empty(len(passages), dtype=np.float64)
+        for offset, (_, terms) in enumerate(passages):
+            lengths[offset] = len(terms)
+            for term, count in Counter(terms).items():
+                term_id = self.vocab.setdefault(term, len(self.vocab))
+                rows.append(term_id)
+                cols.append(base + offset)
+                counts.append(count)
+        vocab_size = len(self.vocab)
+        new_terms = np.asarray(rows, dtype=np.int64)
+        order = np.argsort(new_terms, kind="stable")  # by term; docs stay ascending within a term
+        new_terms = new_terms[order]
+        new_docs = np.asarray(cols, dtype=np.int32)[order]
+        new_tfs = np.asarray(counts, dtype=np.float32)[order]
+
+        old_counts = np.zeros(vocab_size, dtype=np.int64)
+        old_counts[: a.indptr.size - 1] = np.diff(a.indptr)
+        add_counts = np.bincount(new_terms, minlength=vocab_size)
+        indptr = np.zeros(vocab_size + 1, dtype=np.int64)
+        np.cumsum(old_counts + add_counts, out=indptr[1:])
+        docs = np.empty(indptr[-1], dtype=np.int32)
+        tfs = np.empty(indptr[-1], dtype=np.float32)
+        # Old postings keep their order at the head of each term's run, new ones follow.
+        old_terms = np.repeat(np.arange(old_counts.size), old_counts)
+        old_dest = indptr[old_terms] + (np.arange(a.docs.size) - a.indptr[old_terms])
+        docs[old_dest] = a.docs
+        tfs[old_dest] = a.tfs
+        add_start = np.zeros(vocab_size + 1, dtype=np.int64)
+        np.cumsum(add_counts, out=add_start[1:])
+        new_dest = indptr[new_terms] + old_counts[new_terms] + (np.arange(new_terms.size) - add_start[new_terms])
+        docs[new_dest] = new_docs
+        tfs[new_dest] = new_tfs
+
+        meta = [p for p, _ in passages]
+        self._a = _Arrays(
+            indptr=indptr,
+            docs=docs,
+            tfs=tfs,
+            doc_len=np.concatenate([a.doc_len, lengths]),
+            alive=np.concatenate([a.alive, np.ones(len(passages), dtype=bool)]),
+            article=np.concatenate([a.article, np.fromiter((p.article for p in meta), np.int64, len(meta))]),
+            paragraph=np.concatenate([a.paragraph, np.fromiter((p.paragraph for p in meta), np.int32, len(meta))]),
+            first=np.concatenate([a.first, np.fromiter((p.first for p in meta), np.int32, len(meta))]),
+            last=np.concatenate([a.last, np.fromiter((p.last for p in meta), np.int32, len(meta))]),
+        )
+        self._df = np.concatenate([self._df, np.zeros(vocab_size - self._df.size, dtype=np.int64)])
+        self._df += add_counts
+        self._cache = None
+
+    def remove_articles(self, article_keys: Iterable[int]) -> int:
+        """Take every passage of these articles out of the index; returns how many passages."""
+        keys = np.fromiter(article_keys, dtype=np.int64)
+        if keys.size == 0 or self._a.alive.size == 0:
+            return 0
+        dead = self._a.alive & np.isin(self._a.article, keys)
+        if not dead.any():
+            return 0
+        # Each posting of a dying passage lowers its term's document frequency by one.
+        hit = dead[self._a.docs]
+        term_of = np.repeat(np.arange(self._df.size), np.diff(self._a.indptr))
+        self._df -= np.bincount(term_of[hit], minlength=self._df.size)
+        self._a.alive = self._a.alive & ~dead
+        self._cache = None
+        return int(dead.sum())
+
+    def compact(self) -> None:
+        """Drop dead passages and unused terms, renumbering what is left (scores unchanged)."""
+        a = self._a
+        if a.alive.all() and (self._df > 0).all():
+            return
+        keep_doc = a.alive
+        new_number = np.cumsum(keep_doc) - 1
+        keep_post = keep_doc[a.docs]
+        term_of = np.repeat(np.arange(self._df.size), np.diff(a.indptr))
+        live_terms = self._df > 0
+        term_number = np.cumsum(live_terms) - 1
+        kept_terms = term_of[keep_post]
+        indptr = np.zeros(int(live_terms.sum()) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(term_number[kept_terms], minlength=indptr.size - 1), out=indptr[1:])
+        words = sorted(self.vocab, key=self.vocab.__getitem__)
+        self.vocab = {w: int(term_number[i]) for i, w in enumerate(words) if live_terms[i]}
+        self._a = _Arrays(
+            indptr=indptr,
+            docs=new_number[a.docs[keep_post]].astype(np.int32),
+            tfs=a.tfs[keep_post],
+            doc_len=a.doc_len[keep_doc],
+            alive=np.ones(int(keep_doc.sum()), dtype=bool),
+            article=a.article[keep_doc],
+            paragraph=a.paragraph[keep_doc],
+            first=a.first[keep_doc],
+            last=a.last[keep_doc],
+        )
+        self._df = self._df[live_terms]
+        self._cache = None
+
+    # --- scoring -----------------------------------------------------------------------
+
+    def _stats(self) -> tuple[np.ndarray, np.ndarray, float]:
+        if self._cache is None:
+            a = self._a
+            n = int(a.alive.sum())
+            avgdl = float(a.doc_len[a.alive].sum() / n) if n else 1.0
+            idf = okapi_idf(self._df, n, self.params.epsilon)
+            norm = length_norm(a.doc_len, avgdl if avgdl > 0 else 1.0, self.params)
+            self._cache = (idf, norm, avgdl)
+        return self._cache
+
+    def term_ids(self, terms: Iterable[str]) -> list[int]:
+        """Vocabulary ids of the terms the index knows (unknown ones score nothing)."""
+        return [i for i in (self.vocab.get(t) for t in terms) if i is not None]
+
+    def idf(self, terms: Sequence[str]) -> np.ndarray:
+        """Term weights for sentence scoring: ``ln(1 + (N − df + 0.5) / (df + 0.5))``.
+
+        Unlike BM25Okapi's idf this never reaches zero or below, so a corpus of two articles
+        still tells rare words from common ones; an unseen term gets ``df = 0``.
+        """
+        n = self.n_passages
+        df = np.array([self._df[i] if (i := self.vocab.get(t)) is not None else 0 for t in terms], dtype=np.float64)
+        return np.log1p((n - df + 0.5) / (df + 0.5))
+
+    def scores(self, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(passage numbers, BM25 scores) of the passages that contain any query term.
+
+        Query terms count with repetition, as in rank-bm25; cost follows the postings touched.
+        """
+        idf, norm, _ = self._stats()
+        weights = Counter(self.term_ids(terms))
+        if not weights:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        a = self._a
+        runs = [(a.indptr[t], a.indptr[t + 1], idf[t] * c) for t, c in weights.items()]
+        docs = np.concatenate([a.docs[s:e] for s, e, _ in runs])
+        tfs = np.concatenate([a.tfs[s:e] for s, e, _ in runs]).astype(np.float64)
+        scale = np.repeat([w for _, _, w in runs], [e - s for s, e, _ in runs])
+        contrib = scale * term_weights(tfs, norm[docs], self.params)
+        candidates, inverse = np.unique(docs, return_inverse=True)
+        totals = np.bincount(inverse, weights=contrib, minlength=candidates.size)
+        live = a.alive[candidates]
+        return candidates[live].astype(np.int64), totals[live]
+
+    def dense_scores(self, terms: Sequence[str]) -> np.ndarray:
+        """Scores of every passage number (0 where no term matches): for parity checks."""
+        out = np.zeros(self._a.doc_len.size, dtype=np.float64)
+        docs, scores = self.scores(terms)
+        out[docs] = scores
+        return out
+
+    def top(self, terms: Sequence[str], k: int) -> list[tuple[int, float]]:
+        """The k best (passage number, score), best first; ties broken by passage number."""
+        docs, scores = self.scores(terms)
+        if docs.size == 0:
+            return []
+        if docs.size > k:
+            keep = np.argpartition(-scores, k - 1)[:k]
+            docs, scores = docs[keep], scores[keep]
+        order = np.lexsort((docs, -scores))
+        return [(int(docs[i]), float(scores[i])) for i in order]
+
+    def passage(self, number: int) -> Passage:
+        a = self._a
+        return Passage(int(a.article[number]), int(a.paragraph[number]), int(a.first[number]), int(a.last[number]))
+
+    def passages_of(self, article_key: int) -> list[int]:
+        """Live passage numbers of one article, in order."""
+        a = self._a
+        return [int(i) for i in np.flatnonzero(a.alive & (a.article == article_key))]
+
+    def article_keys(self) -> np.ndarray:
+        """Store keys of the articles with live passages."""
+        return np.unique(self._a.article[self._a.alive])
+
+    # --- persistence -------------------------------------------------------------------
+
+    def save(self, folder: Path) -> Path:
+        """Write a new generation under ``folder`` and make it current atomically."""
+        self.compact()
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".gen-tmp-", dir=folder))
+        try:
+            for name in _ARRAYS:
+                np.save(tmp / f"{name}.npy", getattr(self._a, name), allow_pickle=False)
+            words = sorted(self.vocab, key=self.vocab.__getitem__)
+            (tmp / "vocab.json").write_text(json.dumps(words, ensure_ascii=False), encoding="utf-8")
+            meta = {
+                "format": FORMAT,
+                "seq": self.seq,
+                "analysis": self.analysis,
+                "params": {"k1": self.params.k1, "b": self.params.b, "epsilon": self.params.epsilon},
+                "passages": int(self._a.doc_len.size),
+                "terms": len(words),
+            }
+            (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+            for child in tmp.iterdir():
+                with open(child, "rb") as handle:
+                    os.fsync(handle.fileno())
+            generation = _next_generation(folder)
+            final = folder / generation
+            os.replace(tmp, final)
+            pointer = folder / "CURRENT.tmp"
+            pointer.write_text(generation, encoding="utf-8")
+            with open(pointer, "rb") as handle:
+                os.fsync(handle.fileno())
+            os.replace(pointer, folder / "CURRENT")
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        for old in folder.glob("gen-*"):
+            if old.name != generation:
+                shutil.rmtree(old, ignore_errors=True)
+        for stale in folder.glob(".gen-tmp-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        log.info("index saved: %s (%d passages, %d terms)", final, self.n_passages, len(words))
+        return final
+
+    @classmethod
+    def load(cls, folder: Path, mmap: bool = False) -> Index:
+        """Load the current generation; :class:`IndexFormatError` says what is wrong."""
+        pointer = folder / "CURRENT"
+        try:
+            generation = pointer.read_text(encoding="utf-8").strip()
+            path = folder / generation
+            meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
+            if meta.get("format") != FORMAT:
+                raise IndexFormatError(f"{path}: index format {meta.get('format')}, expected {FORMAT}; rebuild it")
+            words = json.loads((path / "vocab.json").read_text(encoding="utf-8"))
+            arrays = {
+                name: np.load(path / f"{name}.npy", allow_pickle=False, mmap_mode="r" if mmap else None)
+                for name in _ARRAYS
+            }
+        except FileNotFoundError as exc:
+            raise IndexFormatError(f"no index at {folder} ({exc.filename} is missing)") from exc
+        except (OSError, ValueError) as exc:
+            raise IndexFormatError(f"the index at {folder} is damaged: {exc}") from exc
+        index = cls(BM25Params(**meta["params"]))
+        index.vocab = {w: i for i, w in enumerate(words)}
+        index.seq = int(meta["seq"])
+        index.analysis = meta.get("analysis", {})
+        index._a = _Arrays(**arrays)
+        if index._a.indptr.size != len(words) + 1 or index._a.doc_len.size != meta["passages"]:
+            raise IndexFormatError(f"the index at {path} is inconsistent; rebuild it")
+        term_of = np.repeat(np.arange(len(words)), np.diff(index._a.indptr))
+        index._df = np.bincount(term_of[index._a.alive[index._a.docs]], minlength=len(words)).astype(np.int64)
+        return index
+
+
+def _next_generation(folder: Path) -> str:
+    numbers = [int(p.name[4:]) for p in folder.glob("gen-*") if p.name[4:].isdigit()]
+    return f"gen-{max(numbers, default=0) + 1:06d}"

@@ -1,0 +1,130 @@
+"""Records that flow through retrieval: articles in, hits and cited answers out. No I/O here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news article as parsed from a file, a JSON record or a feed entry.
+
+    ``paragraphs`` is the body only; image captions are kept apart in ``captions``.
+    ``published`` is timezone-aware when known.
+    """
+
+    id: str
+    title: str
+    paragraphs: tuple[str, ...]
+    url: str | None = None
+    published: datetime | None = None
+    source: str | None = None
+    author: str | None = None
+    category: str | None = None
+    summary: str | None = None
+    captions: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+
+    @property
+    def display_title(self) -> str:
+        """The title, or the first sentence of the body when the title is empty."""
+        if self.title:
+            return self.title
+        from .text import split_sentences
+
+        first = self.paragraphs[0] if self.paragraphs else ""
+        return (split_sentences(first) or [""])[0]
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of a stored article, with its pyvi words (segmented once, at ingest)."""
+
+    paragraph: int  # 1-based paragraph number
+    position: int  # 0-based sentence number within the paragraph
+    text: str
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A window of sentences inside one paragraph: the unit the index scores."""
+
+    article: int  # the article's store key
+    paragraph: int
+    first: int  # first sentence position (inclusive)
+    last: int  # last sentence position (inclusive)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A scored passage."""
+
+    passage: Passage
+    score: float
+    rank: int
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where a sentence comes from, enough for a reader to find it."""
+
+    article_id: str
+    title: str
+    published: datetime | None
+    source: str | None
+    url: str | None
+    paragraph: int
+
+
+@dataclass(frozen=True)
+class AnswerSentence:
+    text: str
+    score: float
+    citation: Citation
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The best sentences for a question; empty ``sentences`` means not found, see ``hint``."""
+
+    question: str
+    sentences: tuple[AnswerSentence, ...]
+    hint: str | None = None
+
+    @property
+    def found(self) -> bool:
+        return bool(self.sentences)
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """A short text with the character spans that matched the query."""
+
+    text: str
+    marks: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    article_id: str
+    title: str
+    published: datetime | None
+    source: str | None
+    url: str | None
+    paragraph: int
+    snippet: Snippet
+    score: float
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of article results; ``page`` is 1-based."""
+
+    query: str
+    page: int
+    pages: int
+    total: int
+    results: tuple[SearchResult, ...] = field(default_factory=tuple)
+    per_page: int = 5

@@ -1,0 +1,56 @@
+"""Plain-text rendering of answers and search pages, for terminals (CLI and console chat)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from .formats import VIETNAM
+from .models import Answer, SearchPage
+
+
+def date_text(value: datetime | None) -> str | None:
+    """A date as Vietnamese readers write it, in Vietnam time: dd/mm/yyyy."""
+    if value is None:
+        return None
+    return (value.astimezone(VIETNAM) if value.tzinfo else value).strftime("%d/%m/%Y")
+
+
+def format_answer(answer: Answer) -> str:
+    """Plain-text answer for a terminal: numbered sentences, then their sources."""
+    if not answer.found:
+        return answer.hint or "Không tìm thấy."
+    lines = []
+    sources: dict[str, str] = {}
+    for s in answer.sentences:
+        c = s.citation
+        if c.article_id not in sources:
+            sources[c.article_id] = " — ".join(
+                part for part in (c.title, date_text(c.published), c.source, c.url) if part
+            )
+        number = list(sources).index(c.article_id) + 1
+        lines.append(f"[{number}] {s.text} (đoạn {c.paragraph})")
+    lines.append("")
+    lines.append("Nguồn:")
+    lines.extend(f"[{i}] {label}" for i, label in enumerate(sources.values(), start=1))
+    return "\n".join(lines)
+
+
+def format_search(page: SearchPage) -> str:
+    """Plain-text search page; matched words between ** **."""
+    if not page.results:
+        return f"Không có bài nào khớp với “{page.query}”."
+    lines = [f"Kết quả cho “{page.query}” — trang {page.page}/{page.pages} ({page.total} bài)"]
+    for number, r in enumerate(page.results, start=(page.page - 1) * page.per_page + 1):
+        text, marked, last = r.snippet.text, [], 0
+        for start, end in r.snippet.marks:
+            marked.append(text[last:start] + "**" + text[start:end] + "**")
+            last = end
+        marked.append(text[last:])
+        date = date_text(r.published) or "không rõ ngày"
+        lines.append(f"{number}. {r.title} — {date}" + (f" — {r.source}" if r.source else ""))
+        lines.append("   " + "".join(marked))
+        if r.url:
+            lines.append("   " + r.url)
+    return "\n".join(lines)
+
+

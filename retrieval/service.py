@@ -1,0 +1,331 @@
+"""The service surface the bot and the CLIs use: ingest, answer, search, article, latest, stats.
+
+A :class:`Library` owns one data folder: the SQLite store (source of truth) and the persisted
+index, which it brings up to date with the store whenever it opens or ingests.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+from .answer import Candidate, Question, Weights, pick, score_candidates
+from .errors import BadArticle, EmptyQuery, IndexFormatError
+from .index import Index
+from .ingest import IngestReport, ingest
+from .models import (
+    Answer,
+    AnswerSentence,
+    Article,
+    Citation,
+    Hit,
+    SearchPage,
+    SearchResult,
+    Snippet,
+)
+from .passages import PassageShape, build_passages
+from .store import Store, StoredArticle
+from .text import TERMS_VERSION, fold, has_diacritics, name_terms, query_terms, segment, sentence_terms, syllables
+
+log = logging.getLogger(__name__)
+
+CATCH_UP_BATCH = 2000  # articles merged into the index at a time
+NOT_FOUND_HINT = (
+    "Không tìm thấy câu trả lời phù hợp trong các bài báo hiện có. "
+    "Hãy thử hỏi cụ thể hơn: tên người, địa danh, sự kiện hoặc thời gian."
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How passages are cut and answers chosen; the defaults are the measured best."""
+
+    shape: PassageShape = PassageShape()
+    weights: Weights = Weights()
+    depth: int = 30  # BM25's best passages that are re-ranked and whose sentences compete
+    sentences: int = 3
+
+
+@dataclass(frozen=True)
+class PassageText:
+    """A retrieved passage with its text, for evaluation and snippets."""
+
+    hit: Hit
+    article_id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Stats:
+    articles: int
+    passages: int
+    terms: int
+    postings: int
+    index_bytes: int
+
+
+class Library:
+    """Articles in one data folder, searchable and answerable."""
+
+    def __init__(self, data_dir: Path, settings: Settings | None = None) -> None:
+        self.data_dir = Path(data_dir)
+        self.settings = settings or Settings()
+        self.store = Store(self.data_dir / "articles.sqlite3")
+        self.index_dir = self.data_dir / "index"
+        self.index = self._load_index()
+        if self.catch_up():
+            self.index.save(self.index_dir)
+
+    def _analysis(self) -> dict[str, object]:
+        shape = self.settings.shape
+        return {"terms": TERMS_VERSION, "window": shape.window, "stride": shape.stride}
+
+    def _load_index(self) -> Index:
+        """The persisted index if it was built the way this code builds one, else a new one."""
+        try:
+            index = Index.load(self.index_dir)
+        except IndexFormatError as exc:
+            if (self.index_dir / "CURRENT").exists():
+                log.warning("%s; rebuilding from the store", exc)
+        else:
+            if index.analysis == self._analysis():
+                return index
+            log.warning("the index was built with %s, this code uses %s; rebuilding", index.analysis, self._analysis())
+        fresh = Index()
+        fresh.analysis = self._analysis()
+        return fresh
+
+    def close(self) -> None:
+        self.store.close()
+
+    # --- keeping the index in step with the store --------------------------------------
+
+    def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
+        """Index what the store changed since the index last saw it; returns articles indexed."""
+        done = 0
+        batch: list[StoredArticle] = []
+        for stored in self.store.changed_since(self.index.seq):
+            batch.append(stored)
+            if len(batch) >= CATCH_UP_BATCH:
+                done += self._index_batch(batch, progress)
+        done += self._index_batch(batch, progress)
+        return done
+
+    def _index_batch(self, batch: list[StoredArticle], progress: Callable[[int], None] | None) -> int:
+        if not batch:
+            return 0
+        self.index.remove_articles(s.key for s in batch)
+        passages = []
+        for stored in batch:
+            sentences = self.store.all_sentences(stored.key)
+            title = syllables(stored.article.title)
+            passages.extend(build_passages(stored.key, sentences, self.settings.shape, title))
+        self.index.add(passages)
+        self.index.seq = batch[-1].seq
+        if progress:
+            progress(len(batch))
+        count = len(batch)
+        batch.clear()
+        return count
+
+    def rebuild(self) -> None:
+        """Index every stored article from scratch (no re-segmentation)."""
+        self.index = Index(self.index.params)
+        self.index.analysis = self._analysis()
+        self.catch_up()
+        self.index.save(self.index_dir)
+
+    def ingest(
+        self,
+        items: Iterable[Article | BadArticle],
+        workers: int | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> IngestReport:
+        """Store new and changed articles, index them, and persist the index."""
+        report = ingest(self.store, items, workers=workers, progress=progress)
+        if self.catch_up():
+            self.index.save(self.index_dir)
+        return report
+
+    # --- reading -----------------------------------------------------------------------
+
+    def article(self, article_id: str) -> Article | None:
+        stored = self.store.get_by_id(article_id)
+        return stored.article if stored else None
+
+    def latest(self, limit: int = 5) -> list[Article]:
+        return [s.article for s in self.store.latest(limit)]
+
+    def stats(self) -> Stats:
+        size = sum(p.stat().st_size for p in self.index_dir.rglob("*") if p.is_file()) if self.index_dir.exists() else 0
+        return Stats(
+            articles=self.store.count(),
+            passages=self.index.n_passages,
+            terms=len(self.index.vocab),
+            postings=self.index.n_postings,
+            index_bytes=size,
+        )
+
+    def retrieve(self, query: str, k: int) -> list[Hit]:
+        """The k best passages for a question or keyword query."""
+        terms = query_terms(query)
+        if not terms:
+            raise EmptyQuery("the query has no word to search for")
+        return [
+            Hit(self.index.passage(number), score, rank)
+            for rank, (number, score) in enumerate(self.index.top(terms, k), start=1)
+        ]
+
+    def passage_texts(self, hits: list[Hit]) -> list[PassageText]:
+        out = []
+        for hit in hits:
+            p = hit.passage
+            stored = self.store.get(p.article)
+            sentences = self.store.sentences(p.article, p.paragraph, p.first, p.last)
+            out.append(PassageText(hit, stored.article.id if stored else "", " ".join(s.text for s in sentences)))
+        return out
+
+    # --- answering ---------------------------------------------------------------------
+
+    def answer(self, question: str, k: int | None = None) -> Answer:
+        """The best sentences for a question, each with its citation, or an honest not-found."""
+        return self.answer_with_hits(question, k)[0]
+
+    def answer_with_hits(self, question: str, k: int | None = None) -> tuple[Answer, list[Hit]]:
+        """The answer and the passages behind it, re-ranked by their best sentence (for eval)."""
+        question = question.strip()
+        hits, candidates, asked = self.gather(question)
+        if not hits:
+            return Answer(question, (), NOT_FOUND_HINT), hits
+        weights = self.settings.weights
+        score_candidates(asked, candidates, weights)
+        hits = self._rerank(hits, candidates)
+        chosen = pick(candidates.values(), k or self.settings.sentences, weights)
+        if not chosen or chosen[0].coverage < weights.min_coverage:
+            return Answer(question, (), NOT_FOUND_HINT), hits
+        sentences = tuple(
+            AnswerSentence(c.text, round(c.score, 4), self._citation(c.key, c.paragraph)) for c in chosen
+        )
+        return Answer(question, sentences), hits
+
+    def analyse(self, question: str) -> Question:
+        """The question's terms weighted by the index's idf, its names and pyvi compounds."""
+        terms = query_terms(question)
+        if not terms:
+            raise EmptyQuery("the question has no word to search for")
+        # Unknown syllables count (a made-up word makes a question harder to answer, as it
+        # should); unknown syllable pairs are just word boundaries the articles never cross.
+        known = [t for t in dict.fromkeys(terms) if t in self.index.vocab or "_" not in t]
+        idf = dict(zip(known, self.index.idf(known).tolist()))
+        compounds: dict[str, float] = {}
+        if has_diacritics(question):
+            for word in segment(question):
+                if "_" in word:
+                    compounds[word] = sum(idf.get(p, 0.0) for p in word.split("_"))
+        return Question(question, idf, tuple(name_terms(question)), compounds)
+
+    def gather(self, question: str) -> tuple[list[Hit], dict[tuple[int, int, int], Candidate], Question]:
+        """The best passages, their sentences (plus one either side) as candidates, the question."""
+        asked = self.analyse(question)
+        hits = self.retrieve(question, self.settings.depth)
+        folded = not has_diacritics(question)
+
+        candidates: dict[tuple[int, int, int], Candidate] = {}
+        titles: dict[int, frozenset[str]] = {}
+        for hit in hits:
+            p = hit.passage
+            if p.article not in titles:
+                stored = self.store.get(p.article)
+                title = syllables(stored.article.title) if stored else []
+                titles[p.article] = frozenset(sentence_terms(title, folded))
+            for s in self.store.sentences(p.article, p.paragraph, p.first - 1, p.last + 1):
+                place = (p.article, s.paragraph, s.position)
+                c = candidates.get(place)
+                if c is None:
+                    c = candidates[place] = Candidate(
+                        p.article, s.paragraph, s.position, s.text, frozenset(sentence_terms(s.words, folded)),
+                        titles[p.article],
+                        frozenset(w for w in s.words if "_" in w),
+                    )
+                if p.first <= s.position <= p.last:
+                    c.retrieved = True
+                    c.passage_score = max(c.passage_score, hit.score)
+        return hits, candidates, asked
+
+    def _rerank(self, hits: list[Hit], candidates: dict[tuple[int, int, int], Candidate]) -> list[Hit]:
+        """Passages ordered by BM25 (relative to the best) plus their best sentence's score."""
+        top = hits[0].score or 1.0
+        weight = self.settings.weights.rerank
+
+        def combined(hit: Hit) -> float:
+            p = hit.passage
+            best = max(candidates[(p.article, p.paragraph, n)].score for n in range(p.first, p.last + 1)
+                       if (p.article, p.paragraph, n) in candidates)
+            return hit.score / top + weight * best
+
+        ordered = sorted(hits, key=lambda h: (-combined(h), h.rank))
+        return [Hit(h.passage, h.score, rank) for rank, h in enumerate(ordered, start=1)]
+
+    def _citation(self, key: int, paragraph: int) -> Citation:
+        stored = self.store.get(key)
+        assert stored is not None, f"article {key} is indexed but not stored"
+        a = stored.article
+        return Citation(a.id, a.display_title, a.published, a.source, a.url, paragraph)
+
+    # --- searching ---------------------------------------------------------------------
+
+    def search(self, query: str, page: int = 1, per_page: int = 5, depth: int = 200) -> SearchPage:
+        """Articles ranked by their best passage, one page of them with marked snippets."""
+        query = query.strip()
+        hits = self.retrieve(query, depth)
+        best: dict[int, Hit] = {}
+        for hit in hits:
+            best.setdefault(hit.passage.article, hit)
+        ranked = list(best.values())
+        pages = max(1, math.ceil(len(ranked) / per_page))
+        page = min(max(page, 1), pages)
+        marks = _mark_set(query)
+        results = []
+        for hit in ranked[(page - 1) * per_page : page * per_page]:
+            stored = self.store.get(hit.passage.article)
+            if stored is None:
+                continue
+            a = stored.article
+            sentences = self.store.sentences(hit.passage.article, hit.passage.paragraph, hit.passage.first, hit.passage.last)
+            text = max((s.text for s in sentences), key=lambda t: _marked_count(t, marks), default="")
+            results.append(
+                SearchResult(a.id, a.display_title, a.published, a.source, a.url, hit.passage.paragraph,
+                             snippet(text, marks), round(hit.score, 4))
+            )
+        return SearchPage(query, page, pages, len(ranked), tuple(results), per_page)
+
+
+_WORD_SPAN_RE = re.compile(r"\w+")
+_STOP_MARKS = frozenset(fold(w) for w in "ai gì nào đâu bao nhiêu là của và có được những các thì".split())
+
+
+def _mark_set(query: str) -> frozenset[str]:
+    return frozenset(t for t in (fold(w) for w in syllables(query)) if t not in _STOP_MARKS)
+
+
+def _marked_count(text: str, marks: frozenset[str]) -> int:
+    return sum(1 for m in _WORD_SPAN_RE.finditer(text) if fold(m.group(0)) in marks)
+
+
+def snippet(text: str, marks: frozenset[str], limit: int = 300) -> Snippet:
+    """The text (cut near ``limit`` characters) with the spans of query syllables, merged when adjacent."""
+    if len(text) > limit:
+        cut = text.rfind(" ", 0, limit)
+        text = text[: cut if cut > 0 else limit] + " …"
+    spans: list[tuple[int, int]] = []
+    for m in _WORD_SPAN_RE.finditer(text):
+        if fold(m.group(0)) in marks:
+            if spans and text[spans[-1][1] : m.start()].isspace():
+                spans[-1] = (spans[-1][0], m.end())
+            else:
+                spans.append((m.start(), m.end()))
+    return Snippet(text, tuple(spans))

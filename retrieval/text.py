@@ -1,0 +1,217 @@
+"""Vietnamese text handling: normalisation, accent folding, sentences, pyvi words, index terms.
+
+Everything an article or a question goes through before it meets the index lives here,
+so that articles (at ingest) and questions (at query time) are treated the same way.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Iterable
+
+# Combining marks, as they appear after NFD.
+_TONES = "\u0300\u0301\u0303\u0309\u0323"  # huyền, sắc, ngã, hỏi, nặng
+_SHAPES = "\u0306\u0302\u031b"  # breve (ă), circumflex (â ê ô), horn (ơ ư)
+_VOWELS = set("aăâeêioôơuưy")
+_SHAPED_VOWELS = set("ăâêôơư")
+_WORD_RE = re.compile(r"[^\W\d_]+")
+_SPACE_RE = re.compile(r"\s+")
+# Text that is not a word at all: control characters, zero-width and replacement characters.
+_JUNK_RE = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200d\ufeff\ufffd]")
+
+
+def clean(text: str) -> str:
+    """NFC, junk characters removed and runs of white space folded to one space."""
+    text = unicodedata.normalize("NFC", text)
+    text = _JUNK_RE.sub("", text)
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+@lru_cache(maxsize=200_000)
+def _place_tone(word: str) -> str:
+    """One syllable with its tone mark on the vowel the classic rule picks (``hoà`` → ``hòa``)."""
+    decomposed = unicodedata.normalize("NFD", word)
+    tones = [c for c in decomposed if c in _TONES]
+    if len(tones) != 1:
+        return word
+    bare = unicodedata.normalize("NFC", decomposed.replace(tones[0], ""))
+    lower = bare.lower()
+    start = 0
+    # In "qu" and "gi" the u / i belong to the consonant: quả, giá (but gìn keeps its i).
+    if lower.startswith("qu") and len(lower) > 2 and lower[2] in _VOWELS:
+        start = 2
+    elif lower.startswith("gi") and len(lower) > 2 and lower[2] in _VOWELS:
+        start = 2
+    while start < len(lower) and lower[start] not in _VOWELS:
+        start += 1
+    end = start
+    while end < len(lower) and lower[end] in _VOWELS:
+        end += 1
+    cluster = lower[start:end]
+    if not cluster:
+        return word
+    shaped = [i for i, c in enumerate(cluster) if c in _SHAPED_VOWELS]
+    if shaped:
+        pos = shaped[-1]  # ươ takes the mark on ơ, uyê on ê, ưu on ư
+    elif end < len(lower):
+        pos = len(cluster) - 1  # a final consonant follows: hoàn, toán, quạt
+    elif len(cluster) == 3:
+        pos = 1  # ngoài, khuỷu
+    else:
+        pos = 0  # hòa, thủy, mía, múa
+    target = start + pos
+    head = unicodedata.normalize("NFD", bare[: target + 1])
+    # The tone goes after the base letter and its shape mark, before the rest.
+    rebuilt = head + tones[0] + bare[target + 1 :]
+    return unicodedata.normalize("NFC", rebuilt)
+
+
+def normalize(text: str) -> str:
+    """Clean text with tone marks placed one way, so ``hoà``/``hòa`` and ``thuỷ``/``thủy`` match."""
+    text = clean(text)
+    return _WORD_RE.sub(lambda m: m.group(0) if m.group(0).isascii() else _place_tone(m.group(0)), text)
+
+
+@lru_cache(maxsize=200_000)
+def _fold_word(word: str) -> str:
+    stripped = "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c))
+    return stripped.replace("đ", "d").replace("Đ", "D")
+
+
+def strip_marks(text: str) -> str:
+    """The text without any Vietnamese mark, case kept: ``Hội nghị Đảng`` → ``Hoi nghi Dang``."""
+    return _WORD_RE.sub(lambda m: _fold_word(m.group(0)), text)
+
+
+def fold(text: str) -> str:
+    """Lower case without any diacritic: ``Hội nghị`` → ``hoi nghi``."""
+    return strip_marks(text).lower()
+
+
+def has_diacritics(text: str) -> bool:
+    """True when the text carries any Vietnamese mark (a question typed with accents)."""
+    return any(not c.isascii() and _fold_word(c) != c for c in text if c.isalpha())
+
+
+# --- sentences ---------------------------------------------------------------------------
+
+# Abbreviations that end with a period inside a sentence (compared case-sensitively).
+_ABBREVIATIONS = frozenset(
+    "TP Tp TS Ts ThS Th.S PGS GS BS Bs KS CN NXB Q P TT TW UBND HĐND Mr Mrs Ms Dr St Co Ltd Inc No tr Tr"
+    " Th S".split()
+)
+_BOUNDARY_RE = re.compile(r"([.!?…]+)([\"”’»)\]]*)\s+")
+_OPENERS = "\"“‘«([-–—• "
+
+
+def split_sentences(paragraph: str) -> list[str]:
+    """Sentences of one paragraph; survives ``TP.``, ``TS.``, ``15/01/2021``, ``3,2 tỷ`` and quotes."""
+    text = clean(paragraph)
+    sentences: list[str] = []
+    start = 0
+    for match in _BOUNDARY_RE.finditer(text):
+        following = text[match.end() :].lstrip(_OPENERS)[:1]
+        if not (following.isupper() or following.isdigit()):
+            continue  # "bão lũ… , công tác" or "3 tr. đồng": the sentence goes on
+        if match.group(1) == ".":
+            before = text[start : match.start()].rsplit(" ", 1)[-1]
+            if before in _ABBREVIATIONS or (len(before) == 1 and before.isupper()):
+                continue
+        end = match.end(2)
+        piece = text[start:end].strip()
+        if piece:
+            sentences.append(piece)
+        start = match.end()
+    tail = text[start:].strip()
+    if tail:
+        sentences.append(tail)
+    return sentences
+
+
+# --- words ---------------------------------------------------------------------------------
+
+
+def segment(sentence: str) -> list[str]:
+    """pyvi words of a sentence, lower-cased after segmentation (pyvi reads capitals as a cue).
+
+    Compound words keep pyvi's underscore (``chủ_trì``); punctuation is dropped.
+    """
+    from pyvi import ViTokenizer  # loading the model takes a second: only when needed
+
+    text = normalize(sentence)
+    if not text:
+        return []
+    return [w.lower() for w in ViTokenizer.tokenize(text).split() if any(ch.isalnum() for ch in w)]
+
+
+def syllables(sentence: str) -> list[str]:
+    """Lower-cased syllables of normalised text: the segmentation-free reading."""
+    return [w.lower() for w in re.findall(r"\w+", normalize(sentence))]
+
+
+TERMS_VERSION = 2  # bump when index_terms changes: persisted indexes are then rebuilt
+FOLDED = "~"  # prefix of accent-folded terms, so that "ma" (folded) never meets "ma" (accented)
+
+
+def _with_bigrams(parts: list[str], prefix: str = "") -> list[str]:
+    """The syllables and each adjacent pair (``chủ``, ``trì``, ``chủ_trì``), all with ``prefix``."""
+    return [prefix + p for p in parts] + [prefix + a + "_" + b for a, b in zip(parts, parts[1:])]
+
+
+def index_terms(words: Iterable[str]) -> list[str]:
+    """The terms one sentence is indexed under, from its pyvi words.
+
+    Syllables and adjacent-syllable pairs, once accented and once accent-folded (``~`` prefix):
+    an accented question is matched on the first half, one typed without diacritics on the
+    second. Both halves have the same length, so BM25's length normalisation, and with it
+    every accented query's score, is exactly what the accented half alone would give.
+    Measured on the dev set (README, "Representation"), syllable pairs beat pyvi's compound
+    words as index terms: pyvi errs on names and rare words, a pair never does.
+    """
+    return sentence_terms(words, folded=False) + sentence_terms(words, folded=True)
+
+
+def sentence_terms(words: Iterable[str], folded: bool) -> list[str]:
+    """One half of :func:`index_terms`: the accented terms, or the folded ones."""
+    parts = [p for w in words for p in w.split("_")]
+    if folded:
+        return _with_bigrams([_fold_word(p) for p in parts], FOLDED)
+    return _with_bigrams(parts)
+
+
+# Interrogatives and fillers that say what is asked, not what to look for.
+QUESTION_SYLLABLES = frozenset(
+    "ai gì nào đâu bao nhiêu mấy sao vì thế như hả chăng nhỉ không".split()
+)
+_FOLDED_QUESTION = frozenset(_fold_word(s) for s in QUESTION_SYLLABLES) | {"gi"}
+
+
+def name_terms(question: str) -> list[str]:
+    """Query terms of the capitalised words of a question (names), in the query's own form.
+
+    The first word counts only when the next one is capitalised too: "Paris là gì" is
+    ambiguous, "Trương Thị Mai là ai" is not.
+    """
+    words = re.findall(r"\w+", normalize(question))
+    accented = has_diacritics(question)
+    out = []
+    for i, word in enumerate(words):
+        if not word[:1].isupper():
+            continue
+        if i == 0 and not (len(words) > 1 and words[1][:1].isupper()):
+            continue
+        out.append(word.lower() if accented else FOLDED + _fold_word(word).lower())
+    return out
+
+
+def query_terms(question: str) -> list[str]:
+    """Terms to look a question up with: accented ones if it was typed with diacritics, else folded.
+
+    No segmentation at query time: the index terms are syllables and their pairs.
+    """
+    if has_diacritics(question):
+        return _with_bigrams([s for s in syllables(question) if s not in QUESTION_SYLLABLES])
+    plain = [s for s in (_fold_word(w) for w in syllables(question)) if s not in _FOLDED_QUESTION]
+    return _with_bigrams(plain, FOLDED)
