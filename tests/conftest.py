@@ -1,0 +1,45 @@
+"""Shared fixtures: the seed corpus in a temporary data folder, and the real data when present."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from retrieval.ingest import read_articles
+from retrieval.service import Library
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+SEED_ARTICLE = SEEDS / "000_f6a358e694b004d6.txt"
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def seed_library_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data folder with seeds/ ingested once per session (copy it before writing)."""
+    folder = tmp_path_factory.mktemp("seed-library")
+    library = Library(folder)
+    report = library.ingest(read_articles([SEEDS]), workers=1)
+    assert report.ingested == len(list(SEEDS.glob("*.txt")))
+    library.close()
+    return folder
+
+
+@pytest.fixture
+def seed_library(seed_library_dir: Path, tmp_path: Path) -> Library:
+    """A writable library holding the seed articles."""
+    folder = tmp_path / "data"
+    shutil.copytree(seed_library_dir, folder)
+    library = Library(folder)
+    yield library
+    library.close()
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """../shared/data, or a skip: a user's fresh clone does not have it."""
+    if not (SHARED_DATA / "qa" / "viquad-dev-questions.jsonl").exists():
+        pytest.skip(f"real data not present at {SHARED_DATA}")
+    return SHARED_DATA

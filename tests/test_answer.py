@@ -1,0 +1,144 @@
+"""Answers with citations, search pages, and the CLI's JSON output, on the seed articles."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from retrieval.__main__ import main as cli
+from retrieval.answer import Asked, answer_type_cue, asked_for
+from retrieval.errors import EmptyQuery
+from retrieval.formats import read_file
+from retrieval.service import Library
+
+SEED_QUESTION = "Ai chủ trì hội nghị tổng kết nhiệm kỳ 2016-2020?"
+SEED_TITLE = "Người làm công tác quần chúng phải làm tốt trách nhiệm đại diện cho các tầng lớp nhân dân"
+
+
+def test_seed_question_is_answered_with_trương_thị_mai_and_its_citation(seed_library: Library) -> None:
+    answer = seed_library.answer(SEED_QUESTION)
+    assert answer.found and len(answer.sentences) == 3
+    naming = [s for s in answer.sentences if "Trương Thị Mai" in s.text and "chủ trì Hội nghị" in s.text]
+    assert naming, [s.text for s in answer.sentences]
+    citation = naming[0].citation
+    assert citation.title == SEED_TITLE
+    assert citation.published == datetime.fromisoformat("2021-01-15T00:08:00+07:00")
+    assert citation.article_id == "000_f6a358e694b004d6" and citation.paragraph == 2
+
+
+@pytest.mark.parametrize("question", ["ai chu tri hoi nghi tong ket nhiem ky 2016-2020", "AI CHỦ TRÌ HỘI NGHỊ?"])
+def test_without_diacritics_or_in_capitals_the_same_sentence_is_found(seed_library: Library, question: str) -> None:
+    texts = [s.text for s in seed_library.answer(question).sentences]
+    assert any("Trương Thị Mai" in t and "chủ trì Hội nghị" in t for t in texts), texts
+
+
+def test_answers_come_from_the_right_article(seed_library: Library) -> None:
+    answer = seed_library.answer("Hội sách TP. Hồ Chí Minh thu hút bao nhiêu lượt khách?")
+    assert "200.000 lượt khách" in answer.sentences[0].text
+    assert answer.sentences[0].citation.article_id == "102_hoi_sach_tphcm"
+    flood = seed_library.answer("muc nuoc song Kien Giang tai Le Thuy")
+    assert "4,3 m" in flood.sentences[0].text
+
+
+@pytest.mark.parametrize("question", ["xyzzy qwerty plugh", "Giá vé máy bay Tết đi Đà Lạt bao nhiêu tiền?"])
+def test_a_question_matching_nothing_gets_an_honest_not_found(seed_library: Library, question: str) -> None:
+    answer = seed_library.answer(question)
+    assert not answer.found and answer.sentences == ()
+    assert "Không tìm thấy" in answer.hint
+
+
+@pytest.mark.parametrize("question", ["", "   ", "??? !!!", "ai? gì? đâu?"])
+def test_a_question_without_words_is_an_empty_query(seed_library: Library, question: str) -> None:
+    with pytest.raises(EmptyQuery):
+        seed_library.answer(question)
+
+
+def test_near_duplicate_sentences_are_given_once(tmp_path: Path) -> None:
+    path = tmp_path / "dup.jsonl"
+    repeated = "Nhà máy thủy điện Sơn La có công suất 2.400 MW, lớn nhất Đông Nam Á."
+    path.write_text(json.dumps({"id": "d", "title": "Thủy điện", "body": f"{repeated}\nMở đầu khác.\n{repeated}"},
+                               ensure_ascii=False), encoding="utf-8")
+    library = Library(tmp_path / "data")
+    library.ingest(read_file(path), workers=1)
+    texts = [s.text for s in library.answer("Công suất thủy điện Sơn La là bao nhiêu?").sentences]
+    assert texts.count(repeated) == 1
+    library.close()
+
+
+def test_title_stands_in_when_empty(tmp_path: Path) -> None:
+    path = tmp_path / "untitled.jsonl"
+    path.write_text(json.dumps({"id": "u", "title": "", "body": "Cầu Long Biên được xây dựng năm 1899. Cầu dài 2.290 m."}),
+                    encoding="utf-8")
+    library = Library(tmp_path / "data")
+    library.ingest(read_file(path), workers=1)
+    answer = library.answer("Cầu Long Biên xây dựng năm nào?")
+    assert answer.sentences[0].citation.title == "Cầu Long Biên được xây dựng năm 1899."
+    library.close()
+
+
+@pytest.mark.parametrize(
+    "question, kind",
+    [("Ai chủ trì?", Asked.PERSON), ("bao nhieu nguoi", Asked.NUMBER), ("Năm nào xây?", Asked.TIME),
+     ("Hội nghị diễn ra ở đâu?", Asked.PLACE), ("Vì sao mưa?", Asked.OTHER)],
+)
+def test_question_kinds(question: str, kind: Asked) -> None:
+    assert asked_for(question) is kind
+
+
+def test_answer_type_cues_need_something_the_question_lacks() -> None:
+    assert answer_type_cue(Asked.TIME, "Cầu xây năm 1899.", "cau xay nam nao") == 1.0
+    assert answer_type_cue(Asked.TIME, "Cầu xây năm 1899.", "cau xay nam 1899 dung khong") == 0.0
+    assert answer_type_cue(Asked.PERSON, "Ông Trương Văn Nam phát biểu.", "ai phat bieu") == 1.0
+    assert answer_type_cue(Asked.PERSON, "Họp ở Hà Nội hôm qua.", "ai hop") == 0.5
+    assert answer_type_cue(Asked.NUMBER, "Không có gì.", "bao nhieu") == 0.0
+
+
+def test_search_pages_mark_matches_and_rank_by_best_passage(seed_library: Library) -> None:
+    page = seed_library.search("Trung ương", page=1, per_page=2)
+    assert page.total >= 2 and page.pages == -(-page.total // 2) and len(page.results) == 2
+    first = page.results[0]
+    marked = [first.snippet.text[a:b] for a, b in first.snippet.marks]
+    assert marked and all(m.lower().replace("ư", "u") in ("trung ương", "trung", "ương") or "Trung" in m for m in marked)
+    assert page.results[0].score >= page.results[1].score
+    last = seed_library.search("Trung ương", page=99, per_page=2)
+    assert last.page == page.pages, "a page past the end shows the last page"
+    assert seed_library.search("xyzzy plugh").results == ()
+
+
+def test_ask_json_schema(seed_library: Library, capsys: pytest.CaptureFixture) -> None:
+    code = cli(["--data-dir", str(seed_library.data_dir), "ask", "--json", SEED_QUESTION])
+    result = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert set(result) == {"question", "sentences", "elapsed_ms"}
+    assert result["question"] == SEED_QUESTION and isinstance(result["elapsed_ms"], float)
+    assert len(result["sentences"]) == 3
+    for sentence in result["sentences"]:
+        assert set(sentence) == {"text", "article_id", "title", "published", "url", "source", "paragraph", "score"}
+        assert isinstance(sentence["paragraph"], int) and isinstance(sentence["score"], float)
+    assert any(s["published"] == "2021-01-15T00:08:00+07:00" and "Trương Thị Mai" in s["text"] for s in result["sentences"])
+
+
+def test_ask_questions_file_answers_each_line_with_its_id(seed_library: Library, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture) -> None:
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(json.dumps({"id": "q1", "question": SEED_QUESTION}, ensure_ascii=False) + "\n\n"
+                         + json.dumps({"id": 2, "question": "xyzzy plugh"}) + "\n", encoding="utf-8")
+    assert cli(["--data-dir", str(seed_library.data_dir), "ask", "--questions", str(questions)]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line["id"] for line in lines] == ["q1", 2]
+    assert lines[0]["sentences"] and lines[1]["sentences"] == []
+
+
+def test_ask_and_search_plain_text(seed_library: Library, capsys: pytest.CaptureFixture) -> None:
+    assert cli(["--data-dir", str(seed_library.data_dir), "ask", SEED_QUESTION]) == 0
+    out = capsys.readouterr().out
+    assert "Trương Thị Mai" in out and f"[1] {SEED_TITLE} — 15/01/2021" in out
+    assert cli(["--data-dir", str(seed_library.data_dir), "ask", "xyzzy plugh"]) == 3
+    assert "Không tìm thấy" in capsys.readouterr().out
+    assert cli(["--data-dir", str(seed_library.data_dir), "search", "hội sách"]) == 0
+    out = capsys.readouterr().out
+    assert out.index("Hội sách TP. Hồ Chí Minh") < out.index(SEED_TITLE), "the book fair article ranks first"
+    assert "**hội sách**" in out

@@ -1,0 +1,98 @@
+"""BM25 parity with rank-bm25, and incremental add / removal equal to a full rebuild."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from rank_bm25 import BM25Okapi
+
+from retrieval.bm25 import BM25Params
+from retrieval.index import Index
+from retrieval.models import Passage
+
+
+def random_corpus(rng: np.random.Generator, docs: int, vocab: int) -> list[list[str]]:
+    # Zipf-like term frequencies, so some terms sit in more than half the documents (negative idf).
+    weights = 1.0 / np.arange(1, vocab + 1)
+    weights /= weights.sum()
+    return [
+        [f"t{i}" for i in rng.choice(vocab, size=int(rng.integers(1, 40)), p=weights)] for _ in range(docs)
+    ]
+
+
+def build(corpus: list[list[str]], params: BM25Params | None = None) -> Index:
+    index = Index(params)
+    index.add([(Passage(i, 1, 0, 0), doc) for i, doc in enumerate(corpus)])
+    return index
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_scores_equal_rank_bm25(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    corpus = random_corpus(rng, docs=int(rng.integers(2, 300)), vocab=int(rng.integers(5, 400)))
+    reference = BM25Okapi(corpus)
+    ours = build(corpus)
+    for _ in range(20):
+        query = [f"t{i}" for i in rng.integers(0, 450, size=int(rng.integers(1, 8)))]  # some unknown, some repeated
+        assert np.allclose(ours.dense_scores(query), reference.get_scores(query), rtol=0, atol=1e-9)
+
+
+def test_other_parameters_equal_rank_bm25() -> None:
+    rng = np.random.default_rng(42)
+    corpus = random_corpus(rng, 120, 60)
+    reference = BM25Okapi(corpus, k1=0.9, b=0.4, epsilon=0.1)
+    ours = build(corpus, BM25Params(k1=0.9, b=0.4, epsilon=0.1))
+    query = ["t0", "t3", "t3", "t17", "zzz"]
+    assert np.allclose(ours.dense_scores(query), reference.get_scores(query), rtol=0, atol=1e-9)
+
+
+def test_top_is_sorted_and_breaks_ties_by_passage_number() -> None:
+    index = build([["a", "b", "x"], ["c", "d", "e"], ["a", "b", "x"], ["a", "y", "z"], ["f"], ["g"]])
+    top = index.top(["a", "b"], 3)
+    assert [n for n, _ in top] == [0, 2, 3]
+    assert top[0][1] == top[1][1] > top[2][1]
+    assert index.top(["nothing"], 5) == []
+
+
+def results(index: Index, query: list[str]) -> dict[tuple[int, int, int, int], float]:
+    """Scores keyed by passage identity, which survives renumbering."""
+    docs, scores = index.scores(query)
+    out = {}
+    for number, score in zip(docs, scores):
+        p = index.passage(int(number))
+        out[(p.article, p.paragraph, p.first, p.last)] = round(float(score), 9)
+    return out
+
+
+def test_incremental_add_and_replace_equal_a_full_rebuild() -> None:
+    rng = np.random.default_rng(7)
+    corpus = random_corpus(rng, 200, 150)
+    replacement = random_corpus(rng, 30, 150)
+    # Incremental: three batches, then articles 10..39 replaced by new text.
+    live = Index()
+    for start, end in ((0, 80), (80, 150), (150, 200)):
+        live.add([(Passage(i, 1, 0, 0), corpus[i]) for i in range(start, end)])
+    live.remove_articles(range(10, 40))
+    live.add([(Passage(10 + j, 1, 0, 0), doc) for j, doc in enumerate(replacement)])
+    # Rebuild from scratch with the final state.
+    final = {i: corpus[i] for i in range(200)}
+    final.update({10 + j: doc for j, doc in enumerate(replacement)})
+    rebuilt = Index()
+    rebuilt.add([(Passage(i, 1, 0, 0), final[i]) for i in sorted(final)])
+    assert live.n_passages == rebuilt.n_passages == 200
+    for _ in range(25):
+        query = [f"t{i}" for i in rng.integers(0, 160, size=4)]
+        assert results(live, query) == results(rebuilt, query)
+    live.compact()
+    query = ["t1", "t5", "t40"]
+    assert results(live, query) == results(rebuilt, query)
+    assert live.n_postings == rebuilt.n_postings
+
+
+def test_removing_everything_of_a_term_drops_it_from_the_statistics() -> None:
+    index = build([["a", "rare"], ["a"], ["b"]])
+    index.remove_articles([0])
+    reference = BM25Okapi([["a"], ["b"]])
+    scores = index.dense_scores(["a", "rare"])
+    assert np.allclose(scores[1:], reference.get_scores(["a", "rare"]), atol=1e-12)
+    assert scores[0] == 0.0

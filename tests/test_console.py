@@ -1,0 +1,67 @@
+"""The console chat, in process and as `python -m bot` (what `make run` starts)."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.config import ConfigError, load_settings
+from bot.console import MAX_QUESTION, Conversation, run_console
+from retrieval.service import Library
+
+from .conftest import ROOT
+
+
+def test_conversation_answers_searches_pages_and_refuses_clearly(seed_library: Library) -> None:
+    chat = Conversation(seed_library)
+    assert chat.reply("   ") is None
+    answer = chat.reply("Ai chủ trì hội nghị tổng kết nhiệm kỳ 2016-2020?")
+    assert "Trương Thị Mai" in answer and "15/01/2021" in answer and "Nguồn:" in answer
+    assert "quá dài" in chat.reply("hỏi " * MAX_QUESTION)
+    assert "Chưa có lần tìm" in chat.reply("/page 2")
+    assert "trang 1/" in chat.reply("/search Trung ương")
+    assert "số trang" in chat.reply("/page hai")
+    assert "Hãy gõ từ khóa" in chat.reply("/search")
+    assert "Không có lệnh /xoa" in chat.reply("/xoa")
+    assert "/search" in chat.reply("/help")
+    assert "U23 Việt Nam thắng Yemen" in chat.reply("/latest").splitlines()[0]
+    assert "chưa có từ nào" in chat.reply("??? ...")
+    assert "Không tìm thấy" in chat.reply("<script>alert(1)</script> xyzzy")
+
+
+def test_run_console_reads_until_end_of_input(seed_library: Library) -> None:
+    out = io.StringIO()
+    run_console(seed_library, stdin=io.StringIO("ai chu tri hoi nghi\n/quit\nkhông được đọc\n"), stdout=out)
+    text = out.getvalue()
+    assert "Trương Thị Mai" in text and text.rstrip().endswith("Tạm biệt!")
+    assert "không được đọc" not in text
+
+
+def test_settings_come_from_the_environment_and_hide_the_token() -> None:
+    settings = load_settings({"TELEGRAM_BOT_TOKEN": "123:secret", "HOITIN_ADMIN_IDS": "1, 2;3", "HOITIN_DATA_DIR": "x"})
+    assert settings.admin_ids == {1, 2, 3} and settings.data_dir == Path("x")
+    assert "secret" not in repr(settings)
+    assert load_settings({}).telegram_token is None
+    try:
+        load_settings({"HOITIN_ADMIN_IDS": "abc"})
+    except ConfigError as exc:
+        assert "HOITIN_ADMIN_IDS" in str(exc)
+    else:
+        raise AssertionError("a bad admin id must be refused")
+
+
+def test_python_m_bot_ingests_seeds_and_answers_in_the_console(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    env.update(HOITIN_DATA_DIR=str(tmp_path / "data"), HOITIN_SEEDS_DIR=str(ROOT / "seeds"), HOITIN_LOG_LEVEL="WARNING",
+               PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])))
+    question = "Ai chủ trì hội nghị tổng kết nhiệm kỳ 2016-2020?\n".encode() + b"bad \xff\xfe bytes ai chu tri\n"
+    done = subprocess.run([sys.executable, "-m", "bot"], input=question, capture_output=True, cwd=tmp_path, env=env,
+                          timeout=120)
+    out = done.stdout.decode("utf-8")
+    assert done.returncode == 0, done.stderr.decode()
+    assert out.count("Trương Thị Mai") >= 2, "both questions, the one with broken bytes too, are answered"
+    assert "Người làm công tác quần chúng phải làm tốt trách nhiệm đại diện cho các tầng lớp nhân dân — 15/01/2021" in out
+    assert (tmp_path / "data" / "articles.sqlite3").exists()

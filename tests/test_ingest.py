@@ -1,0 +1,103 @@
+"""Ingest: dedupe by id, URL and text; replacement; bad files reported; the CLI's summary and exit code."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from retrieval.__main__ import main as cli
+from retrieval.formats import read_file
+from retrieval.ingest import indexed_paragraphs, read_articles
+from retrieval.models import Article
+from retrieval.service import Library
+
+
+def write_jsonl(path: Path, records: list[dict]) -> Path:
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", encoding="utf-8")
+    return path
+
+
+def test_same_id_url_or_text_is_stored_once_and_changes_replace(tmp_path: Path) -> None:
+    library = Library(tmp_path / "data")
+    first = [
+        {"id": "a", "title": "Giá xăng tăng", "body": "Giá xăng RON 95 tăng 500 đồng mỗi lít từ chiều nay.",
+         "url": "https://tin.vn/xang"},
+        {"id": "b", "title": "Mưa lớn ở Huế", "body": "Huế có mưa lớn kéo dài ba ngày."},
+    ]
+    report = library.ingest(read_file(write_jsonl(tmp_path / "1.jsonl", first)), workers=1)
+    assert (report.ingested, report.replaced, report.unchanged) == (2, 0, 0)
+
+    again = [
+        first[0],  # same id, same text
+        {"id": "copy-of-b", "title": "Mưa lớn ở  Huế", "body": "HUẾ có mưa lớn kéo dài ba ngày."},  # same text
+        {"id": "a2", "title": "Giá xăng tăng mạnh", "body": "Giá xăng RON 95 tăng 700 đồng mỗi lít.",
+         "url": "https://tin.vn/xang"},  # same URL, new text
+        {"id": "b", "title": "Mưa lớn ở Huế", "body": "Huế có mưa lớn kéo dài bốn ngày."},  # same id, new text
+    ]
+    report = library.ingest(read_file(write_jsonl(tmp_path / "2.jsonl", again)), workers=1)
+    assert (report.ingested, report.replaced, report.unchanged) == (0, 2, 2)
+    assert library.store.count() == 2
+    assert library.article("a") is None and library.article("a2").paragraphs[0].endswith("700 đồng mỗi lít.")
+    assert "bốn ngày" in library.article("b").paragraphs[0]
+    assert library.index.n_articles == 2
+    answer = library.answer("Giá xăng RON 95 tăng bao nhiêu?")
+    assert "700" in answer.sentences[0].text, "the replaced text is what is answered"
+    assert all("500" not in s.text for s in answer.sentences)
+    library.close()
+
+
+def test_bad_files_are_skipped_with_reasons_and_the_rest_goes_on(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    (inbox / "nested").mkdir(parents=True)
+    (inbox / "nested" / "good.txt").write_text("Tiêu đề tốt\nXã hội 01/02/2023 - 10:00\nNội dung tốt.", encoding="utf-8")
+    (inbox / "binary.txt").write_bytes(b"\x89PNG\x00\x00")
+    (inbox / "latin.txt").write_bytes(b"Ti\xeau \xf0\xe8 Windows-1258\nN\xf4i dung")
+    (inbox / "empty.txt").write_text("   \n", encoding="utf-8")
+    write_jsonl(inbox / "mixed.jsonl", [{"id": "ok", "body": "Được."}, {"id": "no-body"}])
+    (inbox / "ignored.md").write_text("# not an article", encoding="utf-8")
+    library = Library(tmp_path / "data")
+    report = library.ingest(read_articles([inbox, tmp_path / "missing"]), workers=1)
+    assert report.ingested == 2
+    reasons = {Path(b.where.split(":")[0]).name: b.reason for b in report.skipped}
+    assert set(reasons) == {"binary.txt", "latin.txt", "empty.txt", "mixed.jsonl", "missing"}
+    assert "binary" in reasons["binary.txt"] and "UTF-8" in reasons["latin.txt"]
+    assert "no such file" in reasons["missing"]
+    assert report.summary() == "ingested 2, replaced 0, unchanged 0, skipped 5"
+    library.close()
+
+
+def test_cli_prints_summary_and_fails_only_when_nothing_was_read(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    good = tmp_path / "good.jsonl"
+    write_jsonl(good, [{"id": "1", "body": "Một câu."}, {"id": "2"}])
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"\x00\x00")
+    data = str(tmp_path / "data")
+    assert cli(["--data-dir", data, "-q", "ingest", str(good), str(bad)]) == 0
+    out, err = capsys.readouterr()
+    assert "ingested 1, replaced 0, unchanged 0, skipped 2" in out
+    assert "bad.txt: binary file" in err and "good.jsonl:2: the record has no 'body'" in err
+    assert cli(["--data-dir", data, "-q", "ingest", str(bad)]) == 1
+    assert cli(["--data-dir", data, "-q", "ingest", str(good)]) == 0
+    assert "unchanged 1" in capsys.readouterr().out
+
+
+def test_summary_becomes_the_lead_paragraph_unless_the_body_repeats_it() -> None:
+    with_lead = Article("x", "T", ("Thân bài.",), summary="Tóm tắt riêng.")
+    repeated = Article("y", "T", ("Tóm tắt riêng. Thân bài.",), summary="Tóm tắt riêng.")
+    assert indexed_paragraphs(with_lead) == ["Tóm tắt riêng.", "Thân bài."]
+    assert indexed_paragraphs(repeated) == ["Tóm tắt riêng. Thân bài."]
+
+
+def test_parallel_segmentation_gives_the_same_store_as_one_process(tmp_path: Path) -> None:
+    records = [{"id": str(i), "title": f"Tin {i}", "body": f"Bài số {i} nói về Hà Nội và thành phố Huế."} for i in range(20)]
+    path = write_jsonl(tmp_path / "many.jsonl", records)
+    one = Library(tmp_path / "one")
+    two = Library(tmp_path / "two")
+    one.ingest(read_file(path), workers=1)
+    two.ingest(read_file(path), workers=2)
+    for key in range(1, 21):
+        assert one.store.all_sentences(key) == two.store.all_sentences(key)
+    one.close()
+    two.close()

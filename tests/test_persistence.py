@@ -1,0 +1,104 @@
+"""The index on disk: round trip, a crash mid-save, damage, and catching up with the store."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from retrieval.errors import IndexFormatError
+from retrieval.index import Index
+from retrieval.ingest import article_sentences
+from retrieval.models import Article, Passage
+from retrieval.service import Library
+from retrieval.store import content_hash
+
+
+def small_index() -> Index:
+    index = Index()
+    index.add([(Passage(1, 1, 0, 2), ["hà", "nội", "hà_nội"]), (Passage(2, 3, 1, 1), ["huế", "mưa", "mưa"])])
+    index.seq = 9
+    index.analysis = {"terms": 1}
+    return index
+
+
+def test_round_trip_keeps_scores_vocab_and_sequence(tmp_path: Path) -> None:
+    index = small_index()
+    index.save(tmp_path / "index")
+    loaded = Index.load(tmp_path / "index")
+    assert loaded.seq == 9 and loaded.analysis == {"terms": 1}
+    assert loaded.vocab == index.vocab
+    assert loaded.passage(1) == Passage(2, 3, 1, 1)
+    assert np.array_equal(loaded.dense_scores(["mưa", "hà"]), index.dense_scores(["mưa", "hà"]))
+    assert not list((tmp_path / "index").glob("*.pkl")), "no pickle on disk"
+    for array in (tmp_path / "index").glob("gen-*/*.npy"):
+        np.load(array, allow_pickle=False)  # would raise for an object array
+
+
+def test_crash_mid_save_leaves_the_old_index_in_force(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "index"
+    small_index().save(folder)
+    bigger = small_index()
+    bigger.add([(Passage(3, 1, 0, 0), ["mới"])])
+    bigger.seq = 10
+    real_save = np.save
+    calls = {"n": 0}
+
+    def failing_save(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise OSError(28, "No space left on device")
+        return real_save(*args, **kwargs)
+
+    monkeypatch.setattr(np, "save", failing_save)
+    with pytest.raises(OSError):
+        bigger.save(folder)
+    monkeypatch.setattr(np, "save", real_save)
+    survivor = Index.load(folder)
+    assert survivor.seq == 9 and survivor.n_passages == 2 and "mới" not in survivor.vocab
+    assert not list(folder.glob(".gen-tmp-*")), "the half-written generation is cleaned up"
+    bigger.save(folder)
+    assert Index.load(folder).seq == 10
+    assert len(list(folder.glob("gen-*"))) == 1, "older generations are removed after a good save"
+
+
+def test_damaged_or_missing_index_says_so(tmp_path: Path) -> None:
+    with pytest.raises(IndexFormatError, match="no index"):
+        Index.load(tmp_path / "nothing")
+    folder = tmp_path / "index"
+    generation = small_index().save(folder)
+    (generation / "docs.npy").write_bytes(b"garbage")
+    with pytest.raises(IndexFormatError, match="damaged"):
+        Index.load(folder)
+    meta = json.loads((generation / "meta.json").read_text())
+    (generation / "meta.json").write_text(json.dumps({**meta, "format": 99}))
+    with pytest.raises(IndexFormatError, match="format 99"):
+        Index.load(folder)
+
+
+def test_library_rebuilds_a_damaged_index_from_the_store(seed_library: Library) -> None:
+    before = seed_library.answer("Ai chủ trì hội nghị tổng kết nhiệm kỳ 2016-2020?")
+    folder = seed_library.data_dir
+    seed_library.close()
+    current = (folder / "index" / "CURRENT").read_text()
+    (folder / "index" / current / "tfs.npy").write_bytes(b"\x00broken")
+    reopened = Library(folder)
+    assert reopened.index.n_articles == 4
+    assert reopened.answer("Ai chủ trì hội nghị tổng kết nhiệm kỳ 2016-2020?") == before
+    reopened.close()
+
+
+def test_articles_stored_but_not_yet_indexed_are_caught_up_at_start(seed_library: Library) -> None:
+    # As after a crash between the store's commit and the index's save, or another process's ingest.
+    article = Article(id="late", title="Bão số 9 đổ bộ Quảng Ngãi", paragraphs=("Bão số 9 đổ bộ Quảng Ngãi chiều qua.",))
+    seed_library.store.write([(article, content_hash(article), article_sentences(article))])
+    folder = seed_library.data_dir
+    seed_library.close()
+    reopened = Library(folder)
+    assert reopened.index.n_articles == 5
+    hits = reopened.retrieve("bão số 9 Quảng Ngãi", 1)
+    assert reopened.store.get(hits[0].passage.article).article.id == "late"
+    assert Index.load(folder / "index").seq == reopened.store.seq, "the caught-up index is saved"
+    reopened.close()

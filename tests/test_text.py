@@ -1,0 +1,108 @@
+"""Normalisation, accent folding, sentence splitting, segmentation and index terms."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.text import (
+    FOLDED,
+    clean,
+    fold,
+    has_diacritics,
+    index_terms,
+    name_terms,
+    normalize,
+    query_terms,
+    segment,
+    sentence_terms,
+    split_sentences,
+    strip_marks,
+)
+
+
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        ("hoà", "hòa"),
+        ("thuỷ", "thủy"),
+        ("Hoá học", "Hóa học"),
+        ("toà án", "tòa án"),
+        ("khoẻ", "khỏe"),
+        ("Thuỵ Sĩ", "Thụy Sĩ"),
+    ],
+)
+def test_tone_mark_styles_normalise_to_one(old: str, new: str) -> None:
+    assert normalize(old) == normalize(new) == new
+
+
+@pytest.mark.parametrize(
+    "word", ["quả", "giá", "gìn", "hoàn", "thuyền", "người", "khuỷu", "ngoài", "Nguyễn", "Trương", "yêu"]
+)
+def test_well_placed_marks_are_left_alone(word: str) -> None:
+    assert normalize(word) == word
+
+
+def test_normalize_composes_nfc_and_drops_junk() -> None:
+    decomposed = "Ho\u0302\u0323i nghi\u0323"  # circumflex and dot below as combining marks
+    assert normalize(decomposed) == "Hội nghị"
+    assert clean("a\u200b b\ufffd\t\n c") == "a b c"
+
+
+def test_fold_and_strip_marks() -> None:
+    assert fold("Hội nghị Đảng") == "hoi nghi dang"
+    assert strip_marks("Trương Thị Mai") == "Truong Thi Mai"
+    assert has_diacritics("ai chủ trì") and not has_diacritics("ai chu tri hoi nghi 2020")
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            "Ngày 15/01/2021, tại TP. Hồ Chí Minh, TS. Nguyễn Văn A nói giá tăng 3,2 tỷ đồng. Ông về.",
+            ["Ngày 15/01/2021, tại TP. Hồ Chí Minh, TS. Nguyễn Văn A nói giá tăng 3,2 tỷ đồng.", "Ông về."],
+        ),
+        ("Dịch bệnh, bão lũ ở miền Trung…, công tác vẫn tốt. Hết.", ["Dịch bệnh, bão lũ ở miền Trung…, công tác vẫn tốt.", "Hết."]),
+        ("Anh nói: “Tôi đi.” Chị về. Thật sao? Vâng!", ["Anh nói: “Tôi đi.”", "Chị về.", "Thật sao?", "Vâng!"]),
+        ("Giá 1.000 đồng, tăng 2,5%. 2021 là năm khó.", ["Giá 1.000 đồng, tăng 2,5%.", "2021 là năm khó."]),
+        ("Ông Nguyễn V. Hùng và PGS. TS. Lê B đến.", ["Ông Nguyễn V. Hùng và PGS. TS. Lê B đến."]),
+        ("Chờ đợi… Rồi mọi việc xong", ["Chờ đợi…", "Rồi mọi việc xong"]),
+        ("", []),
+    ],
+)
+def test_split_sentences(text: str, expected: list[str]) -> None:
+    assert split_sentences(text) == expected
+
+
+def test_segment_gives_lowercased_pyvi_words_without_punctuation() -> None:
+    words = segment("Trưởng ban Trương Thị Mai chủ trì Hội nghị.")
+    assert "chủ_trì" in words and "hội_nghị" in words
+    assert all(w == w.lower() for w in words) and "." not in words
+
+
+def test_index_terms_halves_have_equal_length_and_folded_prefix() -> None:
+    words = ["trương_thị_mai", "chủ_trì", "hội_nghị"]
+    terms = index_terms(words)
+    accented, folded = terms[: len(terms) // 2], terms[len(terms) // 2 :]
+    assert accented == sentence_terms(words, folded=False)
+    assert folded == sentence_terms(words, folded=True)
+    assert "chủ_trì" in accented and "trì_hội" in accented and "mai" in accented
+    assert all(t.startswith(FOLDED) for t in folded) and FOLDED + "chu_tri" in folded
+
+
+def test_query_terms_accented_and_unaccented_meet_the_same_sentence() -> None:
+    sentence = set(index_terms(segment("Bà Trương Thị Mai chủ trì hội nghị.")))
+    accented = query_terms("Ai chủ trì hội nghị?")
+    plain = query_terms("ai chu tri hoi nghi")
+    assert "ai" not in accented and accented and set(accented) <= sentence
+    assert plain and set(plain) <= sentence
+    assert all(t.startswith(FOLDED) for t in plain)
+
+
+def test_query_terms_of_old_style_marks_match_new_style() -> None:
+    assert query_terms("hoà bình thuỷ lợi") == query_terms("hòa bình thủy lợi")
+
+
+def test_name_terms_take_capitalised_words_but_not_a_lone_first_word() -> None:
+    assert name_terms("Ai chủ trì Hội nghị ở Hà Nội?") == ["hội", "hà", "nội"]
+    assert name_terms("Trương Thị Mai là ai?") == ["trương", "thị", "mai"]
+    assert name_terms("Paris có gì?") == []
