@@ -91,20 +91,20 @@ class Weights:
     """A weight per feature (see :data:`FEATURES`), fitted on the dev set (README, "Answer scoring")."""
 
     coverage: float = 1.0
-    title: float = 1.35
+    title: float = 1.25
     pairs: float = 0.3
-    passage: float = 0.6
-    context: float = 0.05
+    passage: float = 0.65
+    context: float = 0.1
     cue: float = 0.2
     length: float = -0.05
     novelty: float = -0.2
-    rare: float = 0.1
+    rare: float = 0.05
     names: float = 0.05
     names_article: float = 0.35
     words: float = 0.05
     follows: float = 0.05
     rerank: float = 1.0  # weight of the best sentence's score when passages are re-ranked
-    min_coverage: float = 0.3  # below this a best sentence is not an answer: "not found"
+    min_coverage: float = 0.2  # below this a best sentence is not an answer: "not found"
     duplicate: float = 0.8  # Jaccard of term sets at which two sentences count as one
 
     def vector(self) -> np.ndarray:
