@@ -15,7 +15,7 @@ from tqdm import tqdm
 from .errors import RetrievalError
 from .evaluation import eval_library, evaluate, load_questions
 from .ingest import read_articles
-from .models import Answer
+from .models import Answer, Citation
 from .plain import format_answer, format_search
 from .service import Library, Settings
 
@@ -24,23 +24,22 @@ def default_data_dir() -> Path:
     return Path(os.environ.get("HOITIN_DATA_DIR") or "data")
 
 
+def citation_json(c: Citation) -> dict:
+    return {
+        "article_id": c.article_id,
+        "title": c.title,
+        "published": c.published.isoformat() if c.published else None,
+        "url": c.url,
+        "source": c.source,
+        "paragraph": c.paragraph,
+    }
+
+
 def answer_json(answer: Answer, elapsed_ms: float) -> dict:
     """The ``ask --json`` object."""
     return {
         "question": answer.question,
-        "sentences": [
-            {
-                "text": s.text,
-                "article_id": s.citation.article_id,
-                "title": s.citation.title,
-                "published": s.citation.published.isoformat() if s.citation.published else None,
-                "url": s.citation.url,
-                "source": s.citation.source,
-                "paragraph": s.citation.paragraph,
-                "score": s.score,
-            }
-            for s in answer.sentences
-        ],
+        "sentences": [{"text": s.text, **citation_json(s.citation), "score": s.score} for s in answer.sentences],
         "elapsed_ms": round(elapsed_ms, 2),
     }
 
@@ -87,9 +86,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         print(json.dumps({
             "query": page.query, "page": page.page, "pages": page.pages, "total": page.total,
             "results": [{
-                "article_id": r.article_id, "title": r.title,
-                "published": r.published.isoformat() if r.published else None,
-                "source": r.source, "url": r.url, "paragraph": r.paragraph, "score": r.score,
+                **citation_json(r.citation), "score": r.score,
                 "snippet": r.snippet.text, "marks": [list(m) for m in r.snippet.marks],
             } for r in page.results],
         }, ensure_ascii=False, indent=2))

@@ -108,12 +108,9 @@ class Snippet:
 
 @dataclass(frozen=True)
 class SearchResult:
-    article_id: str
-    title: str
-    published: datetime | None
-    source: str | None
-    url: str | None
-    paragraph: int
+    """An article found by a search: where its best passage is, and a snippet of it."""
+
+    citation: Citation
     snippet: Snippet
     score: float
 

@@ -46,11 +46,12 @@ def format_search(page: SearchPage) -> str:
             marked.append(text[last:start] + "**" + text[start:end] + "**")
             last = end
         marked.append(text[last:])
-        date = date_text(r.published) or "không rõ ngày"
-        lines.append(f"{number}. {r.title} — {date}" + (f" — {r.source}" if r.source else ""))
+        c = r.citation
+        date = date_text(c.published) or "không rõ ngày"
+        lines.append(f"{number}. {c.title} — {date}" + (f" — {c.source}" if c.source else ""))
         lines.append("   " + "".join(marked))
-        if r.url:
-            lines.append("   " + r.url)
+        if c.url:
+            lines.append("   " + c.url)
     return "\n".join(lines)
 
 

@@ -291,16 +291,10 @@ class Library:
         marks = _mark_set(query)
         results = []
         for hit in ranked[(page - 1) * per_page : page * per_page]:
-            stored = self.store.get(hit.passage.article)
-            if stored is None:
-                continue
-            a = stored.article
-            sentences = self.store.sentences(hit.passage.article, hit.passage.paragraph, hit.passage.first, hit.passage.last)
+            p = hit.passage
+            sentences = self.store.sentences(p.article, p.paragraph, p.first, p.last)
             text = max((s.text for s in sentences), key=lambda t: _marked_count(t, marks), default="")
-            results.append(
-                SearchResult(a.id, a.display_title, a.published, a.source, a.url, hit.passage.paragraph,
-                             snippet(text, marks), round(hit.score, 4))
-            )
+            results.append(SearchResult(self._citation(p.article, p.paragraph), snippet(text, marks), round(hit.score, 4)))
         return SearchPage(query, page, pages, len(ranked), tuple(results), per_page)
 
 
