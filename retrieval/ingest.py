@@ -109,7 +109,11 @@ def ingest(
         pending = [(a, d) for a, d in batch if store.classify(a, d)[0] != "unchanged"]
         report.unchanged += len(batch) - len(pending)
         sentences = segmenter([a for a, _ in pending])
-        for outcome, key in store.write((a, d, s) for (a, d), s in zip(pending, sentences)):
+        outcomes = store.write([(a, d, s) for (a, d), s in zip(pending, sentences)])
+        for (article, _), (outcome, key) in zip(pending, outcomes):
+            if outcome == "conflict":
+                report.skipped.append(BadArticle(article.id, f"its URL {article.url} belongs to another stored article"))
+                continue
             setattr(report, outcome, getattr(report, outcome) + 1)
             if outcome != "unchanged":
                 report.changed_keys.append(key)

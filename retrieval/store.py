@@ -48,7 +48,7 @@ CREATE TABLE IF NOT EXISTS sentences (
 ) WITHOUT ROWID;
 """
 
-Outcome = Literal["ingested", "replaced", "unchanged"]
+Outcome = Literal["ingested", "replaced", "unchanged", "conflict"]
 
 
 def content_hash(article: Article) -> str:
@@ -144,7 +144,8 @@ class Store:
         """Store articles with their sentences in one transaction; returns (outcome, key) each.
 
         Each article is classified again inside the transaction, so duplicates within one
-        batch, or written meanwhile by another process, are still stored once.
+        batch, or written meanwhile by another process, are still stored once. An article
+        whose URL another stored article already holds comes back as ``conflict``, unwritten.
         """
         outcomes: list[tuple[Outcome, int]] = []
         try:
@@ -155,21 +156,29 @@ class Store:
                 if outcome == "unchanged":
                     outcomes.append((outcome, key))
                     continue
-                seq += 1
-                values = _row_values(article, digest, seq)
-                if key is None:
-                    cursor = self._db.execute(
-                        f"INSERT INTO articles ({_WRITE_COLUMNS}) VALUES ({', '.join('?' * len(values))})", values
+                values = _row_values(article, digest, seq + 1)
+                self._db.execute("SAVEPOINT article")
+                try:
+                    if key is None:
+                        cursor = self._db.execute(
+                            f"INSERT INTO articles ({_WRITE_COLUMNS}) VALUES ({', '.join('?' * len(values))})", values
+                        )
+                        key = cursor.lastrowid
+                    else:
+                        assignments = ", ".join(f"{c} = ?" for c in _WRITE_COLUMNS.split(", "))
+                        self._db.execute(f"UPDATE articles SET {assignments} WHERE key = ?", (*values, key))
+                        self._db.execute("DELETE FROM sentences WHERE article = ?", (key,))
+                    self._db.executemany(
+                        "INSERT INTO sentences (article, paragraph, position, text, words) VALUES (?, ?, ?, ?, ?)",
+                        [(key, s.paragraph, s.position, s.text, " ".join(s.words)) for s in sentences],
                     )
-                    key = cursor.lastrowid
-                else:
-                    assignments = ", ".join(f"{c} = ?" for c in _WRITE_COLUMNS.split(", "))
-                    self._db.execute(f"UPDATE articles SET {assignments} WHERE key = ?", (*values, key))
-                    self._db.execute("DELETE FROM sentences WHERE article = ?", (key,))
-                self._db.executemany(
-                    "INSERT INTO sentences (article, paragraph, position, text, words) VALUES (?, ?, ?, ?, ?)",
-                    [(key, s.paragraph, s.position, s.text, " ".join(s.words)) for s in sentences],
-                )
+                except sqlite3.IntegrityError:
+                    self._db.execute("ROLLBACK TO article")
+                    self._db.execute("RELEASE article")
+                    outcomes.append(("conflict", key or 0))
+                    continue
+                self._db.execute("RELEASE article")
+                seq += 1
                 outcomes.append((outcome, key))
             self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('seq', ?)", (str(seq),))
             self._db.execute("COMMIT")

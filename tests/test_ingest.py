@@ -48,6 +48,18 @@ def test_same_id_url_or_text_is_stored_once_and_changes_replace(tmp_path: Path) 
     library.close()
 
 
+def test_a_url_claimed_by_another_article_is_skipped_not_fatal(tmp_path: Path) -> None:
+    library = Library(tmp_path / "data")
+    first = [{"id": "x", "body": "Tin X.", "url": "https://tin.vn/x"}, {"id": "y", "body": "Tin Y.", "url": "https://tin.vn/y"}]
+    library.ingest(read_file(write_jsonl(tmp_path / "1.jsonl", first)), workers=1)
+    clash = [{"id": "x", "body": "Tin X sửa.", "url": "https://tin.vn/y"}, {"id": "z", "body": "Tin Z."}]
+    report = library.ingest(read_file(write_jsonl(tmp_path / "2.jsonl", clash)), workers=1)
+    assert report.ingested == 1 and len(report.skipped) == 1
+    assert "belongs to another stored article" in report.skipped[0].reason
+    assert library.article("x").paragraphs == ("Tin X.",) and library.article("z") is not None
+    library.close()
+
+
 def test_bad_files_are_skipped_with_reasons_and_the_rest_goes_on(tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     (inbox / "nested").mkdir(parents=True)
