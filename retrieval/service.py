@@ -95,9 +95,12 @@ class Library:
             if index.analysis == self._analysis():
                 return index
             log.warning("the index was built with %s, this code uses %s; rebuilding", index.analysis, self._analysis())
-        fresh = Index()
-        fresh.analysis = self._analysis()
-        return fresh
+        return self._new_index()
+
+    def _new_index(self) -> Index:
+        index = Index()
+        index.analysis = self._analysis()
+        return index
 
     def close(self) -> None:
         self.store.close()
@@ -134,8 +137,7 @@ class Library:
 
     def rebuild(self) -> None:
         """Index every stored article from scratch (no re-segmentation)."""
-        self.index = Index(self.index.params)
-        self.index.analysis = self._analysis()
+        self.index = self._new_index()
         self.catch_up()
         self.index.save(self.index_dir)
 
