@@ -1,7 +1,7 @@
 """Answer selection: from the best passages to the best few sentences, each with its citation.
 
-A sentence is scored by how much of the question it covers (idf-weighted, words and
-syllables), how many of the question's word pairs it repeats in order, how well its
+A sentence is scored by how much of the question it covers (idf-weighted, syllables and
+pyvi words), how many of its syllable pairs it repeats in order, how well its
 passage scored, what its neighbours cover, and whether it holds the kind of thing asked
 for (a name for ``ai``, a number for ``bao nhiêu``, a year for ``năm nào`` …).
 """
@@ -88,7 +88,7 @@ FEATURES = (
 
 @dataclass(frozen=True)
 class Weights:
-    """A weight per feature (see :data:`FEATURES`), fitted on the dev set (README, "Answer scoring")."""
+    """A weight per feature (see :data:`FEATURES`), fitted on the dev set (README, "Evaluation")."""
 
     coverage: float = 1.0
     title: float = 1.25
