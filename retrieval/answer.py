@@ -129,7 +129,8 @@ class Candidate:
     paragraph: int
     position: int
     text: str
-    terms: frozenset[str]
+    terms: frozenset[str]  # syllables and syllable pairs, in the question's half (accented or folded)
+    syllables: frozenset[str] = frozenset()  # the single syllables among them
     title_terms: frozenset[str] = frozenset()
     words: frozenset[str] = frozenset()
     retrieved: bool = False  # inside a retrieved passage (else only a neighbour, for context)
@@ -189,7 +190,7 @@ def features(question: Question, candidates: dict[tuple[int, int, int], Candidat
             continue
         before = candidates.get((c.key, c.paragraph, c.position - 1))
         after = candidates.get((c.key, c.paragraph, c.position + 1))
-        own = [t for t in c.terms if "_" not in t]
+        own = c.syllables
         c.features = np.array([
             c.coverage,
             sum(idf_of[t] for t in singles if t not in c.terms and t in c.title_terms) / total,
@@ -198,7 +199,7 @@ def features(question: Question, candidates: dict[tuple[int, int, int], Candidat
             max(before.coverage if before else 0.0, after.coverage if after else 0.0),
             answer_type_cue(kind, c.text, qfolded),
             math.log2(max(len(own), 1) / 20),
-            sum(1 for t in own if t not in asked) / max(len(own), 1),
+            1 - len(own & asked) / len(own) if own else 0.0,
             _share(rarest, c.terms),
             _share(named, c.terms),
             _share(named, article_terms[c.key]),

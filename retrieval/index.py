@@ -237,10 +237,13 @@ class Index:
         tfs = np.concatenate([a.tfs[s:e] for s, e, _ in runs]).astype(np.float64)
         scale = np.repeat([w for _, _, w in runs], [e - s for s, e, _ in runs])
         contrib = scale * term_weights(tfs, norm[docs], self.params)
-        candidates, inverse = np.unique(docs, return_inverse=True)
-        totals = np.bincount(inverse, weights=contrib, minlength=candidates.size)
-        live = a.alive[candidates]
-        return candidates[live].astype(np.int64), totals[live]
+        # Dense accumulation: O(postings + passages) with no sort; a "touched" mask rather than
+        # totals != 0 keeps passages whose terms all weigh 0 (a two-article corpus has idf 0).
+        totals = np.bincount(docs, weights=contrib, minlength=a.doc_len.size)
+        touched = np.zeros(a.doc_len.size, dtype=bool)
+        touched[docs] = True
+        candidates = np.flatnonzero(touched & a.alive)
+        return candidates, totals[candidates]
 
     def dense_scores(self, terms: Sequence[str]) -> np.ndarray:
         """Scores of every passage number (0 where no term matches): for parity checks."""

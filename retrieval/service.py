@@ -248,8 +248,10 @@ class Library:
                 place = (p.article, s.paragraph, s.position)
                 c = candidates.get(place)
                 if c is None:
+                    terms = sentence_terms(s.words, folded)
                     c = candidates[place] = Candidate(
-                        p.article, s.paragraph, s.position, s.text, frozenset(sentence_terms(s.words, folded)),
+                        p.article, s.paragraph, s.position, s.text, frozenset(terms),
+                        frozenset(terms[: (len(terms) + 1) // 2]),  # syllables come first, then pairs
                         titles[p.article],
                         frozenset(w for w in s.words if "_" in w),
                     )
