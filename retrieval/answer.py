@@ -116,6 +116,8 @@ class Question:
     """A question as the scorer sees it: its terms' idf, its names and its pyvi compounds."""
 
     text: str
+    terms: tuple[str, ...]  # the query terms it is looked up with (see text.query_terms)
+    folded: bool  # typed without diacritics: matched on the accent-folded terms
     idf: dict[str, float]  # query terms the scorer weighs (syllables and pairs), with their idf
     names: tuple[str, ...] = ()  # query terms of capitalised words
     compounds: dict[str, float] = field(default_factory=dict)  # pyvi compounds, weighted by idf

@@ -177,6 +177,9 @@ class Library:
         terms = query_terms(query)
         if not terms:
             raise EmptyQuery("the query has no word to search for")
+        return self._hits(terms, k)
+
+    def _hits(self, terms: list[str] | tuple[str, ...], k: int) -> list[Hit]:
         return [
             Hit(self.index.passage(number), score, rank)
             for rank, (number, score) in enumerate(self.index.top(terms, k), start=1)
@@ -223,27 +226,25 @@ class Library:
         # should); unknown syllable pairs are just word boundaries the articles never cross.
         known = [t for t in dict.fromkeys(terms) if t in self.index.vocab or "_" not in t]
         idf = dict(zip(known, self.index.idf(known).tolist()))
+        folded = not has_diacritics(question)
         compounds: dict[str, float] = {}
-        if has_diacritics(question):
+        if not folded:
             for word in segment(question):
                 if "_" in word:
                     compounds[word] = sum(idf.get(p, 0.0) for p in word.split("_"))
-        return Question(question, idf, tuple(name_terms(question)), compounds)
+        return Question(question, tuple(terms), folded, idf, tuple(name_terms(question)), compounds)
 
     def gather(self, question: str) -> tuple[list[Hit], dict[tuple[int, int, int], Candidate], Question]:
         """The best passages, their sentences (plus one either side) as candidates, the question."""
         asked = self.analyse(question)
-        hits = self.retrieve(question, self.settings.depth)
-        folded = not has_diacritics(question)
-
+        hits = self._hits(asked.terms, self.settings.depth)
+        folded = asked.folded
         candidates: dict[tuple[int, int, int], Candidate] = {}
         titles: dict[int, frozenset[str]] = {}
         for hit in hits:
             p = hit.passage
             if p.article not in titles:
-                stored = self.store.get(p.article)
-                title = syllables(stored.article.title) if stored else []
-                titles[p.article] = frozenset(sentence_terms(title, folded))
+                titles[p.article] = frozenset(sentence_terms(syllables(self.store.title(p.article)), folded))
             for s in self.store.sentences(p.article, p.paragraph, p.first - 1, p.last + 1):
                 place = (p.article, s.paragraph, s.position)
                 c = candidates.get(place)

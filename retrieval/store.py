@@ -108,6 +108,11 @@ class Store:
         row = self._db.execute(f"SELECT {_COLUMNS} FROM articles WHERE key = ?", (key,)).fetchone()
         return _stored(row) if row else None
 
+    def title(self, key: int) -> str:
+        """An article's title alone ("" when it has none or is gone), without decoding its body."""
+        row = self._db.execute("SELECT title FROM articles WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else ""
+
     def get_by_id(self, article_id: str) -> StoredArticle | None:
         row = self._db.execute(f"SELECT {_COLUMNS} FROM articles WHERE id = ?", (article_id,)).fetchone()
         return _stored(row) if row else None
