@@ -267,15 +267,6 @@ class Index:
         a = self._a
         return Passage(int(a.article[number]), int(a.paragraph[number]), int(a.first[number]), int(a.last[number]))
 
-    def passages_of(self, article_key: int) -> list[int]:
-        """Live passage numbers of one article, in order."""
-        a = self._a
-        return [int(i) for i in np.flatnonzero(a.alive & (a.article == article_key))]
-
-    def article_keys(self) -> np.ndarray:
-        """Store keys of the articles with live passages."""
-        return np.unique(self._a.article[self._a.alive])
-
     # --- persistence -------------------------------------------------------------------
 
     def save(self, folder: Path) -> Path:

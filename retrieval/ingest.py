@@ -47,7 +47,6 @@ class IngestReport:
     replaced: int = 0
     unchanged: int = 0
     skipped: list[BadArticle] = field(default_factory=list)
-    changed_keys: list[int] = field(default_factory=list)
 
     @property
     def read(self) -> int:
@@ -110,13 +109,11 @@ def ingest(
         report.unchanged += len(batch) - len(pending)
         sentences = segmenter([a for a, _ in pending])
         outcomes = store.write([(a, d, s) for (a, d), s in zip(pending, sentences)])
-        for (article, _), (outcome, key) in zip(pending, outcomes):
+        for (article, _), (outcome, _) in zip(pending, outcomes):
             if outcome == "conflict":
                 report.skipped.append(BadArticle(article.id, f"its URL {article.url} belongs to another stored article"))
                 continue
             setattr(report, outcome, getattr(report, outcome) + 1)
-            if outcome != "unchanged":
-                report.changed_keys.append(key)
         if progress:
             progress(len(batch))
         batch.clear()

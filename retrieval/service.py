@@ -52,9 +52,8 @@ class Settings:
 
 @dataclass(frozen=True)
 class PassageText:
-    """A retrieved passage with its text, for evaluation and snippets."""
+    """A retrieved passage's article id and text, for evaluation."""
 
-    hit: Hit
     article_id: str
     text: str
 
@@ -191,7 +190,7 @@ class Library:
             p = hit.passage
             stored = self.store.get(p.article)
             sentences = self.store.sentences(p.article, p.paragraph, p.first, p.last)
-            out.append(PassageText(hit, stored.article.id if stored else "", " ".join(s.text for s in sentences)))
+            out.append(PassageText(stored.article.id if stored else "", " ".join(s.text for s in sentences)))
         return out
 
     # --- answering ---------------------------------------------------------------------
