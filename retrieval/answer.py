@@ -45,7 +45,7 @@ _SURNAMES = (
     "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Trương Đinh Mai Lương Đào Đoàn"
     " Vương Trịnh Lâm Phùng Cao Tạ Hà Lưu Châu Tô Thái Tăng Quách Kiều Đồng Triệu Chu Mạc Lại Văn Tôn Thân"
 )
-_PERSON_RE = re.compile(rf"\b(?:{'|'.join(_SURNAMES.split())})(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*){{2,3}}\b")
+PERSON_RE = re.compile(rf"\b(?:{'|'.join(_SURNAMES.split())})(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*){{2,3}}\b")
 _NAME_RE = re.compile(r"(?<!^)(?<![.!?]\s)\b([A-ZĐÀ-Ỹ][\wÀ-ỹ]*(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*)+)")
 
 
@@ -72,7 +72,7 @@ def answer_type_cue(kind: Asked, sentence: str, question_folded: str) -> float:
         return float(_has_new(_YEAR_RE, sentence, question_folded))
     if kind is Asked.NUMBER:
         return float(_has_new(_NUMBER_RE, sentence, question_folded))
-    if kind is Asked.PERSON and _has_new(_PERSON_RE, sentence, question_folded):
+    if kind is Asked.PERSON and _has_new(PERSON_RE, sentence, question_folded):
         return 1.0
     if kind in (Asked.PERSON, Asked.PLACE):
         return 0.5 * _has_new(_NAME_RE, sentence, question_folded)

@@ -79,6 +79,14 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Excerpt:
+    """One paragraph of an article, with its citation: what opening a search result shows."""
+
+    citation: Citation
+    text: str
+
+
+@dataclass(frozen=True)
 class AnswerSentence:
     text: str
     score: float

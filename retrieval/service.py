@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-from .answer import Candidate, Question, Weights, pick, score_candidates
+from .answer import PERSON_RE, Candidate, Question, Weights, pick, score_candidates
 from .errors import BadArticle, EmptyQuery, IndexFormatError
 from .index import Index
 from .ingest import IngestReport, ingest
@@ -22,6 +22,7 @@ from .models import (
     AnswerSentence,
     Article,
     Citation,
+    Excerpt,
     Hit,
     SearchPage,
     SearchResult,
@@ -160,6 +161,32 @@ class Library:
 
     def latest(self, limit: int = 5) -> list[Article]:
         return [s.article for s in self.store.latest(limit)]
+
+    def excerpt(self, article_id: str, paragraph: int) -> Excerpt | None:
+        """A paragraph of an article with its citation; None when either is gone."""
+        stored = self.store.get_by_id(article_id)
+        if stored is None:
+            return None
+        sentences = self.store.sentences(stored.key, paragraph)
+        if not sentences:
+            return None
+        return Excerpt(self._citation(stored.key, paragraph), " ".join(s.text for s in sentences))
+
+    def example_questions(self, limit: int = 3, scan: int = 20) -> list[str]:
+        """Questions the newest articles can answer: "<person> là ai?" for people they name."""
+        out: list[str] = []
+        for article in self.latest(scan):
+            for paragraph in article.paragraphs[:3]:
+                people = (m for m in PERSON_RE.finditer(paragraph) if not _PLACE_BEFORE_RE.search(paragraph, 0, m.start()))
+                found = next(people, None)
+                if found:
+                    question = f"{found.group(0)} là ai?"
+                    if question not in out:
+                        out.append(question)
+                    break
+            if len(out) >= limit:
+                break
+        return out
 
     def stats(self) -> Stats:
         size = sum(p.stat().st_size for p in self.index_dir.rglob("*") if p.is_file()) if self.index_dir.exists() else 0
@@ -303,6 +330,8 @@ class Library:
 
 
 _WORD_SPAN_RE = re.compile(r"\w+")
+# Words before a "name" that make it a place: "TP. Hồ Chí Minh" is a city, not a person.
+_PLACE_BEFORE_RE = re.compile(r"(?:TP\.|[Tt]hành phố|[Tt]ỉnh|[Qq]uận|[Hh]uyện|[Đđ]ường|[Pp]hố)\s*$")
 _STOP_MARKS = frozenset(fold(w) for w in "ai gì nào đâu bao nhiêu là của và có được những các thì".split())
 
 
