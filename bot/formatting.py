@@ -1,0 +1,320 @@
+"""Everything Telegram-shaped about output: HTML, the 4096-character split, buttons, callback data.
+
+Article text is untrusted: every piece of it goes through :func:`escape` before it meets a tag.
+Handlers never build HTML or callback data themselves.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from html import escape as _escape
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from retrieval.models import (
+    Answer,
+    Article,
+    Citation,
+    Excerpt,
+    SearchPage,
+    SearchResult,
+    Snippet,
+)
+from retrieval.plain import date_text
+
+from .subscriptions import Subscription
+from .texts import text
+
+MESSAGE_LIMIT = 4096  # Telegram's cap on a message's text, in UTF-16 code units
+CALLBACK_LIMIT = 64  # bytes of callback data
+
+_URL_RE = re.compile(r"https?://[^\s<>\"]+\Z", re.IGNORECASE)
+
+
+def escape(value: str) -> str:
+    return _escape(value, quote=True)
+
+
+def _link(title: str, url: str | None) -> str:
+    """The title as a link when the URL is one Telegram accepts, else in bold."""
+    if url and _URL_RE.match(url):
+        return f'<a href="{escape(url)}">{escape(title)}</a>'
+    return f"<b>{escape(title)}</b>"
+
+
+def _source_line(c: Citation | Article, lang: str) -> str:
+    title = c.title if isinstance(c, Citation) else c.display_title
+    parts = [_link(title or "…", c.url), date_text(c.published) or text("no_date", lang)]
+    if c.source:
+        parts.append(escape(c.source))
+    return " — ".join(parts)
+
+
+def html_answer(answer: Answer, lang: str) -> str:
+    """Numbered sentences, each with its source number and paragraph, then the sources."""
+    if not answer.found:
+        return text("not_found", lang)
+    sources: dict[str, Citation] = {}
+    lines = []
+    for s in answer.sentences:
+        c = s.citation
+        sources.setdefault(c.article_id, c)
+        number = list(sources).index(c.article_id) + 1
+        where = text("paragraph", lang, number=c.paragraph)
+        lines.append(f"<b>[{number}]</b> {escape(s.text)} <i>({where})</i>")
+    lines.append("")
+    lines.append(f"<b>{text('sources', lang)}:</b>")
+    lines.extend(f"[{i}] {_source_line(c, lang)}" for i, c in enumerate(sources.values(), start=1))
+    return "\n".join(lines)
+
+
+def html_snippet(snippet: Snippet) -> str:
+    """The snippet with the query's words in bold."""
+    out, last = [], 0
+    for start, end in snippet.marks:
+        out.append(escape(snippet.text[last:start]) + "<b>" + escape(snippet.text[start:end]) + "</b>")
+        last = end
+    out.append(escape(snippet.text[last:]))
+    return "".join(out)
+
+
+def html_search(page: SearchPage, lang: str) -> str:
+    if not page.results:
+        return text("search_none", lang, query=escape(page.query))
+    lines = [text("search_header", lang, query=escape(page.query), page=page.page, pages=page.pages, total=page.total)]
+    for number, r in enumerate(page.results, start=(page.page - 1) * page.per_page + 1):
+        lines.append("")
+        lines.append(f"<b>{number}.</b> {_source_line(r.citation, lang)}")
+        lines.append(html_snippet(r.snippet))
+    return "\n".join(lines)
+
+
+EXCERPT_LIMIT = 3000  # characters of a paragraph shown in place of a search page (one message)
+
+
+def html_excerpt(excerpt: Excerpt, lang: str) -> str:
+    c = excerpt.citation
+    where = text("paragraph", lang, number=c.paragraph)
+    body = excerpt.text
+    if len(body) > EXCERPT_LIMIT:
+        body = body[: body.rfind(" ", 0, EXCERPT_LIMIT)] + " …"
+    return f"{_source_line(c, lang)}\n<i>({where})</i>\n\n{escape(body)}"
+
+
+def html_latest(articles: list[Article], lang: str) -> str:
+    if not articles:
+        return text("latest_none", lang)
+    lines = [f"<b>{text('latest_header', lang)}</b>"]
+    lines.extend(f"{i}. {_source_line(a, lang)}" for i, a in enumerate(articles, start=1))
+    return "\n".join(lines)
+
+
+def html_subscriptions(subscriptions: list[Subscription], lang: str) -> str:
+    if not subscriptions:
+        return text("subs_none", lang)
+    lines = [text("subs_header", lang)]
+    lines.extend(f"{i}. {escape(s.query.text)}" for i, s in enumerate(subscriptions, start=1))
+    return "\n".join(lines)
+
+
+# --- splitting ---------------------------------------------------------------------------
+
+_TOKEN_RE = re.compile(r"<[^>]*>|&[#\w]+;|\s+|[^<&\s]+|[<&]")
+_TAG_RE = re.compile(r"<(/?)([a-zA-Z]+)[^>]*>")
+
+
+def _units(s: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units."""
+    return len(s.encode("utf-16-le")) // 2
+
+
+def split_html(html: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Cut a message into parts of at most ``limit`` units, each valid HTML on its own.
+
+    Cuts fall between lines when possible, else between words, else anywhere but inside a
+    tag or an entity; tags open at a cut are closed before it and reopened after it.
+    """
+    if _units(html) <= limit:
+        return [html]
+    parts: list[str] = []
+    current = ""
+    for line in html.split("\n"):
+        candidate = f"{current}\n{line}" if current else line
+        if _units(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            parts.append(current)
+        if _units(line) <= limit:
+            current = line
+        else:
+            pieces = _split_line(line, limit)
+            parts.extend(pieces[:-1])
+            current = pieces[-1]
+    if current:
+        parts.append(current)
+    return parts
+
+
+def _split_line(line: str, limit: int) -> list[str]:
+    """One over-long line cut between tokens, keeping the tags balanced in every piece."""
+    pieces: list[str] = []
+    open_tags: list[tuple[str, str]] = []  # (name, opening tag as written)
+    current = ""
+
+    def closing() -> str:
+        return "".join(f"</{name}>" for name, _ in reversed(open_tags))
+
+    tokens: list[str] = []
+    for token in _TOKEN_RE.findall(line):
+        if _units(token) > limit // 2 and not token.startswith(("<", "&")):
+            tokens.extend(token)  # a "word" as long as a message: cut anywhere
+        else:
+            tokens.append(token)
+    for token in tokens:
+        if _units(current + token + closing()) > limit and current.strip():
+            pieces.append(current.rstrip() + closing())
+            current = "".join(tag for _, tag in open_tags)
+            if token.isspace():
+                continue
+        current += token
+        tag = _TAG_RE.fullmatch(token)
+        if tag:
+            closing_tag, name = tag.group(1), tag.group(2).lower()
+            if closing_tag:
+                if open_tags and open_tags[-1][0] == name:
+                    open_tags.pop()
+            else:
+                open_tags.append((name, token))
+    if current.strip():
+        pieces.append(current)
+    return pieces
+
+
+# --- buttons and callback data ------------------------------------------------------------
+
+
+class BadCallback(ValueError):
+    """Callback data this bot did not make (forged, or from an older version)."""
+
+
+@dataclass(frozen=True)
+class PageButton:
+    """Show page ``page`` of the search for query number ``query``."""
+
+    query: int
+    page: int
+
+
+@dataclass(frozen=True)
+class OpenButton:
+    """Show paragraph ``paragraph`` of article number ``article``; back goes to the search page."""
+
+    article: int
+    paragraph: int
+    query: int
+    page: int
+
+
+@dataclass(frozen=True)
+class RemoveButton:
+    """Remove the chat's subscription with row id ``subscription``."""
+
+    subscription: int
+
+
+Button = PageButton | OpenButton | RemoveButton
+_PREFIXES: dict[type, str] = {PageButton: "p", OpenButton: "o", RemoveButton: "u"}
+_KINDS = {prefix: kind for kind, prefix in _PREFIXES.items()}
+
+
+def encode(button: Button) -> str:
+    """Compact callback data: a letter, then the fields as decimal numbers."""
+    values = [getattr(button, name) for name in button.__dataclass_fields__]
+    data = ":".join([_PREFIXES[type(button)], *map(str, values)])
+    if len(data.encode()) > CALLBACK_LIMIT:
+        raise ValueError(f"callback data {data!r} is over {CALLBACK_LIMIT} bytes")
+    return data
+
+
+def decode(data: str | None) -> Button:
+    """The button behind callback data; :class:`BadCallback` for anything else."""
+    prefix, _, rest = (data or "").partition(":")
+    kind = _KINDS.get(prefix)
+    fields = rest.split(":")
+    numeric = all(f.isascii() and f.isdigit() and int(f) < 2**63 for f in fields)  # SQLite's integer range
+    if kind is None or len(fields) != len(kind.__dataclass_fields__) or not numeric:
+        raise BadCallback(f"unknown callback data {data!r}")
+    return kind(*map(int, fields))
+
+
+def _button(label: str, button: Button) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=encode(button))
+
+
+def search_keyboard(page: SearchPage, query: int, articles: list[int], lang: str) -> InlineKeyboardMarkup | None:
+    """A button per result (its number) on one row, previous/next on the next."""
+    if not page.results:
+        return None
+    first = (page.page - 1) * page.per_page + 1
+    opens = [
+        _button(str(first + i), OpenButton(article, r.citation.paragraph, query, page.page))
+        for i, (r, article) in enumerate(zip(page.results, articles))
+    ]
+    moves = []
+    if page.page > 1:
+        moves.append(_button(text("previous", lang), PageButton(query, page.page - 1)))
+    if page.page < page.pages:
+        moves.append(_button(text("next", lang), PageButton(query, page.page + 1)))
+    return InlineKeyboardMarkup([opens, moves] if moves else [opens])
+
+
+def excerpt_keyboard(excerpt: Excerpt, query: int, page: int, lang: str) -> InlineKeyboardMarkup:
+    row = [_button(text("back", lang), PageButton(query, page))]
+    url = excerpt.citation.url
+    if url and _URL_RE.match(url):
+        row.append(InlineKeyboardButton(text("open_link", lang), url=url))
+    return InlineKeyboardMarkup([row])
+
+
+def subscriptions_keyboard(subscriptions: list[Subscription], lang: str) -> InlineKeyboardMarkup | None:
+    if not subscriptions:
+        return None
+    buttons = [_button(text("remove", lang, number=i), RemoveButton(s.id)) for i, s in enumerate(subscriptions, 1)]
+    return InlineKeyboardMarkup([buttons[i : i + 4] for i in range(0, len(buttons), 4)])
+
+
+# --- inline mode --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InlineArticle:
+    """One result offered in inline mode, before it becomes a Telegram object."""
+
+    id: str
+    title: str
+    description: str
+    message: str
+    url: str | None
+
+
+def inline_article(result: SearchResult, result_id: str, lang: str) -> InlineArticle:
+    """A search result to share: its title, date and snippet."""
+    return _inline(result.citation, result.snippet, result_id, lang)
+
+
+def inline_latest(article: Article, result_id: str, lang: str) -> InlineArticle:
+    """A recent article to share when the inline query is still empty: its lead as the snippet."""
+    lead = article.summary or (article.paragraphs[0] if article.paragraphs else "")
+    if len(lead) > 300:
+        lead = lead[: lead.rfind(" ", 0, 300)] + " …"
+    citation = Citation(article.id, article.display_title, article.published, article.source, article.url, 1)
+    return _inline(citation, Snippet(lead), result_id, lang)
+
+
+def _inline(c: Citation, snippet: Snippet, result_id: str, lang: str) -> InlineArticle:
+    date = date_text(c.published) or text("no_date", lang)
+    message = f"{_source_line(c, lang)}\n\n{html_snippet(snippet)}"
+    url = c.url if c.url and _URL_RE.match(c.url) else None
+    return InlineArticle(result_id, c.title or "…", f"{date} — {snippet.text}"[:200], message, url)

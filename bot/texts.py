@@ -1,0 +1,141 @@
+"""Every user-facing string of the Telegram bot, Vietnamese first, English second.
+
+Strings are HTML (the bot's parse mode); ``{placeholders}`` are filled by :func:`text` with
+values the caller has already escaped. A user whose Telegram language is set and is not
+Vietnamese reads English; everyone else, Vietnamese.
+"""
+
+from __future__ import annotations
+
+VI, EN = "vi", "en"
+
+TEXTS: dict[str, tuple[str, str]] = {
+    "welcome": (
+        "Chào bạn! Mình là <b>Hỏi Tin</b>: hỏi mình về tin tức bằng tiếng Việt (có dấu hay không dấu "
+        "đều được), mình trả lời bằng những câu trong bài báo, kèm nguồn.\n\nThử hỏi:\n{examples}\n\n"
+        "Gõ /help để xem các lệnh.",
+        "Hello! I am <b>Hỏi Tin</b>: ask me about the news in Vietnamese (with or without diacritics) "
+        "and I answer with sentences from the articles, with their sources.\n\nTry:\n{examples}\n\n"
+        "Send /help for the commands.",
+    ),
+    "help": (
+        "<b>Hỏi Tin</b> trả lời câu hỏi về các bài báo.\n"
+        "• Nhắn câu hỏi, ví dụ: <i>Ai chủ trì hội nghị?</i> (trong nhóm: /ask câu hỏi, hoặc nhắc tên bot)\n"
+        "• /search từ khóa — tìm bài báo\n"
+        "• /latest — các bài mới nhất\n"
+        "• /subscribe từ khóa — nhận tin khi có bài mới chứa đủ các từ; dùng ngoặc kép cho cụm từ: "
+        "<i>/subscribe \"miền Trung\" bão</i>\n"
+        "• /subscriptions — các đăng ký của bạn; /unsubscribe số hoặc từ khóa — hủy\n"
+        "• Gõ <i>@{username} từ khóa</i> trong cuộc trò chuyện bất kỳ để chia sẻ bài báo.",
+        "<b>Hỏi Tin</b> answers questions about news articles.\n"
+        "• Send a question, e.g. <i>Ai chủ trì hội nghị?</i> (in groups: /ask question, or mention the bot)\n"
+        "• /search keywords — find articles\n"
+        "• /latest — newest articles\n"
+        "• /subscribe keywords — an alert when a new article contains all the words; quote a phrase: "
+        "<i>/subscribe \"miền Trung\" bão</i>\n"
+        "• /subscriptions — your subscriptions; /unsubscribe number or keywords — remove one\n"
+        "• Type <i>@{username} keywords</i> in any chat to share an article.",
+    ),
+    "not_found": (
+        "Mình chưa tìm thấy câu trả lời trong các bài báo hiện có. Hãy thử hỏi cụ thể hơn (tên người, "
+        "địa danh, sự kiện, thời gian) hoặc dùng /search từ khóa.",
+        "I found no answer in the current articles. Try a more specific question (a name, place, event "
+        "or date) or /search keywords.",
+    ),
+    "empty_question": (
+        "Câu hỏi chưa có từ nào để tìm. Hãy hỏi cụ thể hơn, ví dụ: <i>Ai chủ trì hội nghị?</i>",
+        "Your question has no word to look for. Try e.g. <i>Ai chủ trì hội nghị?</i>",
+    ),
+    "too_long": (
+        "Tin nhắn quá dài ({length} ký tự). Hãy hỏi ngắn gọn, tối đa {limit} ký tự.",
+        "That message is too long ({length} characters). Please keep it under {limit}.",
+    ),
+    "not_text": (
+        "Mình chỉ đọc được chữ. Hãy gõ câu hỏi về tin tức, ví dụ: <i>Ai chủ trì hội nghị?</i>",
+        "I can only read text. Type a question about the news, e.g. <i>Ai chủ trì hội nghị?</i>",
+    ),
+    "unknown_command": (
+        "Không có lệnh {command}. Gõ /help để xem các lệnh.",
+        "There is no {command} command. Send /help for the list.",
+    ),
+    "ask_usage": ("Hãy gõ câu hỏi sau /ask, ví dụ: <i>/ask Ai chủ trì hội nghị?</i>",
+                  "Put your question after /ask, e.g. <i>/ask Ai chủ trì hội nghị?</i>"),
+    "sources": ("Nguồn", "Sources"),
+    "paragraph": ("đoạn {number}", "paragraph {number}"),
+    "no_date": ("không rõ ngày", "date unknown"),
+    "search_usage": ("Hãy gõ từ khóa sau /search, ví dụ: <i>/search dân vận</i>",
+                     "Put keywords after /search, e.g. <i>/search dân vận</i>"),
+    "search_empty": ("Từ khóa chưa có từ nào để tìm.", "The keywords have no word to look for."),
+    "search_none": ("Không có bài nào khớp với “{query}”.", "No article matches “{query}”."),
+    "search_header": ("Kết quả cho “{query}” — trang {page}/{pages} ({total} bài)",
+                      "Results for “{query}” — page {page}/{pages} ({total} articles)"),
+    "previous": ("‹ Trước", "‹ Previous"),
+    "next": ("Sau ›", "Next ›"),
+    "back": ("« Danh sách", "« Results"),
+    "open_link": ("Đọc bài gốc", "Read the article"),
+    "stale_button": ("Nút này đã cũ. Hãy tìm lại bằng /search.", "This button has expired. Search again with /search."),
+    "article_gone": ("Bài này không còn trong kho.", "That article is no longer available."),
+    "latest_header": ("Các bài mới nhất", "Newest articles"),
+    "latest_none": ("Chưa có bài báo nào.", "There are no articles yet."),
+    "admins_only": ("Lệnh này chỉ dành cho quản trị viên.", "This command is for admins only."),
+    "stats": (
+        "<b>Thống kê</b>\nBài báo: {articles}\nĐoạn đã lập chỉ mục: {passages}\nTừ khóa trong chỉ mục: {terms}\n"
+        "Chỉ mục trên đĩa: {index_mb} MB\nĐăng ký: {subscriptions}",
+        "<b>Statistics</b>\nArticles: {articles}\nIndexed passages: {passages}\nIndex terms: {terms}\n"
+        "Index on disk: {index_mb} MB\nSubscriptions: {subscriptions}",
+    ),
+    "sub_usage": (
+        "Hãy gõ từ khóa sau /subscribe, ví dụ: <i>/subscribe bão lũ</i>. Mình sẽ báo khi có bài mới chứa đủ "
+        "các từ đó.",
+        "Put keywords after /subscribe, e.g. <i>/subscribe bão lũ</i>. I will alert you when a new article "
+        "contains all of them.",
+    ),
+    "sub_ok": (
+        "Đã đăng ký “{keywords}”. Mình sẽ báo khi có bài mới chứa đủ các từ này. Xem danh sách: /subscriptions",
+        "Subscribed to “{keywords}”. You will get an alert when a new article contains all these words. "
+        "Your list: /subscriptions",
+    ),
+    "sub_empty": ("Từ khóa chưa có từ nào để theo dõi.", "The keywords have no word to follow."),
+    "sub_too_long": ("Từ khóa quá dài ({length} ký tự), tối đa {limit}.",
+                     "The keywords are too long ({length} characters); the limit is {limit}."),
+    "sub_too_many": ("Bạn đã có {limit} đăng ký, mức tối đa. Hãy hủy bớt bằng /unsubscribe.",
+                     "You already have {limit} subscriptions, the maximum. Remove one with /unsubscribe."),
+    "sub_duplicate": ("Bạn đã đăng ký “{keywords}” rồi.", "You are already subscribed to “{keywords}”."),
+    "unsub_usage": ("Hãy gõ số thứ tự hoặc từ khóa sau /unsubscribe, ví dụ: <i>/unsubscribe 1</i>. "
+                    "Xem danh sách: /subscriptions",
+                    "Put a number or the keywords after /unsubscribe, e.g. <i>/unsubscribe 1</i>. "
+                    "Your list: /subscriptions"),
+    "unsub_ok": ("Đã hủy đăng ký “{keywords}”.", "Unsubscribed from “{keywords}”."),
+    "unsub_not_found": ("Không có đăng ký “{which}” (bạn có {count} đăng ký). Xem danh sách: /subscriptions",
+                        "No subscription “{which}” (you have {count}). Your list: /subscriptions"),
+    "subs_none": ("Bạn chưa đăng ký nhận tin nào. Thử: <i>/subscribe bão lũ</i>",
+                  "You have no subscriptions. Try: <i>/subscribe bão lũ</i>"),
+    "subs_header": ("Đăng ký của bạn (bấm nút để hủy):", "Your subscriptions (tap a button to remove):"),
+    "remove": ("Hủy {number}", "Remove {number}"),
+    "removed": ("Đã hủy “{keywords}”.", "Removed “{keywords}”."),
+    "already_removed": ("Đăng ký này đã được hủy.", "That subscription was already removed."),
+    "error": ("Xin lỗi, mình gặp lỗi khi xử lý tin nhắn này. Bạn thử lại sau nhé.",
+              "Sorry, something went wrong with that message. Please try again later."),
+    # Command menu (set_my_commands), without HTML.
+    "cmd_start": ("Bắt đầu và câu hỏi mẫu", "Start and example questions"),
+    "cmd_help": ("Hướng dẫn", "Help"),
+    "cmd_ask": ("Hỏi về tin tức (trong nhóm)", "Ask about the news (in groups)"),
+    "cmd_search": ("Tìm bài báo", "Search articles"),
+    "cmd_latest": ("Các bài mới nhất", "Newest articles"),
+    "cmd_subscribe": ("Nhận tin theo từ khóa", "Alerts for keywords"),
+    "cmd_subscriptions": ("Các đăng ký của bạn", "Your subscriptions"),
+    "cmd_unsubscribe": ("Hủy đăng ký", "Remove a subscription"),
+}
+
+COMMANDS = ("start", "help", "ask", "search", "latest", "subscribe", "subscriptions", "unsubscribe")
+
+
+def language(code: str | None) -> str:
+    """Vietnamese unless Telegram says the user reads another language."""
+    return EN if code and not code.lower().startswith(VI) else VI
+
+
+def text(key: str, lang: str = VI, **values: object) -> str:
+    vi, en = TEXTS[key]
+    template = en if lang == EN else vi
+    return template.format(**values) if values else template
