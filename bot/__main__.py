@@ -12,27 +12,18 @@ import logging
 import sys
 from pathlib import Path
 
+from telegram.error import TelegramError
+
 from retrieval.errors import RetrievalError
-from retrieval.ingest import read_articles
 from retrieval.service import Library
 
-from .config import ConfigError, load_settings
+from .config import ConfigError, Settings, load_settings
 from .console import run_console
+from .database import DatabaseError
+from .logs import setup_logging
+from .service import Service, prepare_library
 
 log = logging.getLogger("bot")
-
-
-def prepare_library(data_dir: Path, seeds_dir: Path) -> Library:
-    """Open the data folder and make sure the seed articles are in it (unchanged ones are skipped)."""
-    library = Library(data_dir)
-    if seeds_dir.is_dir():
-        report = library.ingest(read_articles([seeds_dir]))
-        log.info("seeds: %s", report.summary())
-        for bad in report.skipped:
-            log.warning("seed skipped: %s", bad)
-    else:
-        log.warning("no seeds folder at %s", seeds_dir)
-    return library
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,8 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-                        stream=sys.stderr)
+    setup_logging(settings.log_level, [settings.telegram_token or ""])
     data_dir = args.data_dir or settings.data_dir
     try:
         library = prepare_library(data_dir, settings.seeds_dir)
@@ -58,15 +48,32 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if settings.telegram_token and not args.console:
-        print("The Telegram front end is not part of this version yet (it is the next issue). "
-              "Unset TELEGRAM_BOT_TOKEN, or pass --console, to chat in the terminal.", file=sys.stderr)
-        return 2
+        return run_telegram(settings, library)
     # Undecodable bytes from a terminal become U+FFFD, which the text cleaner drops.
     stdin = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace") if hasattr(sys.stdin, "buffer") else sys.stdin
     try:
         run_console(library, stdin=stdin)
     except KeyboardInterrupt:
         print()
+    return 0
+
+
+def run_telegram(settings: Settings, library: Library) -> int:
+    """Long polling until Ctrl-C or SIGTERM."""
+    from .app import ALLOWED_UPDATES, build_application
+
+    try:
+        service = Service(library)
+    except DatabaseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    application = build_application(settings, service)
+    log.info("starting the Telegram bot (Bot API at %s)", settings.api_base_url)
+    try:
+        application.run_polling(allowed_updates=ALLOWED_UPDATES)
+    except TelegramError as exc:  # start-up failed: a wrong token, an unreachable Bot API
+        log.error("the bot could not start: %s", exc)
+        return 1
     return 0
 
 

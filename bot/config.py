@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -14,10 +16,12 @@ class Settings:
     seeds_dir: Path = Path("seeds")
     admin_ids: frozenset[int] = field(default_factory=frozenset)
     log_level: str = "INFO"
+    api_base_url: str = DEFAULT_API_BASE_URL
 
     def __repr__(self) -> str:  # never print the token
         token = "set" if self.telegram_token else "unset"
-        return f"Settings(telegram_token={token}, data_dir={self.data_dir}, seeds_dir={self.seeds_dir})"
+        return (f"Settings(telegram_token={token}, data_dir={self.data_dir}, seeds_dir={self.seeds_dir}, "
+                f"api_base_url={self.api_base_url})")
 
 
 class ConfigError(ValueError):
@@ -45,4 +49,14 @@ def load_settings(env: dict[str, str] | None = None, dotenv: bool = True) -> Set
         seeds_dir=Path(env.get("HOITIN_SEEDS_DIR") or "seeds"),
         admin_ids=frozenset(admins),
         log_level=(env.get("HOITIN_LOG_LEVEL") or "INFO").upper(),
+        api_base_url=_base_url(env.get("TELEGRAM_API_BASE_URL") or DEFAULT_API_BASE_URL),
     )
+
+
+def _base_url(value: str) -> str:
+    value = value.strip()
+    if not value.startswith(("http://", "https://")):
+        raise ConfigError(
+            f"TELEGRAM_API_BASE_URL must be an http(s) URL such as http://127.0.0.1:8081/bot, not {value!r}"
+        )
+    return value

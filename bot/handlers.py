@@ -1,0 +1,306 @@
+"""Telegram handlers: read the update, call the service once, format, reply.
+
+Each public method is registered by :func:`bot.app.build_application`. Sending goes through
+:meth:`Handlers.reply`, which splits long messages and retries a send that failed on the
+network (not one Telegram refused: those go to :meth:`Handlers.on_error`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from functools import partial
+from typing import Awaitable, Callable, TypeVar
+
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    Message,
+    MessageEntity,
+    Update,
+)
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError, TimedOut
+from telegram.ext import ContextTypes
+
+from retrieval.errors import EmptyQuery
+
+from . import formatting as fmt
+from .config import Settings
+from .service import MAX_MESSAGE, Service, inline_result_id
+from .subscriptions import SubscriptionRefused
+from .texts import language, text
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Context = ContextTypes.DEFAULT_TYPE
+SEND_ATTEMPTS = 3
+
+
+async def with_retries(send: Callable[[], Awaitable[T]], attempts: int = SEND_ATTEMPTS) -> T:
+    """Run a Bot API call, retrying network failures with backoff.
+
+    Refusals (``BadRequest``, ``Forbidden``) and timeouts are not retried: the first would fail
+    again, and a timed-out send may have arrived. ``RetryAfter`` is the rate limiter's job.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return await send()
+        except (BadRequest, TimedOut):
+            raise
+        except NetworkError as exc:
+            if attempt == attempts:
+                raise
+            log.warning("Bot API call failed (%s); retry %d of %d", exc, attempt, attempts - 1)
+            await asyncio.sleep(0.2 * 2**attempt)
+    raise AssertionError("unreachable")
+
+
+def _lang(update: Update) -> str:
+    user = update.effective_user
+    return language(user.language_code if user else None)
+
+
+class Handlers:
+    def __init__(self, service: Service, settings: Settings) -> None:
+        self.service = service
+        self.settings = settings
+
+    async def reply(self, update: Update, html: str, keyboard: InlineKeyboardMarkup | None = None) -> None:
+        """Send ``html`` to the update's chat in as many messages as it takes; buttons on the last."""
+        message = update.effective_message
+        assert message is not None
+        parts = fmt.split_html(html)
+        quote = message.chat.type != ChatType.PRIVATE  # in a group, show which message is answered
+        for number, part in enumerate(parts, start=1):
+            markup = keyboard if number == len(parts) else None
+            await with_retries(partial(message.reply_html, part, reply_markup=markup, do_quote=quote and number == 1))
+
+    # --- questions -----------------------------------------------------------------------
+
+    async def answer(self, update: Update, question: str) -> None:
+        lang = _lang(update)
+        question = question.strip()
+        if len(question) > MAX_MESSAGE:
+            await self.reply(update, text("too_long", lang, length=len(question), limit=MAX_MESSAGE))
+            return
+        try:
+            answer = await self.service.answer(question)
+        except EmptyQuery:
+            await self.reply(update, text("empty_question", lang))
+            return
+        await self.reply(update, fmt.html_answer(answer, lang))
+
+    async def private_text(self, update: Update, context: Context) -> None:
+        """Any text in a private chat is a question."""
+        await self.answer(update, update.effective_message.text or "")
+
+    async def group_text(self, update: Update, context: Context) -> None:
+        """In groups, a question is a message that mentions the bot or replies to it."""
+        message = update.effective_message
+        question = _addressed_text(message, context.bot.username, context.bot.id)
+        if question is not None:
+            await self.answer(update, question)
+
+    async def ask(self, update: Update, context: Context) -> None:
+        """/ask <question>, the way to ask in a group."""
+        question = " ".join(context.args or [])
+        if not question.strip():
+            await self.reply(update, text("ask_usage", _lang(update)))
+            return
+        await self.answer(update, question)
+
+    async def not_text(self, update: Update, context: Context) -> None:
+        """Photos, stickers, voice…: a hint that only text is read."""
+        await self.reply(update, text("not_text", _lang(update)))
+
+    async def unknown_command(self, update: Update, context: Context) -> None:
+        command = (update.effective_message.text or "").split()[0]
+        await self.reply(update, text("unknown_command", _lang(update), command=fmt.escape(command[:64])))
+
+    # --- commands ------------------------------------------------------------------------
+
+    async def start(self, update: Update, context: Context) -> None:
+        lang = _lang(update)
+        examples = await self.service.examples(3) or ["Ai chủ trì hội nghị?"]
+        listed = "\n".join(f"• <i>{fmt.escape(q)}</i>" for q in examples)
+        await self.reply(update, text("welcome", lang, examples=listed))
+
+    async def help(self, update: Update, context: Context) -> None:
+        await self.reply(update, text("help", _lang(update), username=fmt.escape(context.bot.username or "bot")))
+
+    async def search(self, update: Update, context: Context) -> None:
+        lang = _lang(update)
+        query = " ".join(context.args or [])
+        if not query.strip():
+            await self.reply(update, text("search_usage", lang))
+        elif len(query) > MAX_MESSAGE:
+            await self.reply(update, text("too_long", lang, length=len(query), limit=MAX_MESSAGE))
+        else:
+            try:
+                found = await self.service.search(query)
+            except EmptyQuery:
+                await self.reply(update, text("search_empty", lang))
+                return
+            await self.reply(update, fmt.html_search(found.page, lang),
+                             fmt.search_keyboard(found.page, found.query_ref, found.article_refs, lang))
+
+    async def latest(self, update: Update, context: Context) -> None:
+        await self.reply(update, fmt.html_latest(await self.service.latest(5), _lang(update)))
+
+    async def stats(self, update: Update, context: Context) -> None:
+        lang = _lang(update)
+        user = update.effective_user
+        if user is None or user.id not in self.settings.admin_ids:
+            await self.reply(update, text("admins_only", lang))
+            return
+        s = await self.service.stats()
+        await self.reply(update, text("stats", lang, articles=s.articles, passages=s.passages, terms=s.terms,
+                                      index_mb=f"{s.index_bytes / 1e6:.1f}", subscriptions=s.subscriptions))
+
+    async def subscribe(self, update: Update, context: Context) -> None:
+        lang = _lang(update)
+        keywords = " ".join(context.args or [])
+        if not keywords.strip():
+            await self.reply(update, text("sub_usage", lang))
+            return
+        try:
+            sub = await self.service.subscribe(update.effective_chat.id, keywords)
+        except SubscriptionRefused as refused:
+            await self.reply(update, _refusal(refused, lang))
+            return
+        await self.reply(update, text("sub_ok", lang, keywords=fmt.escape(sub.query.text)))
+
+    async def subscriptions(self, update: Update, context: Context) -> None:
+        lang = _lang(update)
+        subs = await self.service.subscriptions_of(update.effective_chat.id)
+        await self.reply(update, fmt.html_subscriptions(subs, lang), fmt.subscriptions_keyboard(subs, lang))
+
+    async def unsubscribe(self, update: Update, context: Context) -> None:
+        lang = _lang(update)
+        which = " ".join(context.args or [])
+        if not which.strip():
+            await self.reply(update, text("unsub_usage", lang))
+            return
+        try:
+            sub = await self.service.unsubscribe(update.effective_chat.id, which)
+        except SubscriptionRefused as refused:
+            await self.reply(update, _refusal(refused, lang))
+            return
+        await self.reply(update, text("unsub_ok", lang, keywords=fmt.escape(sub.query.text)))
+
+    # --- buttons and inline mode ---------------------------------------------------------
+
+    async def button(self, update: Update, context: Context) -> None:
+        """Every inline button: search pages, opening a result, removing a subscription."""
+        query = update.callback_query
+        lang = _lang(update)
+        try:
+            pressed = fmt.decode(query.data)
+        except fmt.BadCallback:
+            log.info("update %s: unknown callback data %r", update.update_id, query.data)
+            await query.answer(text("stale_button", lang), show_alert=True)
+            return
+        if isinstance(pressed, fmt.PageButton):
+            found = await self.service.search_again(pressed.query, pressed.page)
+            if found is None:
+                await query.answer(text("stale_button", lang), show_alert=True)
+                return
+            await _edit(query, fmt.html_search(found.page, lang),
+                        fmt.search_keyboard(found.page, found.query_ref, found.article_refs, lang))
+        elif isinstance(pressed, fmt.OpenButton):
+            excerpt = await self.service.excerpt(pressed.article, pressed.paragraph)
+            if excerpt is None:
+                await query.answer(text("article_gone", lang), show_alert=True)
+                return
+            await _edit(query, fmt.html_excerpt(excerpt, lang),
+                        fmt.excerpt_keyboard(excerpt, pressed.query, pressed.page, lang))
+        else:
+            chat_id = update.effective_chat.id
+            removed = await self.service.unsubscribe_id(chat_id, pressed.subscription)
+            subs = await self.service.subscriptions_of(chat_id)
+            await _edit(query, fmt.html_subscriptions(subs, lang), fmt.subscriptions_keyboard(subs, lang))
+            note = text("removed", lang, keywords=removed.query.text) if removed else text("already_removed", lang)
+            await query.answer(note)
+            return
+        await query.answer()
+
+    async def inline(self, update: Update, context: Context) -> None:
+        """``@bot query`` in any chat: the best matching articles, ready to share."""
+        inline_query = update.inline_query
+        lang = _lang(update)
+        words = inline_query.query.strip()[:MAX_MESSAGE]
+        results: list[fmt.InlineArticle] = []
+        if words:
+            try:
+                found = await self.service.search(words, 1, 10)
+            except EmptyQuery:
+                found = None
+            if found:
+                results = [fmt.inline_article(r, inline_result_id(r.citation.article_id), lang)
+                           for r in found.page.results]
+        else:
+            results = [fmt.inline_latest(a, inline_result_id(a.id), lang) for a in await self.service.latest(10)]
+        await inline_query.answer(
+            [
+                InlineQueryResultArticle(
+                    id=r.id, title=r.title, description=r.description, url=r.url,
+                    input_message_content=InputTextMessageContent(r.message, parse_mode=ParseMode.HTML),
+                )
+                for r in results
+            ],
+            cache_time=60,
+        )
+
+    # --- errors --------------------------------------------------------------------------
+
+    async def on_error(self, update: object, context: Context) -> None:
+        """Log every failure with its update id; tell the user briefly; never show a traceback."""
+        error = context.error
+        update_id = update.update_id if isinstance(update, Update) else None
+        if isinstance(error, Forbidden):
+            log.warning("update %s: Telegram refused to deliver (%s): the user blocked the bot or left; "
+                        "not retried", update_id, error)
+            return
+        log.error("update %s failed: %s", update_id, error, exc_info=error)
+        if not isinstance(update, Update):
+            return
+        lang = _lang(update)
+        try:
+            if update.callback_query:
+                await update.callback_query.answer(text("error", lang), show_alert=True)
+            elif update.effective_message and update.effective_chat:
+                await update.effective_message.reply_html(text("error", lang))
+        except TelegramError as exc:
+            log.warning("update %s: could not tell the user about the failure either (%s)", update_id, exc)
+
+
+def _addressed_text(message: Message, username: str | None, bot_id: int) -> str | None:
+    """The question of a group message addressed to the bot (mention stripped), else None."""
+    body = message.text or ""
+    replied = message.reply_to_message
+    if replied is not None and replied.from_user is not None and replied.from_user.id == bot_id:
+        return body
+    if username:
+        mention = "@" + username.lower()
+        if any(v.lower() == mention for v in message.parse_entities([MessageEntity.MENTION]).values()):
+            return re.sub(re.escape(mention), " ", body, flags=re.IGNORECASE).strip()
+    return None
+
+
+def _refusal(refused: SubscriptionRefused, lang: str) -> str:
+    details = {k: fmt.escape(v) if isinstance(v, str) else v for k, v in refused.details.items()}
+    return text(refused.reason.value, lang, **details)
+
+
+async def _edit(query: CallbackQuery, html: str, keyboard: InlineKeyboardMarkup | None) -> None:
+    """Edit the message a button sits on; pressing the same button twice is not an error."""
+    try:
+        await query.edit_message_text(html, reply_markup=keyboard)
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
