@@ -1,0 +1,287 @@
+"""A fake Telegram Bot API, at the HTTP layer only.
+
+:class:`FakeBotAPI` answers Bot API methods the way Telegram does (the shapes python-telegram-bot
+parses), records every call, and checks what Telegram checks: message length and HTML
+entities. It is plugged in two ways: as a ``telegram.request.BaseRequest`` (the real
+``Application`` serialises each request and hands it over), or behind a real aiohttp server
+on 127.0.0.1 that a bot reaches through ``TELEGRAM_API_BASE_URL``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any
+
+from aiohttp import web
+from telegram.request import BaseRequest, RequestData
+
+BOT_ID = 999
+BOT_USERNAME = "hoitin_bot"
+BOT_USER = {"id": BOT_ID, "is_bot": True, "first_name": "Hỏi Tin", "username": BOT_USERNAME,
+            "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": True}
+_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "span", "tg-spoiler",
+         "blockquote"}
+_BARE_AMP_RE = re.compile(r"&(?!(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);)")
+
+
+class EntityError(ValueError):
+    pass
+
+
+class _HTMLCheck(HTMLParser):
+    """Telegram's rules for HTML parse mode: known tags only, properly nested."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in _TAGS:
+            raise EntityError(f"Unsupported start tag \"{tag}\"")
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack[-1] != tag:
+            raise EntityError(f"Unmatched end tag \"{tag}\"")
+        self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def visible_text(markup: str) -> str:
+    """The text a user sees for an HTML message; :class:`EntityError` where Telegram says 400."""
+    if _BARE_AMP_RE.search(markup):
+        raise EntityError("Can't parse entities: unescaped &")
+    check = _HTMLCheck()
+    check.feed(markup)
+    check.close()
+    if check.stack:
+        raise EntityError(f"Can't find end tag corresponding to start tag \"{check.stack[-1]}\"")
+    if "<" in check.rawdata:
+        raise EntityError("Can't parse entities: unescaped <")
+    return "".join(check.text)
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+
+
+@dataclass
+class Failure:
+    status: int
+    description: str
+    parameters: dict[str, Any] | None = None
+    times: int = 1
+
+
+@dataclass
+class FakeBotAPI:
+    """Bot API state: the calls seen, failures to inject, updates waiting for getUpdates."""
+
+    calls: list[Call] = field(default_factory=list)
+    failures: dict[str, list[Failure]] = field(default_factory=dict)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    next_update_id: int = 1
+    next_message_id: int = 100
+    delays: dict[int, float] = field(default_factory=dict)  # chat id → seconds before a send is answered
+    _arrived: asyncio.Event | None = None
+
+    # --- test controls ----------------------------------------------------------------------
+
+    def fail(self, method: str, status: int, description: str, parameters: dict[str, Any] | None = None,
+             times: int = 1) -> None:
+        """The next ``times`` calls of ``method`` answer ``status`` (like Telegram would)."""
+        self.failures.setdefault(method, []).append(Failure(status, description, parameters, times))
+
+    def sent(self, method: str = "sendMessage") -> list[dict[str, Any]]:
+        return [c.params for c in self.calls if c.method == method]
+
+    def texts(self, method: str = "sendMessage") -> list[str]:
+        return [str(p["text"]) for p in self.sent(method)]
+
+    def queue(self, update: dict[str, Any]) -> dict[str, Any]:
+        """Make an update available to getUpdates (the polling tests)."""
+        update = {"update_id": self.next_update_id, **update}
+        self.next_update_id += 1
+        self.updates.append(update)
+        if self._arrived:
+            self._arrived.set()
+        return update
+
+    # --- the API ----------------------------------------------------------------------------
+
+    async def handle(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """One Bot API call: (HTTP status, JSON body)."""
+        delay = self.delays.get(int(params.get("chat_id") or 0))
+        if delay and method == "sendMessage":
+            await asyncio.sleep(delay)
+        self.calls.append(Call(method, params))
+        pending = self.failures.get(method)
+        if pending:
+            failure = pending[0]
+            failure.times -= 1
+            if failure.times <= 0:
+                pending.pop(0)
+            body: dict[str, Any] = {"ok": False, "error_code": failure.status, "description": failure.description}
+            if failure.parameters:
+                body["parameters"] = failure.parameters
+            return failure.status, body
+        if method == "getUpdates":
+            return 200, {"ok": True, "result": await self._get_updates(params)}
+        try:
+            result = self._result(method, params)
+        except EntityError as exc:
+            return 400, {"ok": False, "error_code": 400, "description": f"Bad Request: {exc}"}
+        return 200, {"ok": True, "result": result}
+
+    def _result(self, method: str, params: dict[str, Any]) -> Any:
+        if method == "getMe":
+            return BOT_USER
+        if method in ("sendMessage", "editMessageText"):
+            text = str(params["text"])
+            shown = visible_text(text) if params.get("parse_mode") == "HTML" else text
+            if not shown.strip():
+                raise EntityError("message text is empty")
+            if len(shown.encode("utf-16-le")) // 2 > 4096:
+                raise EntityError("message is too long")
+            self.next_message_id += 1
+            chat_id = int(params.get("chat_id") or 0)
+            message = {"message_id": int(params.get("message_id") or self.next_message_id), "date": int(time.time()),
+                       "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group", "title": "g"},
+                       "from": BOT_USER, "text": html.unescape(re.sub(r"<[^>]*>", "", text))}
+            if params.get("reply_markup"):
+                message["reply_markup"] = params["reply_markup"]
+            return message
+        if method == "answerInlineQuery":
+            for result in params.get("results", []):
+                content = result["input_message_content"]
+                visible_text(content["message_text"])
+            return True
+        return True  # setMyCommands, answerCallbackQuery, deleteWebhook, …
+
+    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        self.updates = [u for u in self.updates if u["update_id"] >= offset]
+        if not self.updates:
+            self._arrived = self._arrived or asyncio.Event()
+            self._arrived.clear()
+            try:
+                await asyncio.wait_for(self._arrived.wait(), timeout=min(float(params.get("timeout") or 0), 1.0))
+            except TimeoutError:
+                pass
+        return list(self.updates)
+
+
+class FakeRequest(BaseRequest):
+    """The fake Bot API as python-telegram-bot's HTTP layer."""
+
+    def __init__(self, api: FakeBotAPI) -> None:
+        self.api = api
+
+    @property
+    def read_timeout(self) -> float | None:
+        return 5.0
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
+                         read_timeout: Any = None, write_timeout: Any = None, connect_timeout: Any = None,
+                         pool_timeout: Any = None) -> tuple[int, bytes]:
+        params = request_data.parameters if request_data else {}
+        status, body = await self.api.handle(url.rsplit("/", 1)[-1], params)
+        return status, json.dumps(body).encode()
+
+
+_STRING_FIELDS = {"text", "query", "description", "callback_query_id", "inline_query_id", "parse_mode"}
+
+
+async def serve(api: FakeBotAPI, token: str) -> tuple[web.AppRunner, str]:
+    """The fake Bot API on 127.0.0.1 at a free port; returns the runner and the base URL."""
+
+    async def endpoint(request: web.Request) -> web.Response:
+        if request.match_info["token"] != token:
+            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
+        if request.content_type == "application/json":
+            params = await request.json()
+        else:
+            form = await request.post()
+            params = {}
+            for key, value in form.items():
+                if key in _STRING_FIELDS:
+                    params[key] = str(value)
+                else:
+                    try:
+                        params[key] = json.loads(str(value))
+                    except ValueError:
+                        params[key] = str(value)
+        status, body = await api.handle(request.match_info["method"], params)
+        return web.json_response(body, status=status)
+
+    app = web.Application()
+    app.router.add_post("/bot{token}/{method}", endpoint)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    return runner, f"http://127.0.0.1:{port}/bot"
+
+
+# --- updates as Telegram sends them -----------------------------------------------------------
+
+USER_ID = 4242
+GROUP_ID = -1001234
+
+
+def _user(user_id: int, lang: str | None) -> dict[str, Any]:
+    user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": "Lan"}
+    if lang:
+        user["language_code"] = lang
+    return user
+
+
+def message(text: str | None = None, *, user_id: int = USER_ID, lang: str | None = "vi", chat_id: int | None = None,
+            reply_to: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
+    """A message update; a text starting with ``/`` carries its bot_command entity."""
+    chat_id = user_id if chat_id is None else chat_id
+    chat = {"id": chat_id, "type": "private", "first_name": "Lan"} if chat_id > 0 else \
+        {"id": chat_id, "type": "supergroup", "title": "Tin tức"}
+    msg: dict[str, Any] = {"message_id": 1, "date": int(time.time()), "chat": chat, "from": _user(user_id, lang),
+                           **extra}
+    if text is not None:
+        msg["text"] = text
+        entities = list(msg.pop("entities", []))
+        if text.startswith("/"):
+            entities.insert(0, {"type": "bot_command", "offset": 0, "length": len(text.split()[0])})
+        if entities:
+            msg["entities"] = entities
+    if reply_to is not None:
+        msg["reply_to_message"] = reply_to
+    return {"message": msg}
+
+
+def callback(data: str, sent: dict[str, Any], *, user_id: int = USER_ID, lang: str | None = "vi") -> dict[str, Any]:
+    """A press of a button on a message the bot sent (``sent`` is that message's parameters)."""
+    chat_id = int(sent["chat_id"])
+    msg = {"message_id": 555, "date": int(time.time()), "from": BOT_USER, "text": "…",
+           "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup", "title": "g"}}
+    return {"callback_query": {"id": "cb1", "from": _user(user_id, lang), "chat_instance": "ci", "data": data,
+                               "message": msg}}
+
+
+def inline_query(query: str, *, user_id: int = USER_ID, lang: str | None = "vi") -> dict[str, Any]:
+    return {"inline_query": {"id": "iq1", "from": _user(user_id, lang), "query": query, "offset": ""}}

@@ -1,0 +1,103 @@
+"""Real long polling over HTTP against the fake Bot API served by aiohttp on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+from bot.app import build_application
+from bot.config import Settings
+from bot.service import Service
+from retrieval.service import Library
+
+from .conftest import ROOT, SEEDS
+from .fake_telegram import USER_ID, FakeBotAPI, message, serve, visible_text
+
+TOKEN = "654321:POLLING-secret-token"
+QUESTION = "Ai chủ trì hội nghị tổng kết nhiệm kỳ 2016-2020?"
+
+
+async def _wait_for_reply(api: FakeBotAPI, seconds: float) -> list[str]:
+    for _ in range(int(seconds * 10)):
+        if api.texts():
+            return api.texts()
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"no reply within {seconds} s; calls: {[c.method for c in api.calls]}")
+
+
+async def test_polling_through_base_url(seed_library: Library) -> None:
+    api = FakeBotAPI()
+    runner, base_url = await serve(api, TOKEN)
+    settings = Settings(telegram_token=TOKEN, api_base_url=base_url, data_dir=seed_library.data_dir)
+    app = build_application(settings, Service(seed_library))
+    try:
+        async with app:
+            await app.start()
+            await app.updater.start_polling(poll_interval=0, timeout=1)
+            api.queue(message(QUESTION))
+            [reply] = await _wait_for_reply(api, 20)
+            await app.updater.stop()
+            await app.stop()
+    finally:
+        await runner.cleanup()
+    shown = visible_text(reply)
+    assert "Trương Thị Mai" in shown and "Nguồn:" in shown and "15/01/2021" in shown
+    assert [c.method for c in api.calls][:1] == ["getMe"]
+
+
+async def test_a_slow_chat_does_not_hold_up_another(seed_library: Library) -> None:
+    """Updates run concurrently: chat A's reply is stuck on a slow network, chat B is answered."""
+    api = FakeBotAPI()
+    slow_chat, other_chat = USER_ID, USER_ID + 1
+    api.delays[slow_chat] = 4.0
+    runner, base_url = await serve(api, TOKEN)
+    settings = Settings(telegram_token=TOKEN, api_base_url=base_url, data_dir=seed_library.data_dir)
+    app = build_application(settings, Service(seed_library))
+    try:
+        async with app:
+            await app.start()
+            await app.updater.start_polling(poll_interval=0, timeout=1)
+            api.queue(message(QUESTION, user_id=slow_chat))
+            api.queue(message("/help", user_id=other_chat))
+            await _wait_for_reply(api, 20)
+            first = api.sent()[0]["chat_id"]
+            await asyncio.sleep(4.5)
+            await app.updater.stop()
+            await app.stop()
+    finally:
+        await runner.cleanup()
+    assert first == other_chat
+    assert [p["chat_id"] for p in api.sent()] == [other_chat, slow_chat]
+
+
+async def test_make_run_answers_over_a_local_bot_api(tmp_path: Path) -> None:
+    """``python -m bot`` (what ``make run`` runs) with TELEGRAM_API_BASE_URL at the fake server."""
+    api = FakeBotAPI()
+    api.fail("setMyCommands", 500, "Internal Server Error")  # non-essential: logged, the bot starts
+    runner, base_url = await serve(api, TOKEN)
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": base_url,
+           "HOITIN_DATA_DIR": str(tmp_path / "data"), "HOITIN_SEEDS_DIR": str(SEEDS), "HOITIN_LOG_LEVEL": "DEBUG",
+           "PYTHONPATH": str(ROOT)}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", cwd=tmp_path, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    try:
+        api.queue(message(QUESTION))
+        [reply] = await _wait_for_reply(api, 90)
+        process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        await runner.cleanup()
+    log = stderr.decode()
+    assert process.returncode == 0, log
+    assert "Trương Thị Mai" in visible_text(reply)
+    assert [c.params.get("language_code") for c in api.calls if c.method == "setMyCommands"] == [None, "en"]
+    assert "could not register the vi command menu" in log
+    assert TOKEN not in log and "<TELEGRAM_BOT_TOKEN>" in log  # DEBUG logs name URLs, redacted
+    assert api.sent()[0]["chat_id"] == USER_ID
