@@ -209,25 +209,20 @@ class FakeRequest(BaseRequest):
 _STRING_FIELDS = {"text", "query", "description", "callback_query_id", "inline_query_id", "parse_mode"}
 
 
-async def serve(api: FakeBotAPI, token: str) -> tuple[web.AppRunner, str]:
-    """The fake Bot API on 127.0.0.1 at a free port; returns the runner and the base URL."""
+async def serve(api: FakeBotAPI, token: str | None, port: int = 0) -> tuple[web.AppRunner, str]:
+    """The fake Bot API on 127.0.0.1 (a free port by default); returns the runner and the base URL.
+
+    Only ``token`` is accepted (any token when None).
+    """
 
     async def endpoint(request: web.Request) -> web.Response:
-        if request.match_info["token"] != token:
+        if token is not None and request.match_info["token"] != token:
             return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
         if request.content_type == "application/json":
             params = await request.json()
         else:
             form = await request.post()
-            params = {}
-            for key, value in form.items():
-                if key in _STRING_FIELDS:
-                    params[key] = str(value)
-                else:
-                    try:
-                        params[key] = json.loads(str(value))
-                    except ValueError:
-                        params[key] = str(value)
+            params = {k: str(v) if k in _STRING_FIELDS else _json_or_str(str(v)) for k, v in form.items()}
         status, body = await api.handle(request.match_info["method"], params)
         return web.json_response(body, status=status)
 
@@ -235,7 +230,7 @@ async def serve(api: FakeBotAPI, token: str) -> tuple[web.AppRunner, str]:
     app.router.add_post("/bot{token}/{method}", endpoint)
     runner = web.AppRunner(app)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
+    site = web.TCPSite(runner, "127.0.0.1", port)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     return runner, f"http://127.0.0.1:{port}/bot"
@@ -285,3 +280,42 @@ def callback(data: str, sent: dict[str, Any], *, user_id: int = USER_ID, lang: s
 
 def inline_query(query: str, *, user_id: int = USER_ID, lang: str | None = "vi") -> dict[str, Any]:
     return {"inline_query": {"id": "iq1", "from": _user(user_id, lang), "query": query, "offset": ""}}
+
+
+# --- a demo server: python -m tests.fake_telegram ---------------------------------------------
+
+
+async def _demo(port: int, questions: list[str], seconds: float) -> None:
+    api = FakeBotAPI()
+    runner, base_url = await serve(api, None, port)
+    print(f"fake Bot API at {base_url}", flush=True)
+    for question in questions:
+        api.queue(message(question))
+    shown = 0
+    for _ in range(int(seconds * 10)):
+        for params in api.sent()[shown:]:
+            print(f"--- bot → chat {params.get('chat_id')}:\n{visible_text(str(params['text']))}", flush=True)
+            shown += 1
+        await asyncio.sleep(0.1)
+    await runner.cleanup()
+
+
+def _json_or_str(value: str) -> Any:
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.fake_telegram",
+        description="Serve the fake Bot API on 127.0.0.1, queue questions as private messages, print the "
+                    "bot's replies. Point the bot at it with TELEGRAM_API_BASE_URL=http://127.0.0.1:PORT/bot.")
+    parser.add_argument("questions", nargs="*", help="questions a user sends (in order)")
+    parser.add_argument("--port", type=int, default=8081)
+    parser.add_argument("--seconds", type=float, default=60, help="how long to serve")
+    args = parser.parse_args()
+    asyncio.run(_demo(args.port, args.questions, args.seconds))
