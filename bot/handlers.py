@@ -31,7 +31,7 @@ from retrieval.errors import EmptyQuery
 from . import formatting as fmt
 from .config import Settings
 from .service import MAX_MESSAGE, Service, inline_result_id
-from .subscriptions import SubscriptionRefused
+from .subscriptions import Subscription, SubscriptionRefused
 from .texts import language, text
 
 log = logging.getLogger(__name__)
@@ -163,17 +163,7 @@ class Handlers:
                                       index_mb=f"{s.index_bytes / 1e6:.1f}", subscriptions=s.subscriptions))
 
     async def subscribe(self, update: Update, context: Context) -> None:
-        lang = _lang(update)
-        keywords = " ".join(context.args or [])
-        if not keywords.strip():
-            await self.reply(update, text("sub_usage", lang))
-            return
-        try:
-            sub = await self.service.subscribe(update.effective_chat.id, keywords)
-        except SubscriptionRefused as refused:
-            await self.reply(update, _refusal(refused, lang))
-            return
-        await self.reply(update, text("sub_ok", lang, keywords=fmt.escape(sub.query.text)))
+        await self._change_subscription(update, context, self.service.subscribe, "sub_usage", "sub_ok")
 
     async def subscriptions(self, update: Update, context: Context) -> None:
         lang = _lang(update)
@@ -181,17 +171,24 @@ class Handlers:
         await self.reply(update, fmt.html_subscriptions(subs, lang), fmt.subscriptions_keyboard(subs, lang))
 
     async def unsubscribe(self, update: Update, context: Context) -> None:
+        await self._change_subscription(update, context, self.service.unsubscribe, "unsub_usage", "unsub_ok")
+
+    async def _change_subscription(
+        self, update: Update, context: Context, change: Callable[[int, str], Awaitable[Subscription]],
+        usage: str, done: str,
+    ) -> None:
+        """/subscribe and /unsubscribe: the arguments, the change, its outcome or refusal."""
         lang = _lang(update)
-        which = " ".join(context.args or [])
-        if not which.strip():
-            await self.reply(update, text("unsub_usage", lang))
+        argument = " ".join(context.args or [])
+        if not argument.strip():
+            await self.reply(update, text(usage, lang))
             return
         try:
-            sub = await self.service.unsubscribe(update.effective_chat.id, which)
+            subscription = await change(update.effective_chat.id, argument)
         except SubscriptionRefused as refused:
             await self.reply(update, _refusal(refused, lang))
             return
-        await self.reply(update, text("unsub_ok", lang, keywords=fmt.escape(sub.query.text)))
+        await self.reply(update, text(done, lang, keywords=fmt.escape(subscription.query.text)))
 
     # --- buttons and inline mode ---------------------------------------------------------
 

@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 QUERY, ARTICLE = "query", "article"
 MAX_MESSAGE = 1000  # characters of a question or query; longer ones are refused with a message
+SEARCH_PAGE = 5  # articles a /search page shows
 
 
 def prepare_library(data_dir: Path, seeds_dir: Path) -> Library:
@@ -86,7 +87,7 @@ class Service:
     async def answer(self, question: str) -> Answer:
         return await self._run(self.library.answer, question)
 
-    async def search(self, query: str, page: int = 1, per_page: int = 5) -> Found:
+    async def search(self, query: str, page: int = 1, per_page: int = SEARCH_PAGE) -> Found:
         return await self._run(self._search, query, page, per_page)
 
     def _search(self, query: str, page: int, per_page: int) -> Found:
@@ -100,7 +101,7 @@ class Service:
 
     def _search_again(self, query_ref: int, page: int) -> Found | None:
         query = self.refs.value(QUERY, query_ref)
-        return None if query is None else self._search(query, page, 5)
+        return None if query is None else self._search(query, page, SEARCH_PAGE)
 
     async def excerpt(self, article_ref: int, paragraph: int) -> Excerpt | None:
         return await self._run(self._excerpt, article_ref, paragraph)

@@ -6,7 +6,9 @@ import asyncio
 import os
 import signal
 import sys
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import AsyncIterator
 
 from bot.app import build_application
 from bot.config import Settings
@@ -28,21 +30,28 @@ async def _wait_for_reply(api: FakeBotAPI, seconds: float) -> list[str]:
     raise AssertionError(f"no reply within {seconds} s; calls: {[c.method for c in api.calls]}")
 
 
-async def test_polling_through_base_url(seed_library: Library) -> None:
-    api = FakeBotAPI()
+@asynccontextmanager
+async def polling(library: Library, api: FakeBotAPI) -> AsyncIterator[None]:
+    """The bot long-polling the fake Bot API over HTTP, for the duration of the block."""
     runner, base_url = await serve(api, TOKEN)
-    settings = Settings(telegram_token=TOKEN, api_base_url=base_url, data_dir=seed_library.data_dir)
-    app = build_application(settings, Service(seed_library))
+    settings = Settings(telegram_token=TOKEN, api_base_url=base_url, data_dir=library.data_dir)
+    app = build_application(settings, Service(library))
     try:
         async with app:
             await app.start()
             await app.updater.start_polling(poll_interval=0, timeout=1)
-            api.queue(message(QUESTION))
-            [reply] = await _wait_for_reply(api, 20)
+            yield
             await app.updater.stop()
             await app.stop()
     finally:
         await runner.cleanup()
+
+
+async def test_polling_through_base_url(seed_library: Library) -> None:
+    api = FakeBotAPI()
+    async with polling(seed_library, api):
+        api.queue(message(QUESTION))
+        [reply] = await _wait_for_reply(api, 20)
     shown = visible_text(reply)
     assert "Trương Thị Mai" in shown and "Nguồn:" in shown and "15/01/2021" in shown
     assert [c.method for c in api.calls][:1] == ["getMe"]
@@ -53,22 +62,12 @@ async def test_a_slow_chat_does_not_hold_up_another(seed_library: Library) -> No
     api = FakeBotAPI()
     slow_chat, other_chat = USER_ID, USER_ID + 1
     api.delays[slow_chat] = 4.0
-    runner, base_url = await serve(api, TOKEN)
-    settings = Settings(telegram_token=TOKEN, api_base_url=base_url, data_dir=seed_library.data_dir)
-    app = build_application(settings, Service(seed_library))
-    try:
-        async with app:
-            await app.start()
-            await app.updater.start_polling(poll_interval=0, timeout=1)
-            api.queue(message(QUESTION, user_id=slow_chat))
-            api.queue(message("/help", user_id=other_chat))
-            await _wait_for_reply(api, 20)
-            first = api.sent()[0]["chat_id"]
-            await asyncio.sleep(4.5)
-            await app.updater.stop()
-            await app.stop()
-    finally:
-        await runner.cleanup()
+    async with polling(seed_library, api):
+        api.queue(message(QUESTION, user_id=slow_chat))
+        api.queue(message("/help", user_id=other_chat))
+        await _wait_for_reply(api, 20)
+        first = api.sent()[0]["chat_id"]
+        await asyncio.sleep(4.5)
     assert first == other_chat
     assert [p["chat_id"] for p in api.sent()] == [other_chat, slow_chat]
 
