@@ -66,6 +66,8 @@ def _lang(update: Update) -> str:
 
 
 class Handlers:
+    """The bot's handlers, bound to the service and settings (nothing kept in loose ``bot_data`` keys)."""
+
     def __init__(self, service: Service, settings: Settings) -> None:
         self.service = service
         self.settings = settings
