@@ -20,6 +20,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from .background import Background
 from .config import ConfigError, Settings
 from .handlers import Handlers
 from .service import Service, prepare_library
@@ -43,11 +44,17 @@ def build_application(
     if not settings.telegram_token:
         raise ConfigError("TELEGRAM_BOT_TOKEN is not set: the Telegram bot needs the token from @BotFather")
     if service is None:
-        service = Service(prepare_library(settings.data_dir, settings.seeds_dir))
+        library = prepare_library(settings.data_dir, settings.seeds_dir)
+        service = Service(library, alert_max_age=settings.alert_max_age_hours)
     handlers = Handlers(service, settings)
+    background = Background(service, settings)
 
     async def post_init(application: Application) -> None:
         await register_commands(application)
+        await background.start(application)
+
+    async def post_stop(application: Application) -> None:
+        await background.stop()
 
     async def post_shutdown(application: Application) -> None:
         service.close()
@@ -60,6 +67,7 @@ def build_application(
         .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
         .concurrent_updates(CONCURRENT_UPDATES)
         .post_init(post_init)
+        .post_stop(post_stop)
         .post_shutdown(post_shutdown)
     )
     if request is not None:
@@ -72,6 +80,8 @@ def build_application(
         "start": handlers.start, "help": handlers.help, "ask": handlers.ask, "search": handlers.search,
         "latest": handlers.latest, "stats": handlers.stats, "subscribe": handlers.subscribe,
         "subscriptions": handlers.subscriptions, "unsubscribe": handlers.unsubscribe,
+        "pause": handlers.pause, "resume": handlers.resume, "quiet": handlers.quiet,
+        "feeds": handlers.feeds, "addfeed": handlers.add_feed, "delfeed": handlers.remove_feed,
     }
     application.add_handlers([CommandHandler(name, callback) for name, callback in commands.items()])
     application.add_handlers([

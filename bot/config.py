@@ -17,11 +17,24 @@ class Settings:
     admin_ids: frozenset[int] = field(default_factory=frozenset)
     log_level: str = "INFO"
     api_base_url: str = DEFAULT_API_BASE_URL
+    inbox_dir: Path | None = None  # None: data_dir / "inbox"
+    feeds: tuple[str, ...] = ()
+    feed_interval: float = 300.0  # seconds between two polls of a feed
+    feed_timeout: float = 10.0
+    feed_max_bytes: int = 5_000_000
+    poll_seconds: float = 2.0  # how often the inbox and the store are looked at
+    save_seconds: float = 60.0  # how often a changed index is written to disk
+    alert_max_age_hours: float = 48.0
+    alerts_per_second: float = 25.0
+
+    @property
+    def inbox(self) -> Path:
+        return self.inbox_dir or self.data_dir / "inbox"
 
     def __repr__(self) -> str:  # never print the token
         token = "set" if self.telegram_token else "unset"
         return (f"Settings(telegram_token={token}, data_dir={self.data_dir}, seeds_dir={self.seeds_dir}, "
-                f"api_base_url={self.api_base_url})")
+                f"api_base_url={self.api_base_url}, inbox={self.inbox}, feeds={len(self.feeds)})")
 
 
 class ConfigError(ValueError):
@@ -50,7 +63,27 @@ def load_settings(env: dict[str, str] | None = None, dotenv: bool = True) -> Set
         admin_ids=frozenset(admins),
         log_level=(env.get("HOITIN_LOG_LEVEL") or "INFO").upper(),
         api_base_url=_base_url(env.get("TELEGRAM_API_BASE_URL") or DEFAULT_API_BASE_URL),
+        inbox_dir=Path(env["HOITIN_INBOX_DIR"]) if env.get("HOITIN_INBOX_DIR") else None,
+        feeds=tuple(u for u in (env.get("HOITIN_FEEDS") or "").replace(",", " ").split() if u),
+        feed_interval=_number(env, "HOITIN_FEED_INTERVAL", 300.0, minimum=10),
+        feed_timeout=_number(env, "HOITIN_FEED_TIMEOUT", 10.0, minimum=1),
+        feed_max_bytes=int(_number(env, "HOITIN_FEED_MAX_BYTES", 5_000_000, minimum=10_000)),
+        alert_max_age_hours=_number(env, "HOITIN_ALERT_MAX_AGE_HOURS", 48.0, minimum=0),
+        alerts_per_second=_number(env, "HOITIN_ALERTS_PER_SECOND", 25.0, minimum=0.1),
     )
+
+
+def _number(env: dict[str, str], name: str, default: float, minimum: float) -> float:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, not {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum:g}, not {raw}")
+    return value
 
 
 def _base_url(value: str) -> str:

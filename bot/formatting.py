@@ -23,6 +23,7 @@ from retrieval.models import (
 )
 from retrieval.plain import date_text
 
+from .alerts import Alert
 from .subscriptions import Subscription
 from .texts import text
 
@@ -116,6 +117,22 @@ def html_subscriptions(subscriptions: list[Subscription], lang: str) -> str:
     lines = [text("subs_header", lang)]
     lines.extend(f"{i}. {escape(s.query.text)}" for i, s in enumerate(subscriptions, start=1))
     return "\n".join(lines)
+
+
+def html_digest(alerts: list[Alert], lang: str) -> str:
+    """One alert message: the new articles for a chat, each with the keywords it matched."""
+    if len(alerts) == 1:
+        a = alerts[0]
+        head = text("alert_one", lang, keywords=escape(a.keywords))
+        return f"{head}\n{_source_line(_alert_citation(a), lang)}\n{escape(a.lead)}"
+    lines = [text("alert_many", lang, count=len(alerts))]
+    for number, a in enumerate(alerts, start=1):
+        lines.append(f"{number}. {_source_line(_alert_citation(a), lang)} <i>({escape(a.keywords)})</i>")
+    return "\n".join(lines)
+
+
+def _alert_citation(a: Alert) -> Citation:
+    return Citation("", a.title, a.published, a.source, a.url, 1)
 
 
 # --- splitting ---------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from telegram.ext import ContextTypes
 from retrieval.errors import EmptyQuery
 
 from . import formatting as fmt
+from .chats import parse_quiet
 from .config import Settings
 from .service import MAX_MESSAGE, Service, inline_result_id
 from .subscriptions import Subscription, SubscriptionRefused
@@ -154,18 +155,100 @@ class Handlers:
     async def latest(self, update: Update, context: Context) -> None:
         await self.reply(update, fmt.html_latest(await self.service.latest(5), _lang(update)))
 
-    async def stats(self, update: Update, context: Context) -> None:
-        lang = _lang(update)
+    async def _refuse_non_admin(self, update: Update) -> bool:
+        """True (after saying so) when the sender is not an admin."""
         user = update.effective_user
-        if user is None or user.id not in self.settings.admin_ids:
-            await self.reply(update, text("admins_only", lang))
+        if user is not None and user.id in self.settings.admin_ids:
+            return False
+        await self.reply(update, text("admins_only", _lang(update)))
+        return True
+
+    async def stats(self, update: Update, context: Context) -> None:
+        """/stats (admins): the library, subscriptions, alerts and feeds."""
+        if await self._refuse_non_admin(update):
             return
+        lang = _lang(update)
         s = await self.service.stats()
-        await self.reply(update, text("stats", lang, articles=s.articles, passages=s.passages, terms=s.terms,
-                                      index_mb=f"{s.index_bytes / 1e6:.1f}", subscriptions=s.subscriptions))
+        lines = [
+            text("stats", lang, articles=s.articles, passages=s.passages, terms=s.terms,
+                 index_mb=f"{s.index_bytes / 1e6:.1f}", subscriptions=s.subscriptions),
+            text("stats_alerts", lang, pending=s.pending_alerts, last_hour=s.sent_last_hour,
+                 unreachable=s.unreachable_chats),
+        ]
+        never = text("never", lang)
+        lines.extend(text("stats_feed", lang, url=fmt.escape(f.url), success=fmt.escape(f.last_success or never),
+                          error=fmt.escape(f.last_error or "—")) for f in s.feeds)
+        await self.reply(update, "\n".join(lines))
+
+    async def pause(self, update: Update, context: Context) -> None:
+        await self.service.pause(update.effective_chat.id)
+        await self.reply(update, text("paused", _lang(update)))
+
+    async def resume(self, update: Update, context: Context) -> None:
+        await self.service.resume(update.effective_chat.id)
+        await self.reply(update, text("resumed", _lang(update)))
+
+    async def quiet(self, update: Update, context: Context) -> None:
+        """/quiet 22-7 (Vietnam time), /quiet off, or /quiet alone to see the current setting."""
+        lang = _lang(update)
+        chat_id = update.effective_chat.id
+        try:
+            hours = parse_quiet(" ".join(context.args or []))
+        except ValueError:  # nothing given, or not hours: show how, and what is set now
+            state = await self.service.chat_state(chat_id)
+            current = f"{state.quiet[0]}-{state.quiet[1]}" if state.quiet else text("quiet_none", lang)
+            await self.reply(update, text("quiet_usage", lang, current=current))
+            return
+        await self.service.set_quiet(chat_id, hours)
+        await self.reply(update, text("quiet_off", lang) if hours is None
+                         else text("quiet_set", lang, start=hours[0], end=hours[1]))
+
+    async def feeds(self, update: Update, context: Context) -> None:
+        """/feeds (admins): every feed with its last success and last error."""
+        if await self._refuse_non_admin(update):
+            return
+        lang = _lang(update)
+        feeds = await self.service.call(self.service.feeds.all)
+        if not feeds:
+            await self.reply(update, text("feeds_none", lang))
+            return
+        lines = [text("feeds_header", lang)]
+        never = text("never", lang)
+        lines.extend(text("feed_line", lang, number=i, url=fmt.escape(f.url), success=fmt.escape(f.last_success or never),
+                          error=fmt.escape(f.last_error or "—")) for i, f in enumerate(feeds, start=1))
+        await self.reply(update, "\n".join(lines))
+
+    async def add_feed(self, update: Update, context: Context) -> None:
+        """/addfeed <url> (admins)."""
+        if await self._refuse_non_admin(update):
+            return
+        lang = _lang(update)
+        url = " ".join(context.args or []).strip()
+        if not url:
+            await self.reply(update, text("addfeed_usage", lang))
+        elif not re.fullmatch(r"https?://\S+", url, re.IGNORECASE) or len(url) > 1000:
+            await self.reply(update, text("addfeed_bad", lang, url=fmt.escape(url[:200])))
+        else:
+            added = await self.service.call(self.service.feeds.add, url)
+            await self.reply(update, text("addfeed_ok" if added else "addfeed_dup", lang, url=fmt.escape(url)))
+
+    async def remove_feed(self, update: Update, context: Context) -> None:
+        """/delfeed <number|url> (admins)."""
+        if await self._refuse_non_admin(update):
+            return
+        lang = _lang(update)
+        which = " ".join(context.args or []).strip()
+        if not which:
+            await self.reply(update, text("delfeed_usage", lang))
+            return
+        removed = await self.service.call(self.service.feeds.remove, which)
+        await self.reply(update, text("delfeed_ok", lang, url=fmt.escape(removed)) if removed
+                         else text("delfeed_missing", lang, which=fmt.escape(which[:200])))
 
     async def subscribe(self, update: Update, context: Context) -> None:
-        await self._change_subscription(update, context, self.service.subscribe, "sub_usage", "sub_ok")
+        lang = _lang(update)
+        subscribe = partial(self.service.subscribe, lang=lang)  # alerts come in the subscriber's language
+        await self._change_subscription(update, context, subscribe, "sub_usage", "sub_ok")
 
     async def subscriptions(self, update: Update, context: Context) -> None:
         lang = _lang(update)

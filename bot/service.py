@@ -11,17 +11,24 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from functools import partial
 from pathlib import Path
 from typing import Callable, TypeVar
 
-from retrieval.ingest import read_articles
+from retrieval.errors import BadArticle
+from retrieval.ingest import IngestReport, read_articles
+from retrieval.keywords import article_terms
 from retrieval.models import Answer, Article, Excerpt, SearchPage
 from retrieval.service import Library
 
-from .database import connect
+from .alerts import Outbox
+from .chats import Chats, ChatState
+from .database import connect, transaction
+from .feeds import FeedState, FeedStore
 from .refs import Refs
 from .subscriptions import Subscription, Subscriptions
 
@@ -62,20 +69,36 @@ class BotStats:
     terms: int
     index_bytes: int
     subscriptions: int
+    pending_alerts: int
+    sent_last_hour: int
+    unreachable_chats: int
+    feeds: list[FeedState]
 
 
 class Service:
-    """The library and the bot database behind one worker thread."""
+    """The library and the bot database behind one worker thread.
 
-    def __init__(self, library: Library, db_path: Path | None = None) -> None:
+    ``call`` runs any of their blocking methods there; the async methods below are the ones
+    handlers use. ``alert_max_age`` (hours): older articles arriving late never alert.
+    """
+
+    def __init__(self, library: Library, db_path: Path | None = None, alert_max_age: float = 48.0) -> None:
         self.library = library
+        self.alert_max_age = alert_max_age
         self._db = connect(db_path or library.data_dir / "bot.sqlite3")
         self.subscriptions = Subscriptions(self._db)
         self.refs = Refs(self._db)
+        self.chats = Chats(self._db)
+        self.outbox = Outbox(self._db)
+        self.feeds = FeedStore(self._db)
+        self.on_queued: Callable[[int], None] | None = None  # told how many alerts were queued
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="retrieval")
 
-    async def _run(self, function: Callable[..., T], *args: object) -> T:
+    async def call(self, function: Callable[..., T], *args: object) -> T:
+        """Run a blocking library or database call on the worker thread."""
         return await asyncio.get_running_loop().run_in_executor(self._worker, partial(function, *args))
+
+    _run = call
 
     def close(self) -> None:
         self._worker.shutdown(wait=True)
@@ -121,12 +144,108 @@ class Service:
 
     def _stats(self) -> BotStats:
         s = self.library.stats()
-        return BotStats(s.articles, s.passages, s.terms, s.index_bytes, self.subscriptions.count())
+        return BotStats(s.articles, s.passages, s.terms, s.index_bytes, self.subscriptions.count(),
+                        self.outbox.pending(), self.outbox.sent_since(time.time() - 3600),
+                        len(self.chats.unreachable()), self.feeds.all())
+
+    # --- new articles and alerts ----------------------------------------------------------
+
+    async def ingest(self, items: list[Article | BadArticle]) -> IngestReport:
+        """Store, index and match new articles (they are answerable when this returns)."""
+        report, queued = await self.call(self._ingest, items)
+        self._queued(queued)
+        return report
+
+    def _ingest(self, items: list[Article | BadArticle]) -> tuple[IngestReport, int]:
+        report = self.library.ingest(items, workers=1, save=False)
+        return report, self._queue_alerts()
+
+    async def sync(self) -> int:
+        """Index what other processes stored meanwhile and queue its alerts; articles indexed."""
+        indexed, queued = await self.call(self._sync)
+        self._queued(queued)
+        return indexed
+
+    def _sync(self) -> tuple[int, int]:
+        indexed = self.library.catch_up() if self.library.seq != self.library.index.seq else 0
+        return indexed, self._queue_alerts()
+
+    async def save_index(self) -> bool:
+        """Persist the index if it moved since the last save; whether it did."""
+        return await self.call(self._save_index)
+
+    def _save_index(self) -> bool:
+        if not self.library.unsaved:
+            return False
+        self.library.save_index()
+        return True
+
+    def _queued(self, count: int) -> None:
+        if count and self.on_queued is not None:
+            self.on_queued(count)
+
+    def _queue_alerts(self) -> int:
+        """Match articles stored since the last call against every subscription; rows queued.
+
+        The cursor (the store's change number) moves in the same transaction as the rows it
+        produced, so a crash repeats or skips nothing. On first use it starts at the present:
+        the articles already stored never alert.
+        """
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'alerts_seq'").fetchone()
+        if row is None:
+            self._db.execute("INSERT INTO meta (key, value) VALUES ('alerts_seq', ?)", (str(self.library.seq),))
+            return 0
+        since, queued = int(row[0]), 0
+        oldest = datetime.now(timezone.utc) - timedelta(hours=self.alert_max_age)
+        while changes := self.library.changes(since, 200):
+            with transaction(self._db):
+                for stored in changes:
+                    published = stored.article.published
+                    if published is not None and published < oldest:
+                        continue
+                    for sub in self.subscriptions.matching(article_terms(stored.article)):
+                        if self.chats.state(sub.chat_id).receives:
+                            queued += self.outbox.queue(stored.key, stored.article, sub.chat_id, sub.query.text)
+                since = changes[-1].seq
+                self._db.execute("UPDATE meta SET value = ? WHERE key = 'alerts_seq'", (str(since),))
+        if queued:
+            log.info("queued %d alert(s)", queued)
+        return queued
+
+    def migrate_chat(self, old_chat: int, new_chat: int) -> None:
+        with transaction(self._db):
+            self.subscriptions.migrate(old_chat, new_chat)
+            self.chats.migrate(old_chat, new_chat)
+            self.outbox.migrate(old_chat, new_chat)
+
+    def pause_unreachable(self, chat_id: int, reason: str) -> None:
+        with transaction(self._db):
+            self.chats.mark_unreachable(chat_id, reason)
+            self.outbox.fail_chat(chat_id, reason)
+
+    # --- chats ---------------------------------------------------------------------------
+
+    async def chat_state(self, chat_id: int) -> ChatState:
+        return await self.call(self.chats.state, chat_id)
+
+    async def pause(self, chat_id: int) -> None:
+        await self.call(self.chats.pause, chat_id)
+
+    async def resume(self, chat_id: int) -> None:
+        await self.call(self.chats.resume, chat_id)
+
+    async def set_quiet(self, chat_id: int, hours: tuple[int, int] | None) -> None:
+        await self.call(self.chats.set_quiet, chat_id, hours)
 
     # --- subscriptions -------------------------------------------------------------------
 
-    async def subscribe(self, chat_id: int, keywords: str) -> Subscription:
-        return await self._run(self.subscriptions.add, chat_id, keywords)
+    async def subscribe(self, chat_id: int, keywords: str, lang: str = "vi") -> Subscription:
+        return await self._run(self._subscribe, chat_id, keywords, lang)
+
+    def _subscribe(self, chat_id: int, keywords: str, lang: str) -> Subscription:
+        subscription = self.subscriptions.add(chat_id, keywords)
+        self.chats.remember_language(chat_id, lang)
+        return subscription
 
     async def subscriptions_of(self, chat_id: int) -> list[Subscription]:
         return await self._run(self.subscriptions.of_chat, chat_id)

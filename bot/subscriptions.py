@@ -14,7 +14,9 @@ from enum import Enum
 
 from retrieval.errors import EmptyQuery
 from retrieval.keywords import KeywordQuery, parse_keywords
-from retrieval.text import fold, syllables
+from retrieval.text import FOLDED, fold, syllables
+
+from .database import transaction
 
 MAX_PER_CHAT = 20
 MAX_KEYWORDS_CHARS = 100
@@ -51,6 +53,9 @@ class Subscriptions:
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self._db = db
+        self.version = 0  # grows with every change; the term index is rebuilt when it moved
+        self._by_anchor: dict[str, list[Subscription]] = {}
+        self._indexed_version = -1
 
     def add(self, chat_id: int, keywords: str) -> Subscription:
         keywords = " ".join(keywords.split())
@@ -60,9 +65,7 @@ class Subscriptions:
             query = parse_keywords(keywords)
         except EmptyQuery:
             raise SubscriptionRefused(Refusal.EMPTY) from None
-        db = self._db
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with transaction(self._db) as db:
             (count,) = db.execute("SELECT COUNT(*) FROM subscriptions WHERE chat_id = ?", (chat_id,)).fetchone()
             if count >= MAX_PER_CHAT:
                 raise SubscriptionRefused(Refusal.TOO_MANY, limit=MAX_PER_CHAT)
@@ -76,10 +79,7 @@ class Subscriptions:
                 (chat_id, query.text, query.key, json.dumps(sorted(query.terms), ensure_ascii=False),
                  datetime.now(timezone.utc).isoformat(timespec="seconds")),
             )
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
+        self.version += 1
         return Subscription(cursor.lastrowid, chat_id, query)
 
     def of_chat(self, chat_id: int) -> list[Subscription]:
@@ -117,15 +117,45 @@ class Subscriptions:
         if row is None:
             return None
         self._db.execute("DELETE FROM subscriptions WHERE id = ?", (subscription_id,))
+        self.version += 1
         return _subscription(row)
 
     def count(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM subscriptions").fetchone()[0]
 
+    def migrate(self, old_chat: int, new_chat: int) -> None:
+        """A group became a supergroup: its subscriptions follow it (duplicates dropped)."""
+        self._db.execute("UPDATE OR IGNORE subscriptions SET chat_id = ? WHERE chat_id = ?", (new_chat, old_chat))
+        self._db.execute("DELETE FROM subscriptions WHERE chat_id = ?", (old_chat,))
+        self.version += 1
+
     def matching(self, terms: frozenset[str]) -> list[Subscription]:
-        """Subscriptions an article with these terms matches (a scan; issue 4 indexes them by term)."""
-        rows = self._db.execute("SELECT id, chat_id, keywords, terms FROM subscriptions ORDER BY id")
-        return [s for s in map(_subscription, rows) if s.query.matches(terms)]
+        """Subscriptions an article with these terms matches, in the order they were made.
+
+        Each subscription is filed under one of its terms (its anchor, the most selective
+        one), so an article is checked only against subscriptions whose anchor it contains:
+        the cost follows the article's terms, not the number of subscriptions.
+        """
+        by_anchor = self._index()
+        keys = by_anchor.keys()
+        anchors = [t for t in terms if t in by_anchor] if len(terms) < len(keys) else [k for k in keys if k in terms]
+        found = [s for a in anchors for s in by_anchor[a] if s.query.matches(terms)]
+        return sorted(found, key=lambda s: s.id)
+
+    def _index(self) -> dict[str, list[Subscription]]:
+        if self._indexed_version != self.version:
+            by_anchor: dict[str, list[Subscription]] = {}
+            rows = self._db.execute("SELECT id, chat_id, keywords, terms FROM subscriptions")
+            for s in map(_subscription, rows):
+                by_anchor.setdefault(_anchor(s.query.terms), []).append(s)
+            self._by_anchor, self._indexed_version = by_anchor, self.version
+        return self._by_anchor
+
+
+def _anchor(terms: frozenset[str]) -> str:
+    """The term that rules out most articles: a pair before a syllable, accented before folded,
+    longer before shorter (rare words are long)."""
+    return max(terms, key=lambda t: ("_" in t, not t.startswith(FOLDED), len(t), t))
 
 
 def _loose(keywords: str) -> str:

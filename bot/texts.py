@@ -26,6 +26,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "• /subscribe từ khóa — nhận tin khi có bài mới chứa đủ các từ; dùng ngoặc kép cho cụm từ: "
         "<i>/subscribe \"miền Trung\" bão</i>\n"
         "• /subscriptions — các đăng ký của bạn; /unsubscribe số hoặc từ khóa — hủy\n"
+        "• /pause, /resume — tạm dừng, bật lại tin báo; /quiet 22-7 — giờ yên lặng (giờ Việt Nam)\n"
         "• Gõ <i>@{username} từ khóa</i> trong cuộc trò chuyện bất kỳ để chia sẻ bài báo.",
         "<b>Hỏi Tin</b> answers questions about news articles.\n"
         "• Send a question, e.g. <i>Ai chủ trì hội nghị?</i> (in groups: /ask question, or mention the bot)\n"
@@ -34,6 +35,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "• /subscribe keywords — an alert when a new article contains all the words; quote a phrase: "
         "<i>/subscribe \"miền Trung\" bão</i>\n"
         "• /subscriptions — your subscriptions; /unsubscribe number or keywords — remove one\n"
+        "• /pause, /resume — stop and restart alerts; /quiet 22-7 — quiet hours (Vietnam time)\n"
         "• Type <i>@{username} keywords</i> in any chat to share an article.",
     ),
     "not_found": (
@@ -116,6 +118,37 @@ TEXTS: dict[str, tuple[str, str]] = {
     "already_removed": ("Đăng ký này đã được hủy.", "That subscription was already removed."),
     "error": ("Xin lỗi, mình gặp lỗi khi xử lý tin nhắn này. Bạn thử lại sau nhé.",
               "Sorry, something went wrong with that message. Please try again later."),
+    "alert_one": ("🔔 Bài mới khớp “{keywords}”:", "🔔 New article matching “{keywords}”:"),
+    "alert_many": ("🔔 {count} bài mới khớp đăng ký của bạn:", "🔔 {count} new articles match your subscriptions:"),
+    "paused": ("Đã tạm dừng nhận tin. Gõ /resume để nhận lại.", "Alerts paused. Send /resume to get them again."),
+    "resumed": ("Đã bật lại nhận tin.", "Alerts are on again."),
+    "quiet_usage": ("Gõ giờ yên lặng theo giờ Việt Nam, ví dụ <i>/quiet 22-7</i> (từ 22 giờ đến 7 giờ sáng); "
+                    "<i>/quiet off</i> để tắt. Hiện tại: {current}.",
+                    "Give quiet hours in Vietnam time, e.g. <i>/quiet 22-7</i> (10 pm to 7 am); <i>/quiet off</i> "
+                    "to turn them off. Now: {current}."),
+    "quiet_set": ("Giờ yên lặng: {start} giờ đến {end} giờ (giờ Việt Nam). Tin đến trong giờ này sẽ được gửi sau.",
+                  "Quiet hours: {start}:00 to {end}:00 (Vietnam time). Alerts arriving then wait until the end."),
+    "quiet_off": ("Đã tắt giờ yên lặng.", "Quiet hours are off."),
+    "quiet_none": ("không có", "none"),
+    "feeds_none": ("Chưa có nguồn tin RSS/Atom nào. Thêm bằng <i>/addfeed https://…</i>",
+                   "No RSS/Atom feeds yet. Add one with <i>/addfeed https://…</i>"),
+    "feeds_header": ("<b>Nguồn tin</b>", "<b>Feeds</b>"),
+    "feed_line": ("{number}. {url}\n   lần được gần nhất: {success}; lỗi: {error}",
+                  "{number}. {url}\n   last success: {success}; error: {error}"),
+    "never": ("chưa có", "never"),
+    "addfeed_usage": ("Gõ địa chỉ nguồn tin sau /addfeed, ví dụ <i>/addfeed https://vnexpress.net/rss/tin-moi-nhat.rss</i>",
+                      "Put the feed address after /addfeed, e.g. <i>/addfeed https://vnexpress.net/rss/tin-moi-nhat.rss</i>"),
+    "addfeed_bad": ("“{url}” không phải địa chỉ http(s).", "“{url}” is not an http(s) address."),
+    "addfeed_ok": ("Đã thêm nguồn tin {url}; mình sẽ đọc nó trong ít giây.", "Added {url}; it will be read in a few seconds."),
+    "addfeed_dup": ("Nguồn tin {url} đã có rồi.", "{url} is already a feed."),
+    "delfeed_usage": ("Gõ số thứ tự (xem /feeds) hoặc địa chỉ sau /delfeed.", "Put a number (see /feeds) or the address after /delfeed."),
+    "delfeed_ok": ("Đã bỏ nguồn tin {url}.", "Removed the feed {url}."),
+    "delfeed_missing": ("Không có nguồn tin “{which}”. Xem /feeds.", "No feed “{which}”. See /feeds."),
+    "stats_alerts": (
+        "\n<b>Tin báo</b>\nĐang chờ gửi: {pending}\nĐã gửi trong 1 giờ qua: {last_hour}\nNhóm/người không nhận được: {unreachable}",
+        "\n<b>Alerts</b>\nWaiting: {pending}\nSent in the last hour: {last_hour}\nUnreachable chats: {unreachable}",
+    ),
+    "stats_feed": ("• {url}: được lúc {success}; lỗi: {error}", "• {url}: last success {success}; error: {error}"),
     # Command menu (set_my_commands), without HTML.
     "cmd_start": ("Bắt đầu và câu hỏi mẫu", "Start and example questions"),
     "cmd_help": ("Hướng dẫn", "Help"),
@@ -125,9 +158,13 @@ TEXTS: dict[str, tuple[str, str]] = {
     "cmd_subscribe": ("Nhận tin theo từ khóa", "Alerts for keywords"),
     "cmd_subscriptions": ("Các đăng ký của bạn", "Your subscriptions"),
     "cmd_unsubscribe": ("Hủy đăng ký", "Remove a subscription"),
+    "cmd_pause": ("Tạm dừng nhận tin", "Pause alerts"),
+    "cmd_resume": ("Nhận tin trở lại", "Resume alerts"),
+    "cmd_quiet": ("Giờ yên lặng, ví dụ 22-7", "Quiet hours, e.g. 22-7"),
 }
 
-COMMANDS = ("start", "help", "ask", "search", "latest", "subscribe", "subscriptions", "unsubscribe")
+COMMANDS = ("start", "help", "ask", "search", "latest", "subscribe", "subscriptions", "unsubscribe", "pause",
+            "resume", "quiet")
 
 
 def language(code: str | None) -> str:

@@ -12,6 +12,7 @@ leaves the previous generation in force.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
@@ -270,9 +271,18 @@ class Index:
     # --- persistence -------------------------------------------------------------------
 
     def save(self, folder: Path) -> Path:
-        """Write a new generation under ``folder`` and make it current atomically."""
+        """Write a new generation under ``folder`` and make it current atomically.
+
+        An exclusive lock on ``folder/LOCK`` keeps two processes (the bot and the ingest CLI)
+        from writing generations at the same time.
+        """
         self.compact()
         folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / "LOCK", "a+b") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            return self._save_locked(folder)
+
+    def _save_locked(self, folder: Path) -> Path:
         tmp = Path(tempfile.mkdtemp(prefix=".gen-tmp-", dir=folder))
         try:
             for name in _ARRAYS:

@@ -6,6 +6,7 @@ index, which it brings up to date with the store whenever it opens or ingests.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import re
@@ -77,8 +78,9 @@ class Library:
         self.store = Store(self.data_dir / "articles.sqlite3")
         self.index_dir = self.data_dir / "index"
         self.index = self._load_index()
+        self._saved_seq = self.index.seq
         if self.catch_up():
-            self.index.save(self.index_dir)
+            self.save_index()
 
     def _analysis(self) -> dict[str, object]:
         shape = self.settings.shape
@@ -139,19 +141,43 @@ class Library:
         """Index every stored article from scratch (no re-segmentation)."""
         self.index = self._new_index()
         self.catch_up()
-        self.index.save(self.index_dir)
+        self.save_index()
 
     def ingest(
         self,
         items: Iterable[Article | BadArticle],
         workers: int | None = None,
         progress: Callable[[int], None] | None = None,
+        save: bool = True,
     ) -> IngestReport:
-        """Store new and changed articles, index them, and persist the index."""
+        """Store new and changed articles and index them; persist the index unless ``save`` is off.
+
+        A long-running process passes ``save=False`` and calls :meth:`save_index` now and then:
+        the store is the source of truth, so an index saved late loses nothing on a restart.
+        """
         report = ingest(self.store, items, workers=workers, progress=progress)
-        if self.catch_up():
-            self.index.save(self.index_dir)
+        if self.catch_up() and save:
+            self.save_index()
         return report
+
+    def save_index(self) -> None:
+        """Persist the index (a new generation, made current atomically)."""
+        self.index.save(self.index_dir)
+        self._saved_seq = self.index.seq
+
+    @property
+    def unsaved(self) -> bool:
+        """Whether the index in memory is ahead of the one on disk."""
+        return self.index.seq != self._saved_seq
+
+    @property
+    def seq(self) -> int:
+        """The store's change number: it grows with every article written, by any process."""
+        return self.store.seq
+
+    def changes(self, since: int, limit: int = 500) -> list[StoredArticle]:
+        """Articles written after change number ``since``, oldest first (``key`` is stable)."""
+        return list(itertools.islice(self.store.changed_since(since), limit))
 
     # --- reading -----------------------------------------------------------------------
 

@@ -74,6 +74,7 @@ def visible_text(markup: str) -> str:
 class Call:
     method: str
     params: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass

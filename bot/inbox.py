@@ -1,0 +1,103 @@
+"""The inbox folder: article files dropped in are ingested once complete, then filed away.
+
+A file is complete when its size and modification time have not changed between two scans
+and it is at least ``settle`` seconds old, so one still being copied is never read half-way
+(names starting with ``.`` or ending ``.tmp``/``.part`` are never read: write to one of those
+and rename, for an instant hand-over). Afterwards it moves to ``processed/``, or to
+``rejected/`` with ``<name>.reason.txt`` saying why; lines skipped inside a processed file
+are listed in a reason file too.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from retrieval.errors import BadArticle
+from retrieval.formats import is_article_file, read_file
+from retrieval.models import Article
+
+if TYPE_CHECKING:
+    from .service import Service
+
+log = logging.getLogger(__name__)
+
+_IGNORED_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".reason.txt")
+
+
+@dataclass
+class Inbox:
+    folder: Path
+    settle: float = 1.0  # seconds a file must be left alone before it is read
+    _seen: dict[Path, tuple[int, float]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in ("processed", "rejected"):
+            (self.folder / name).mkdir(parents=True, exist_ok=True)
+
+    def ready(self, now: float | None = None) -> list[Path]:
+        """Files that stopped changing since the previous scan, oldest first."""
+        now = time.time() if now is None else now
+        current: dict[Path, tuple[int, float]] = {}
+        for path in self.folder.iterdir():
+            if path.is_file() and not path.name.startswith(".") and not path.name.endswith(_IGNORED_SUFFIXES):
+                stat = path.stat()
+                current[path] = (stat.st_size, stat.st_mtime)
+        ready = [p for p, sig in current.items() if self._seen.get(p) == sig and now - sig[1] >= self.settle]
+        self._seen = {p: sig for p, sig in current.items() if p not in ready}
+        return sorted(ready, key=lambda p: current[p][1])
+
+    def file_away(self, path: Path, read: int, skipped: list[BadArticle]) -> Path:
+        """Move a handled file out of the inbox; rejected when not one article could be read."""
+        rejected = read == 0
+        if rejected and not skipped:
+            skipped = [BadArticle(path.name, "no article in the file")]
+        target = _free_name(self.folder / ("rejected" if rejected else "processed") / path.name)
+        os.replace(path, target)
+        if skipped:
+            reasons = "".join(f"{bad}\n" for bad in skipped)
+            _free_name(target.with_name(target.name + ".reason.txt")).write_text(reasons, encoding="utf-8")
+        log.log(logging.WARNING if rejected else logging.INFO, "inbox: %s → %s (%d article(s), %d problem(s))",
+                path.name, target.parent.name, read, len(skipped))
+        return target
+
+
+def _free_name(path: Path) -> Path:
+    """``path``, or the same name with a time stamp when that is taken."""
+    if not path.exists():
+        return path
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    return path.with_name(f"{stamp}-{path.name}")
+
+
+def read_inbox_file(path: Path) -> tuple[list[Article], list[BadArticle]]:
+    """The articles of one dropped file, and what could not be read."""
+    if not is_article_file(path):
+        return [], [BadArticle(path.name, "not an article file (.txt, .jsonl or .jsonl.gz)")]
+    articles: list[Article] = []
+    bad: list[BadArticle] = []
+    try:
+        for item in read_file(path):
+            (bad if isinstance(item, BadArticle) else articles).append(item)
+    except OSError as exc:
+        bad.append(BadArticle(path.name, f"cannot read it: {exc}"))
+    return articles, bad
+
+
+async def scan(inbox: Inbox, service: Service) -> int:
+    """Ingest every complete file in the inbox; articles new or changed."""
+    changed = 0
+    for path in inbox.ready():
+        articles, bad = await service.call(read_inbox_file, path)
+        report = await service.ingest(articles) if articles else None
+        if report is not None:
+            bad += report.skipped
+            changed += report.ingested + report.replaced
+            log.info("inbox: %s: %s", path.name, report.summary())
+        inbox.file_away(path, len(articles) - (len(report.skipped) if report else 0), bad)
+    return changed
