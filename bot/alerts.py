@@ -181,6 +181,8 @@ class Deliverer:
         ids = [a.id for a in digest]
         outbox, call = self.service.outbox, self.service.call
         async with self._limiter:
+            if self._stopping:  # shutting down: the rows stay pending and go out after the restart
+                return 0
             self._last_sent[chat_id] = time.time()
             try:
                 await self.bot.send_message(chat_id, html_digest(digest, lang))

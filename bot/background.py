@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Awaitable, Callable
 
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
 
 from .alerts import Deliverer
 from .config import Settings
@@ -32,7 +33,7 @@ class Background:
         self.poller = FeedPoller(service, settings.feed_interval, settings.feed_timeout, settings.feed_max_bytes)
         self.deliverer: Deliverer | None = None
         self._delivery: asyncio.Task[None] | None = None
-        self._feeds: asyncio.Task[int] | None = None
+        self._tasks: dict[str, asyncio.Task[object]] = {}
 
     async def start(self, application: Application) -> None:
         for url in self.settings.feeds:
@@ -43,21 +44,39 @@ class Background:
         jobs = application.job_queue
         if jobs is None:
             raise RuntimeError("python-telegram-bot was installed without its job-queue extra")
-        poll = self.settings.poll_seconds
-        jobs.run_repeating(self._sync, interval=poll, first=0.1, name="sync with the store")
-        jobs.run_repeating(self._inbox, interval=poll, first=0.2, name="inbox")
-        check = min(FEED_CHECK_SECONDS, self.settings.feed_interval)
-        jobs.run_repeating(self._feeds_due, interval=check, first=0.3, name="feeds")
-        jobs.run_repeating(self._save, interval=self.settings.save_seconds, name="save the index")
+        poll, check = self.settings.poll_seconds, min(FEED_CHECK_SECONDS, self.settings.feed_interval)
+        for name, work, interval, first in (
+            ("sync with the store", self._sync, poll, 0.1),
+            ("inbox", self._inbox, poll, 0.2),
+            ("feeds", self.poller.poll_due, check, 0.3),
+            ("save the index", self.service.save_index, self.settings.save_seconds, None),
+        ):
+            jobs.run_repeating(self._spawner(name, work), interval=interval, first=first, name=name)
         log.info("watching %s; %d feed(s); alerts up to %g/s", self.settings.inbox,
                  len(await self.service.call(self.service.feeds.all)), self.settings.alerts_per_second)
+
+    def _spawner(self, name: str, work: Callable[[], Awaitable[object]]) -> Callable[[object], Awaitable[None]]:
+        """A job callback that starts ``work`` as a task unless the previous one is still running.
+
+        Jobs then never pile up (a poll of a slow feed, an ingest into a large index) and the
+        scheduler never has to skip a run.
+        """
+
+        async def job(context: object) -> None:
+            running = self._tasks.get(name)
+            if running is None or running.done():
+                task = asyncio.create_task(work(), name=name)
+                task.add_done_callback(_log_failure)
+                self._tasks[name] = task
+
+        return job
 
     async def stop(self) -> None:
         if self.deliverer is not None:
             self.deliverer.stop()
-        if self._feeds is not None and not self._feeds.done():
-            self._feeds.cancel()  # a poll cut short is simply done again at the next start
-        for task in (self._delivery, self._feeds):
+        for task in self._tasks.values():
+            task.cancel()  # work cut short is done again at the next start: the store is the truth
+        for task in [self._delivery, *self._tasks.values()]:
             if task is not None:
                 try:
                     await task
@@ -67,24 +86,15 @@ class Background:
         if await self.service.save_index():
             log.info("index saved at shut-down")
 
-    async def _sync(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def _sync(self) -> None:
         indexed = await self.service.sync()
         if indexed:
             log.info("indexed %d article(s) stored by another process", indexed)
 
-    async def _inbox(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def _inbox(self) -> None:
         await scan(self.inbox, self.service)
 
-    async def _feeds_due(self, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Start a round of feed polling unless the previous one is still going."""
-        if self._feeds is None or self._feeds.done():
-            self._feeds = asyncio.create_task(self.poller.poll_due(), name="feed polling")
-            self._feeds.add_done_callback(_log_failure)
 
-    async def _save(self, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self.service.save_index()
-
-
-def _log_failure(task: asyncio.Task[int]) -> None:
+def _log_failure(task: asyncio.Task[object]) -> None:
     if not task.cancelled() and task.exception() is not None:
-        log.error("feed polling failed", exc_info=task.exception())
+        log.error("background work %r failed", task.get_name(), exc_info=task.exception())

@@ -64,6 +64,9 @@ async def test_inbox_file_alerts_the_subscribed_chat_only(data_dir: Path) -> Non
         assert not dropped.exists() and (bot.settings.inbox / "processed" / "lua.txt").exists()
         stats = await bot.say("/stats", user_id=ADMIN)
         assert "Đã gửi trong 1 giờ qua: 1" in stats and "Đang chờ gửi: 0" in stats
+    reopened = Library(data_dir)  # the index was saved at shut-down: nothing to catch up
+    assert reopened.index.seq == reopened.seq and reopened.stats().articles == 5
+    reopened.close()
 
 
 async def test_bad_inbox_files_are_rejected_with_a_reason(data_dir: Path) -> None:
