@@ -120,6 +120,10 @@ class Subscriptions:
         self.version += 1
         return _subscription(row)
 
+    def all(self) -> list[Subscription]:
+        rows = self._db.execute("SELECT id, chat_id, keywords, terms FROM subscriptions ORDER BY id")
+        return [_subscription(row) for row in rows]
+
     def count(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM subscriptions").fetchone()[0]
 
@@ -145,8 +149,7 @@ class Subscriptions:
     def _index(self) -> dict[str, list[Subscription]]:
         if self._indexed_version != self.version:
             by_anchor: dict[str, list[Subscription]] = {}
-            rows = self._db.execute("SELECT id, chat_id, keywords, terms FROM subscriptions")
-            for s in map(_subscription, rows):
+            for s in self.all():
                 by_anchor.setdefault(_anchor(s.query.terms), []).append(s)
             self._by_anchor, self._indexed_version = by_anchor, self.version
         return self._by_anchor

@@ -235,3 +235,29 @@ async def test_old_articles_arriving_late_do_not_alert(data_dir: Path) -> None:
         await asyncio.sleep(1.0)
         assert bot.alerts_to(ALICE) == []
         assert "Cần Thơ" in await bot.say("Ông Nguyễn Hữu Phước chủ vựa lúa ở đâu?", user_id=ALICE)
+
+
+async def test_network_errors_are_retried_later(data_dir: Path) -> None:
+    api = FakeBotAPI()
+    async with running_bot(data_dir, api) as bot:
+        await bot.say("/subscribe lúa gạo", user_id=ALICE)
+        api.fail("sendMessage", 502, "Bad Gateway")
+        article_file(bot.settings.inbox, "lua.txt", *RICE)
+        await bot.wait_for(lambda: len(bot.alerts_to(ALICE)) == 2)  # refused, then sent on the retry
+        await bot.wait_for(lambda: bot.service.outbox.rows()[0][2] == "sent")
+        tries = [c.at for c in api.calls if c.method == "sendMessage" and c.params["text"].startswith("🔔")]
+        assert tries[1] - tries[0] >= 2.0  # backoff: 2 s after the first failure
+
+
+async def test_paused_chats_get_nothing_until_they_resume(data_dir: Path) -> None:
+    async with running_bot(data_dir) as bot:
+        await bot.say("/subscribe lúa gạo", user_id=ALICE)
+        assert "Đã tạm dừng nhận tin" in await bot.say("/pause", user_id=ALICE)
+        article_file(bot.settings.inbox, "lua.txt", *RICE)
+        await bot.wait_for(lambda: (bot.settings.inbox / "processed" / "lua.txt").exists())
+        await asyncio.sleep(1.0)
+        assert bot.alerts_to(ALICE) == [] and bot.service.outbox.rows() == []
+        assert "Đã bật lại nhận tin" in await bot.say("/resume", user_id=ALICE)
+        article_file(bot.settings.inbox, "bong.txt", MATCH[0], MATCH[1] + " Giá lúa gạo không đổi.")
+        await bot.wait_for(lambda: bot.alerts_to(ALICE))
+        assert MATCH[0] in bot.alerts_to(ALICE)[0]
