@@ -28,10 +28,11 @@ import numpy as np
 from .bm25 import BM25Params, length_norm, okapi_idf, term_weights
 from .errors import IndexFormatError
 from .models import Passage
+from .vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2  # 2: vocabulary as blob + hashes, document frequencies saved
 _ARRAYS = ("indptr", "docs", "tfs", "doc_len", "alive", "article", "paragraph", "first", "last")
 
 
@@ -67,12 +68,13 @@ class Index:
 
     def __init__(self, params: BM25Params | None = None) -> None:
         self.params = params or BM25Params()
-        self.vocab: dict[str, int] = {}
+        self.vocab = Vocabulary()
         self.seq = 0  # the store's change sequence number this index reflects
         self.analysis: dict[str, object] = {}  # how passages were cut and terms made (see Library)
         self._a = _empty_arrays()
         self._df = np.zeros(0, dtype=np.int64)
         self._cache: tuple[np.ndarray, np.ndarray, float] | None = None  # idf, norm, avgdl
+        self._all_alive = True  # no removed passage left in the arrays (set with the cache)
 
     # --- size --------------------------------------------------------------------------
 
@@ -99,17 +101,14 @@ class Index:
             return
         a = self._a
         base = a.doc_len.size
-        rows: list[int] = []
-        cols: list[int] = []
-        counts: list[int] = []
-        lengths = np.empty(len(passages), dtype=np.float64)
-        for offset, (_, terms) in enumerate(passages):
-            lengths[offset] = len(terms)
-            for term, count in Counter(terms).items():
-                term_id = self.vocab.setdefault(term, len(self.vocab))
-                rows.append(term_id)
-                cols.append(base + offset)
-                counts.append(count)
+        counters = [Counter(terms) for _, terms in passages]
+        lengths = np.fromiter((len(terms) for _, terms in passages), dtype=np.float64, count=len(passages))
+        distinct = list({t for c in counters for t in c})
+        number = {t: (n if n is not None else self.vocab.add_new(t))
+                  for t, n in zip(distinct, self.vocab.lookup(distinct))}
+        rows = [number[t] for c in counters for t in c]
+        cols = [base + offset for offset, c in enumerate(counters) for _ in c]
+        counts = [n for c in counters for n in c.values()]
         vocab_size = len(self.vocab)
         new_terms = np.asarray(rows, dtype=np.int64)
         order = np.argsort(new_terms, kind="stable")  # by term; docs stay ascending within a term
@@ -117,23 +116,19 @@ class Index:
         new_docs = np.asarray(cols, dtype=np.int32)[order]
         new_tfs = np.asarray(counts, dtype=np.float32)[order]
 
+        old_terms = a.indptr.size - 1
         old_counts = np.zeros(vocab_size, dtype=np.int64)
-        old_counts[: a.indptr.size - 1] = np.diff(a.indptr)
+        old_counts[:old_terms] = np.diff(a.indptr)
         add_counts = np.bincount(new_terms, minlength=vocab_size)
         indptr = np.zeros(vocab_size + 1, dtype=np.int64)
         np.cumsum(old_counts + add_counts, out=indptr[1:])
-        docs = np.empty(indptr[-1], dtype=np.int32)
-        tfs = np.empty(indptr[-1], dtype=np.float32)
-        # Old postings keep their order at the head of each term's run, new ones follow.
-        old_terms = np.repeat(np.arange(old_counts.size, dtype=np.int32), old_counts)  # int32: half the memory
-        old_dest = indptr[old_terms] + (np.arange(a.docs.size) - a.indptr[old_terms])
-        docs[old_dest] = a.docs
-        tfs[old_dest] = a.tfs
-        add_start = np.zeros(vocab_size + 1, dtype=np.int64)
-        np.cumsum(add_counts, out=add_start[1:])
-        new_dest = indptr[new_terms] + old_counts[new_terms] + (np.arange(new_terms.size) - add_start[new_terms])
-        docs[new_dest] = new_docs
-        tfs[new_dest] = new_tfs
+        # Each new posting goes at the end of its term's old run (new terms: at the very end);
+        # np.insert keeps equal positions in the given order, so docs stay ascending per term.
+        # One pass over the old arrays, no per-posting index arrays (which cost GBs at 35k).
+        at = np.where(new_terms < old_terms, a.indptr[np.minimum(new_terms, old_terms - 1) + 1], a.docs.size) \
+            if old_terms else np.zeros(new_terms.size, dtype=np.int64)
+        docs = np.insert(a.docs, at, new_docs)
+        tfs = np.insert(a.tfs, at, new_tfs)
 
         meta = [p for p, _ in passages]
         self._a = _Arrays(
@@ -181,8 +176,7 @@ class Index:
         kept_terms = term_of[keep_post]
         indptr = np.zeros(int(live_terms.sum()) + 1, dtype=np.int64)
         np.cumsum(np.bincount(term_number[kept_terms], minlength=indptr.size - 1), out=indptr[1:])
-        words = sorted(self.vocab, key=self.vocab.__getitem__)
-        self.vocab = {w: int(term_number[i]) for i, w in enumerate(words) if live_terms[i]}
+        self.vocab = self.vocab.keep(live_terms)
         self._a = _Arrays(
             indptr=indptr,
             docs=new_number[a.docs[keep_post]].astype(np.int32),
@@ -203,6 +197,7 @@ class Index:
         if self._cache is None:
             a = self._a
             n = int(a.alive.sum())
+            self._all_alive = n == a.alive.size
             avgdl = float(a.doc_len[a.alive].sum() / n) if n else 1.0
             idf = okapi_idf(self._df, n, self.params.epsilon)
             norm = length_norm(a.doc_len, avgdl if avgdl > 0 else 1.0, self.params)
@@ -211,7 +206,7 @@ class Index:
 
     def term_ids(self, terms: Iterable[str]) -> list[int]:
         """Vocabulary ids of the terms the index knows (unknown ones score nothing)."""
-        return [i for i in (self.vocab.get(t) for t in terms) if i is not None]
+        return [i for i in self.vocab.lookup(list(terms)) if i is not None]
 
     def idf(self, terms: Sequence[str]) -> np.ndarray:
         """Term weights for sentence scoring: ``ln(1 + (N − df + 0.5) / (df + 0.5))``.
@@ -220,7 +215,7 @@ class Index:
         still tells rare words from common ones; an unseen term gets ``df = 0``.
         """
         n = self.n_passages
-        df = np.array([self._df[i] if (i := self.vocab.get(t)) is not None else 0 for t in terms], dtype=np.float64)
+        df = np.array([self._df[i] if i is not None else 0 for i in self.vocab.lookup(list(terms))], dtype=np.float64)
         return np.log1p((n - df + 0.5) / (df + 0.5))
 
     def scores(self, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -238,12 +233,19 @@ class Index:
         tfs = np.concatenate([a.tfs[s:e] for s, e, _ in runs]).astype(np.float64)
         scale = np.repeat([w for _, _, w in runs], [e - s for s, e, _ in runs])
         contrib = scale * term_weights(tfs, norm[docs], self.params)
-        # Dense accumulation: O(postings + passages) with no sort; a "touched" mask rather than
-        # totals != 0 keeps passages whose terms all weigh 0 (a two-article corpus has idf 0).
+        # Dense accumulation: O(postings + passages) with no sort.
         totals = np.bincount(docs, weights=contrib, minlength=a.doc_len.size)
-        touched = np.zeros(a.doc_len.size, dtype=bool)
-        touched[docs] = True
-        candidates = np.flatnonzero(touched & a.alive)
+        if all(w > 0 for _, _, w in runs):
+            # Every contribution is positive, so the touched passages are exactly totals > 0.
+            candidates = np.flatnonzero(totals)
+        else:
+            # A weight of 0 or below (tiny corpora: idf 0, or a negative epsilon floor) can
+            # leave a touched passage at 0: mark the touched ones explicitly.
+            touched = np.zeros(a.doc_len.size, dtype=bool)
+            touched[docs] = True
+            candidates = np.flatnonzero(touched)
+        if not self._all_alive:
+            candidates = candidates[a.alive[candidates]]
         return candidates, totals[candidates]
 
     def dense_scores(self, terms: Sequence[str]) -> np.ndarray:
@@ -287,15 +289,15 @@ class Index:
         try:
             for name in _ARRAYS:
                 np.save(tmp / f"{name}.npy", getattr(self._a, name), allow_pickle=False)
-            words = sorted(self.vocab, key=self.vocab.__getitem__)
-            (tmp / "vocab.json").write_text(json.dumps(words, ensure_ascii=False), encoding="utf-8")
+            self.vocab.save(tmp)
+            np.save(tmp / "df.npy", self._df, allow_pickle=False)
             meta = {
                 "format": FORMAT,
                 "seq": self.seq,
                 "analysis": self.analysis,
                 "params": {"k1": self.params.k1, "b": self.params.b, "epsilon": self.params.epsilon},
                 "passages": int(self._a.doc_len.size),
-                "terms": len(words),
+                "terms": len(self.vocab),
             }
             (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
             for child in tmp.iterdir():
@@ -317,7 +319,7 @@ class Index:
                 shutil.rmtree(old, ignore_errors=True)
         for stale in folder.glob(".gen-tmp-*"):
             shutil.rmtree(stale, ignore_errors=True)
-        log.info("index saved: %s (%d passages, %d terms)", final, self.n_passages, len(words))
+        log.info("index saved: %s (%d passages, %d terms)", final, self.n_passages, len(self.vocab))
         return final
 
     @classmethod
@@ -330,7 +332,8 @@ class Index:
             meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
             if meta.get("format") != FORMAT:
                 raise IndexFormatError(f"{path}: index format {meta.get('format')}, expected {FORMAT}; rebuild it")
-            words = json.loads((path / "vocab.json").read_text(encoding="utf-8"))
+            vocab = Vocabulary.load(path, mmap=mmap)
+            df = np.load(path / "df.npy", allow_pickle=False)  # in memory: it is updated in place
             arrays = {
                 name: np.load(path / f"{name}.npy", allow_pickle=False, mmap_mode="r" if mmap else None)
                 for name in _ARRAYS
@@ -340,14 +343,13 @@ class Index:
         except (OSError, ValueError) as exc:
             raise IndexFormatError(f"the index at {folder} is damaged: {exc}") from exc
         index = cls(BM25Params(**meta["params"]))
-        index.vocab = {w: i for i, w in enumerate(words)}
+        index.vocab = vocab
         index.seq = int(meta["seq"])
         index.analysis = meta.get("analysis", {})
         index._a = _Arrays(**arrays)
-        if index._a.indptr.size != len(words) + 1 or index._a.doc_len.size != meta["passages"]:
+        if not (index._a.indptr.size == len(vocab) + 1 == df.size + 1 and index._a.doc_len.size == meta["passages"]):
             raise IndexFormatError(f"the index at {path} is inconsistent; rebuild it")
-        term_of = np.repeat(np.arange(len(words)), np.diff(index._a.indptr))
-        index._df = np.bincount(term_of[index._a.alive[index._a.docs]], minlength=len(words)).astype(np.int64)
+        index._df = df
         return index
 
 

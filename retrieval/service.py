@@ -89,7 +89,7 @@ class Library:
     def _load_index(self) -> Index:
         """The persisted index if it was built the way this code builds one, else a new one."""
         try:
-            index = Index.load(self.index_dir)
+            index = Index.load(self.index_dir, mmap=True)
         except IndexFormatError as exc:
             if (self.index_dir / "CURRENT").exists():
                 log.warning("%s; rebuilding from the store", exc)

@@ -1,0 +1,31 @@
+"""The vocabulary: numbers survive saving and loading, lookups are exact, new terms extend it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from retrieval.vocabulary import Vocabulary
+
+
+def test_round_trip_and_growth(tmp_path: Path) -> None:
+    terms = ["chủ", "trì", "chủ_trì", "~chu", "~tri", "~chu_tri", "hội", "nghị", "a" * 300, "🙂"]
+    vocab = Vocabulary(terms)
+    vocab.save(tmp_path)
+    loaded = Vocabulary.load(tmp_path)
+    assert len(loaded) == len(terms) and list(loaded.terms()) == terms
+    assert loaded.lookup(terms + ["không", "chu"]) == list(range(len(terms))) + [None, None]
+    assert "hội" in loaded and "hoi" not in loaded
+    assert loaded.setdefault("mới") == len(terms) and loaded.setdefault("chủ") == 0
+    assert loaded.get("mới") == len(terms) and list(loaded.terms())[-1] == "mới"
+    kept = loaded.keep(np.array([i % 2 == 0 for i in range(len(loaded))]))
+    assert list(kept.terms()) == terms[::2] + ["mới"]
+
+
+def test_many_terms_all_found(tmp_path: Path) -> None:
+    terms = [f"t{i}_{i * 7919 % 1000}" for i in range(50_000)]
+    Vocabulary(terms).save(tmp_path)
+    loaded = Vocabulary.load(tmp_path)
+    assert loaded.lookup(terms) == list(range(len(terms)))
+    assert loaded.lookup([f"x{i}" for i in range(1000)]) == [None] * 1000
