@@ -1,0 +1,77 @@
+"""What the benchmarks share: the evaluation corpus of ../shared/data/README.md, built once and cached.
+
+``library(limit)`` is the question set's articles plus the first ``limit`` baomoi articles,
+ingested into ``data/eval/<hash>`` by the same code as ``python -m retrieval eval`` (so the
+two share the cache). ``passage_terms`` re-reads the stored, already segmented sentences and
+cuts the very passages the index holds, with their terms, for the reference implementations.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from retrieval.evaluation import eval_library, load_questions  # noqa: E402
+from retrieval.models import Passage  # noqa: E402
+from retrieval.passages import build_passages  # noqa: E402
+from retrieval.service import Library, Settings  # noqa: E402
+from retrieval.text import syllables  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "data"
+ARTICLES = DATA / "qa" / "viquad-dev-articles.jsonl"
+QUESTIONS = DATA / "qa" / "viquad-dev-questions.jsonl"
+NEWS = DATA / "news" / "baomoi-2017.jsonl.gz"
+CACHE = ROOT / "data" / "eval"
+FULL = 35_439
+
+
+def require_data() -> None:
+    if not QUESTIONS.exists():
+        sys.exit(f"the benchmarks need the shared data at {DATA} (see its README)")
+
+
+def library(limit: int, cache: Path = CACHE) -> Library:
+    require_data()
+    return eval_library(cache, ARTICLES, NEWS, limit, Settings())
+
+
+def questions() -> list[str]:
+    return [q["question"] for q in load_questions(QUESTIONS)]
+
+
+def passage_terms(lib: Library) -> list[tuple[Passage, list[str]]]:
+    """Every stored article's passages with their terms, in store order (as a rebuild adds them)."""
+    out: list[tuple[Passage, list[str]]] = []
+    for stored in lib.store.changed_since(0):
+        sentences = lib.store.all_sentences(stored.key)
+        out.extend(build_passages(stored.key, sentences, lib.settings.shape, syllables(stored.article.title)))
+    return out
+
+
+def machine() -> dict[str, object]:
+    cpu = ""
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    return {"cpus": os.cpu_count(), "cpu": cpu, "python": platform.python_version(), "platform": platform.platform(),
+            "commit": commit.stdout.strip() or None}
+
+
+def summary(values: list[float], digits: int = 3) -> dict[str, float]:
+    """median, p95, min and max of a list of figures."""
+    ordered = sorted(values)
+    if not ordered:
+        return {}
+    middle = len(ordered) // 2
+    median = ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+    return {"median": round(median, digits), "p95": round(ordered[int(0.95 * (len(ordered) - 1))], digits),
+            "min": round(ordered[0], digits), "max": round(ordered[-1], digits), "n": len(ordered)}

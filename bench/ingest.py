@@ -1,0 +1,82 @@
+"""Ingest speed: the baomoi corpus into an empty store, beside pyvi's raw single-core rate.
+
+    python bench/ingest.py [--limit 35439] [--workers 2] [--pyvi-sample 1500]
+
+Measured in one run: (1) pyvi alone, one core, segmenting every sentence of the first
+``--pyvi-sample`` articles (its syllables per second); (2) ``Library.ingest`` of ``--limit``
+articles into an empty temporary folder with ``--workers`` processes: parse, dedupe, split,
+segment, store, index, save. The target compares (2)'s wall time with the time (1)'s rate
+needs for all the text: ratio = ingest seconds / (syllables / pyvi syllables per second).
+Prints one JSON object, with the peak memory of this process and of its workers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from corpus import FULL, NEWS, machine, require_data  # noqa: E402
+
+from retrieval.formats import read_file  # noqa: E402
+from retrieval.ingest import indexed_paragraphs  # noqa: E402
+from retrieval.models import Article  # noqa: E402
+from retrieval.service import Library  # noqa: E402
+from retrieval.text import normalize, split_sentences, syllables  # noqa: E402
+
+
+def _sentences(article: Article) -> list[str]:
+    return [s for p in indexed_paragraphs(article) for s in split_sentences(p)]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--limit", type=int, default=FULL)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--pyvi-sample", type=int, default=1500)
+    args = parser.parse_args()
+    require_data()
+    articles = [a for a in read_file(NEWS, limit=args.limit) if isinstance(a, Article)]
+    total_syllables = sum(len(syllables(s)) for a in articles for s in _sentences(a))
+
+    from pyvi import ViTokenizer
+
+    ViTokenizer.tokenize("khởi động")  # the model loads once, outside the clock
+    sample = [normalize(s) for a in articles[: args.pyvi_sample] for s in _sentences(a)]
+    sample_syllables = sum(len(syllables(s)) for s in sample)
+    started = time.perf_counter()
+    for sentence in sample:
+        if sentence:
+            ViTokenizer.tokenize(sentence)
+    pyvi_seconds = time.perf_counter() - started
+    pyvi_rate = sample_syllables / pyvi_seconds
+
+    with tempfile.TemporaryDirectory() as folder:
+        started = time.perf_counter()
+        library = Library(Path(folder))
+        report = library.ingest(articles, workers=args.workers)
+        ingest_seconds = time.perf_counter() - started
+        stats = library.stats()
+        library.close()
+    pyvi_all = total_syllables / pyvi_rate
+    print(json.dumps({
+        "benchmark": "ingest", "machine": machine(), "articles": len(articles), "workers": args.workers,
+        "report": report.summary(), "passages": stats.passages, "syllables": total_syllables,
+        "ingest": {"seconds": round(ingest_seconds, 1), "articles_per_s": round(len(articles) / ingest_seconds, 1),
+                   "syllables_per_s": round(total_syllables / ingest_seconds)},
+        "pyvi_single_core": {"sample_articles": args.pyvi_sample, "sample_syllables": sample_syllables,
+                             "syllables_per_s": round(pyvi_rate), "seconds_for_all_text": round(pyvi_all, 1)},
+        "ratio_ingest_over_pyvi_alone": round(ingest_seconds / pyvi_all, 3),
+        "peak_rss_mb": {"this_process": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+                        "largest_worker": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024},
+    }, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,113 @@
+"""Retrieval speed: our index against rank-bm25 and bm25s on the very same tokens, in one process.
+
+    python bench/query.py [--size 5000 | 35439 | x5] [--reference-sample 50]
+
+The corpus is the evaluation protocol's (bench/corpus.py); ``x5`` is five copies of the full
+one under distinct article keys (~177k articles), for the growth curve (rank-bm25 is left
+out there: it would need ~45 GB). Each question's terms (``query_terms``) are the query for
+all three; every implementation indexes the same passage token lists.
+- ours: ``Index.top(terms, 10)``; every question.
+- rank-bm25: ``BM25Okapi.get_scores`` and the 10 best; a sample of questions (it is slow).
+  Its top 10 (positive scores, ties by passage number) must equal ours.
+- bm25s: ``method="robertson"`` (its closest to Okapi: same tf part up to a constant, idf
+  floored at 0 instead of epsilon), ``retrieve(k=10)`` one question at a time, one thread.
+Prints one JSON object: per-query milliseconds (median, p95, min, max) for each, ratios of
+medians, top-10 agreement, build times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from corpus import CACHE, FULL, library, machine, passage_terms, questions, summary  # noqa: E402
+
+from retrieval.index import Index  # noqa: E402
+from retrieval.models import Passage  # noqa: E402
+from retrieval.text import query_terms  # noqa: E402
+
+K = 10
+
+
+def _timed(function, *args):  # noqa: ANN001, ANN202
+    started = time.perf_counter()
+    result = function(*args)
+    return result, (time.perf_counter() - started) * 1000
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", default="5000", help="distractor articles: a number, or x5 (default 5000)")
+    parser.add_argument("--reference-sample", type=int, default=50, help="questions rank-bm25 answers (default 50)")
+    parser.add_argument("--cache", type=Path, default=CACHE, help="where evaluation corpora are cached")
+    args = parser.parse_args()
+    copies = 5 if args.size == "x5" else 1
+    limit = FULL if args.size == "x5" else int(args.size)
+
+    lib = library(limit, args.cache)
+    items = passage_terms(lib)
+    if copies > 1:
+        step = max(p.article for p, _ in items) + 1
+        items = [(Passage(p.article + c * step, p.paragraph, p.first, p.last), terms)
+                 for c in range(copies) for p, terms in items]
+    articles = len({p.article for p, _ in items})
+    lib.close()
+    queries = [t for t in (query_terms(q) for q in questions()) if t]
+    sample = queries[:: max(1, len(queries) // args.reference_sample)][: args.reference_sample]
+    result: dict[str, object] = {
+        "benchmark": "query", "machine": machine(), "size": args.size, "articles": articles,
+        "passages": len(items), "postings": sum(len(set(t)) for _, t in items), "queries": len(queries),
+        "reference_sample": len(sample), "k": K,
+    }
+
+    index, build = _timed(lambda: (ix := Index(), ix.add(items), ix)[2])
+    ours = [_timed(index.top, terms, K) for terms in queries]
+    ours_ms = [ms for _, ms in ours]
+    result["ours"] = {"build_s": round(build / 1000, 1), "ms": summary(ours_ms, 4)}
+    top_ours = {i: [d for d, _ in r] for i, (r, _) in enumerate(ours)}
+
+    if copies == 1:
+        from rank_bm25 import BM25Okapi
+
+        corpus = [terms for _, terms in items]
+        reference, build = _timed(BM25Okapi, corpus)
+        agree, ms = 0, []
+        for terms in sample:
+            scores, took = _timed(reference.get_scores, terms)
+            positive = np.flatnonzero(scores > 0)
+            best = positive[np.lexsort((positive, -scores[positive]))][:K].tolist()
+            ms.append(took)
+            agree += best == [d for d, _ in index.top(terms, K)]
+        result["rank_bm25"] = {"build_s": round(build / 1000, 1), "ms": summary(ms, 2),
+                               "identical_top10": f"{agree}/{len(sample)}"}
+        sample_ours = [_timed(index.top, terms, K)[1] for terms in sample]
+        result["ratio_rank_bm25_over_ours_median"] = round(
+            summary(ms)["median"] / summary(sample_ours, 6)["median"], 1)
+        del reference, corpus
+        gc.collect()
+
+    import bm25s
+
+    retriever = bm25s.BM25(method="robertson", k1=1.5, b=0.75)
+    _, build = _timed(lambda: retriever.index([terms for _, terms in items], show_progress=False))
+    ms, overlap = [], []
+    for number, terms in enumerate(queries):
+        (docs, _scores), took = _timed(lambda t=terms: retriever.retrieve([t], k=K, show_progress=False, n_threads=1))
+        ms.append(took)
+        overlap.append(len(set(docs[0].tolist()) & set(top_ours[number])) / K)
+    result["bm25s"] = {"version": bm25s.__version__, "method": "robertson", "build_s": round(build / 1000, 1),
+                       "ms": summary(ms, 4), "top10_overlap_with_ours": round(float(np.mean(overlap)), 3)}
+    result["ratio_bm25s_over_ours_median"] = round(summary(ms, 6)["median"] / summary(ours_ms, 6)["median"], 2)
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
