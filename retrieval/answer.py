@@ -16,7 +16,7 @@ from typing import Iterable
 
 import numpy as np
 
-from .text import fold
+from .text import FOLDED, fold
 
 
 class Asked(Enum):
@@ -131,8 +131,8 @@ class Candidate:
     paragraph: int
     position: int
     text: str
-    terms: frozenset[str]  # syllables and syllable pairs, in the question's half (accented or folded)
-    syllables: frozenset[str] = frozenset()  # the single syllables among them
+    parts: tuple[str, ...]  # the sentence's syllables in order, in the question's half (accented or folded)
+    syllables: frozenset[str] = frozenset()  # the same as a set
     title_terms: frozenset[str] = frozenset()
     words: frozenset[str] = frozenset()
     retrieved: bool = False  # inside a retrieved passage (else only a neighbour, for context)
@@ -140,10 +140,26 @@ class Candidate:
     coverage: float = 0.0
     features: np.ndarray | None = None
     score: float = 0.0
+    _terms: frozenset[str] | None = None
 
     @property
     def place(self) -> tuple[int, int, int]:
         return (self.key, self.paragraph, self.position)
+
+    @property
+    def terms(self) -> frozenset[str]:
+        """Syllables and adjacent pairs, as the index has them; built only when asked for
+        (near-duplicate checks), as most candidates never need their pairs spelled out."""
+        if self._terms is None:
+            pairs = (f"{a}_{b.removeprefix(FOLDED)}" for a, b in zip(self.parts, self.parts[1:]))
+            self._terms = self.syllables | frozenset(pairs)
+        return self._terms
+
+    def holds_pair(self, first: str, second: str) -> bool:
+        """Whether syllable ``second`` directly follows ``first`` somewhere in the sentence."""
+        if first not in self.syllables or second not in self.syllables:
+            return False
+        return any(a == first and b == second for a, b in zip(self.parts, self.parts[1:]))
 
 
 def _share(wanted: dict[str, float], terms: frozenset[str] | set[str]) -> float:
@@ -174,19 +190,21 @@ def features(question: Question, candidates: dict[tuple[int, int, int], Candidat
     idf_of = question.idf
     singles = [t for t in idf_of if "_" not in t]
     pairs = [t for t in idf_of if "_" in t]
+    prefix = FOLDED if question.folded else ""
+    pair_parts = [(t, *(prefix + s for s in t.removeprefix(prefix).split("_", 1))) for t in pairs]
     total = sum(idf_of[t] for t in singles) or 1.0
     pair_total = sum(idf_of[t] for t in pairs) or 1.0
     kind = asked_for(question.text)
     qfolded = fold(question.text)
     top = max((c.passage_score for c in candidates.values()), default=0.0) or 1.0
     for c in candidates.values():
-        c.coverage = sum(idf_of[t] for t in singles if t in c.terms) / total
+        c.coverage = sum(idf_of[t] for t in singles if t in c.syllables) / total
     asked = frozenset(singles)
     rarest = dict(sorted(((t, idf_of[t]) for t in singles), key=lambda x: -x[1])[:3])
     named = {t: 1.0 for t in question.names if t in idf_of}
     article_terms: dict[int, set[str]] = {}
     for c in candidates.values():
-        article_terms.setdefault(c.key, set(c.title_terms)).update(c.terms)
+        article_terms.setdefault(c.key, set(c.title_terms)).update(c.syllables)  # names are syllables
     for c in candidates.values():
         if not c.retrieved:
             continue
@@ -195,15 +213,15 @@ def features(question: Question, candidates: dict[tuple[int, int, int], Candidat
         own = c.syllables
         c.features = np.array([
             c.coverage,
-            sum(idf_of[t] for t in singles if t not in c.terms and t in c.title_terms) / total,
-            sum(idf_of[t] for t in pairs if t in c.terms) / pair_total,
+            sum(idf_of[t] for t in singles if t not in c.syllables and t in c.title_terms) / total,
+            sum(idf_of[t] for t, first, second in pair_parts if c.holds_pair(first, second)) / pair_total,
             c.passage_score / top,
             max(before.coverage if before else 0.0, after.coverage if after else 0.0),
             answer_type_cue(kind, c.text, qfolded),
             math.log2(max(len(own), 1) / 20),
             1 - len(own & asked) / len(own) if own else 0.0,
-            _share(rarest, c.terms),
-            _share(named, c.terms),
+            _share(rarest, c.syllables),
+            _share(named, c.syllables),
             _share(named, article_terms[c.key]),
             _share(question.compounds, c.words),
             before.coverage if before and _REFERS_BACK_RE.match(c.text) else 0.0,

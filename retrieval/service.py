@@ -27,11 +27,22 @@ from .models import (
     Hit,
     SearchPage,
     SearchResult,
+    Sentence,
     Snippet,
 )
 from .passages import PassageShape, build_passages
 from .store import Store, StoredArticle
-from .text import TERMS_VERSION, fold, has_diacritics, name_terms, query_terms, segment, sentence_terms, syllables
+from .text import (
+    TERMS_VERSION,
+    fold,
+    has_diacritics,
+    name_terms,
+    query_terms,
+    segment,
+    sentence_syllables,
+    sentence_terms,
+    syllables,
+)
 
 log = logging.getLogger(__name__)
 
@@ -293,19 +304,21 @@ class Library:
         folded = asked.folded
         candidates: dict[tuple[int, int, int], Candidate] = {}
         titles: dict[int, frozenset[str]] = {}
+        paragraphs: dict[tuple[int, int], list[Sentence]] = {}  # overlapping passages share them
         for hit in hits:
             p = hit.passage
             if p.article not in titles:
                 titles[p.article] = frozenset(sentence_terms(syllables(self.store.title(p.article)), folded))
-            for s in self.store.sentences(p.article, p.paragraph, p.first - 1, p.last + 1):
+            where = (p.article, p.paragraph)
+            if where not in paragraphs:
+                paragraphs[where] = self.store.sentences(p.article, p.paragraph)
+            for s in paragraphs[where][max(p.first - 1, 0) : p.last + 2]:
                 place = (p.article, s.paragraph, s.position)
                 c = candidates.get(place)
                 if c is None:
-                    terms = sentence_terms(s.words, folded)
+                    parts = tuple(sentence_syllables(s.words, folded))
                     c = candidates[place] = Candidate(
-                        p.article, s.paragraph, s.position, s.text, frozenset(terms),
-                        frozenset(terms[: (len(terms) + 1) // 2]),  # syllables come first, then pairs
-                        titles[p.article],
+                        p.article, s.paragraph, s.position, s.text, parts, frozenset(parts), titles[p.article],
                         frozenset(w for w in s.words if "_" in w),
                     )
                 if p.first <= s.position <= p.last:

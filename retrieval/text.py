@@ -173,6 +173,12 @@ def index_terms(words: Iterable[str]) -> list[str]:
     return sentence_terms(words, folded=False) + sentence_terms(words, folded=True)
 
 
+def sentence_syllables(words: Iterable[str], folded: bool) -> list[str]:
+    """The syllables of :func:`sentence_terms` without the pairs (its first half), in order."""
+    parts = [p for w in words for p in w.split("_")]
+    return [FOLDED + _fold_word(p) for p in parts] if folded else parts
+
+
 def sentence_terms(words: Iterable[str], folded: bool) -> list[str]:
     """One half of :func:`index_terms`: the accented terms, or the folded ones."""
     parts = [p for w in words for p in w.split("_")]
