@@ -18,6 +18,7 @@ from typing import Iterable, Iterator
 import numpy as np
 
 _FILES = ("vocab_blob", "vocab_offsets", "vocab_hashes", "vocab_order")
+MEMO_LIMIT = 1_000_000
 
 
 def _hash(term: str) -> int:
@@ -31,6 +32,7 @@ class Vocabulary:
         self._hashes = np.zeros(0, dtype=np.int64)  # sorted
         self._order = np.zeros(0, dtype=np.int64)  # the term number of each sorted hash
         self._extra: dict[str, int] = {}
+        self._memo: dict[str, int] = {}  # base terms already looked up (questions repeat words)
         for term in terms:
             self.setdefault(term)
         # The in-memory part is a plain dict: everything a fresh or growing index looks up.
@@ -47,7 +49,8 @@ class Vocabulary:
 
     def lookup(self, terms: list[str]) -> list[int | None]:
         """The number of each term, None for unknown ones; one binary search for all of them."""
-        out: list[int | None] = [self._extra.get(t) for t in terms]
+        extra, memo = self._extra, self._memo
+        out: list[int | None] = [extra[t] if t in extra else memo.get(t) for t in terms]
         if not self._base:
             return out
         asked = [i for i, n in enumerate(out) if n is None]
@@ -61,6 +64,9 @@ class Vocabulary:
             if hit:
                 encoded = terms[i].encode("utf-8")
                 out[i] = number if self._term(number) == encoded else self._collided(place, encoded)
+        if len(self._memo) > MEMO_LIMIT:
+            self._memo.clear()
+        self._memo.update((terms[i], out[i]) for i in asked if out[i] is not None)
         return out
 
     def _collided(self, place: int, encoded: bytes) -> int | None:
@@ -108,13 +114,16 @@ class Vocabulary:
     # --- persistence -------------------------------------------------------------------
 
     def save(self, folder: Path) -> None:
-        encoded = [t.encode("utf-8") for t in self.terms()]
-        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
-        np.cumsum([len(e) for e in encoded], out=offsets[1:])
-        hashes = np.fromiter((_hash(t) for t in self.terms()), dtype=np.int64, count=len(encoded))
+        """Write the arrays; only the terms added since loading are encoded and hashed."""
+        new = sorted(self._extra, key=self._extra.__getitem__)
+        encoded = [t.encode("utf-8") for t in new]
+        lengths = np.fromiter((len(e) for e in encoded), dtype=np.int64, count=len(encoded))
+        offsets = np.concatenate([self._offsets, self._offsets[-1] + np.cumsum(lengths)])
+        hashes = np.concatenate([self._hashes, np.fromiter((_hash(t) for t in new), dtype=np.int64, count=len(new))])
+        numbers = np.concatenate([self._order, np.arange(self._base, self._base + len(new), dtype=np.int64)])
         order = np.argsort(hashes, kind="stable")
-        arrays = {"vocab_blob": np.frombuffer(b"".join(encoded), dtype=np.uint8), "vocab_offsets": offsets,
-                  "vocab_hashes": hashes[order], "vocab_order": order.astype(np.int64)}
+        arrays = {"vocab_blob": np.concatenate([self._blob, np.frombuffer(b"".join(encoded), dtype=np.uint8)]),
+                  "vocab_offsets": offsets, "vocab_hashes": hashes[order], "vocab_order": numbers[order]}
         for name in _FILES:
             np.save(folder / f"{name}.npy", arrays[name], allow_pickle=False)
 

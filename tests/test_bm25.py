@@ -54,6 +54,28 @@ def test_top_is_sorted_and_breaks_ties_by_passage_number() -> None:
     assert index.top(["nothing"], 5) == []
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_top_k_is_rank_bm25s_ranking_with_exact_scores(seed: int) -> None:
+    """The two-stage top-k (float32 contenders, exact rescoring) returns rank-bm25's top k.
+
+    Many documents are copies of each other, so ties sit right at the k-th place.
+    """
+    rng = np.random.default_rng(100 + seed)
+    base = random_corpus(rng, docs=60, vocab=int(rng.integers(80, 400)))
+    corpus = [base[int(i)] for i in rng.integers(0, len(base), size=int(rng.integers(200, 600)))]
+    reference = BM25Okapi(corpus)
+    ours = build(corpus)
+    for _ in range(20):
+        query = [f"t{i}" for i in rng.integers(0, 120, size=int(rng.integers(1, 8)))]
+        k = int(rng.integers(1, 30))
+        scores = reference.get_scores(query)
+        touched = np.flatnonzero(ours.dense_scores(query) != 0)
+        expected = touched[np.lexsort((touched, -scores[touched]))][:k]
+        got = ours.top(query, k)
+        assert [n for n, _ in got] == expected.tolist()
+        assert np.allclose([s for _, s in got], scores[expected], rtol=0, atol=1e-9)
+
+
 def results(index: Index, query: list[str]) -> dict[tuple[int, int, int, int], float]:
     """Scores keyed by passage identity, which survives renumbering."""
     docs, scores = index.scores(query)
