@@ -4,11 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test eval clean
+.PHONY: run test eval bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test,bench]'
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -24,6 +24,15 @@ eval: $(STAMP)
 	$(BIN)/python -m retrieval eval --articles $(DATA)/qa/viquad-dev-articles.jsonl \
 		--questions $(DATA)/qa/viquad-dev-questions.jsonl \
 		--distractors $(DATA)/news/baomoi-2017.jsonl.gz --limit $(LIMIT) $(EVAL_FLAGS)
+
+# Speed (bench/RESULTS.md): SIZE distractor articles, 5000 by default (the full run: SIZE=35439).
+# Needs ../shared/data; corpora are ingested once into data/eval/ and reused.
+SIZE ?= 5000
+bench: $(STAMP)
+	$(BIN)/python bench/query.py --size $(SIZE)
+	$(BIN)/python bench/answer.py --size $(SIZE)
+	$(BIN)/python bench/startup.py --size $(SIZE)
+	$(BIN)/python bench/ingest.py --limit $(SIZE)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

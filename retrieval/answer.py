@@ -187,6 +187,9 @@ def features(question: Question, candidates: dict[tuple[int, int, int], Candidat
     words     idf-weighted share of the question's pyvi compound words in the sentence's
     follows   coverage of the previous sentence when this one refers back to it ("này", "đó" …)
     """
+    cands = list(candidates.values())
+    if not cands:
+        return
     idf_of = question.idf
     singles = [t for t in idf_of if "_" not in t]
     pairs = [t for t in idf_of if "_" in t]
@@ -196,36 +199,47 @@ def features(question: Question, candidates: dict[tuple[int, int, int], Candidat
     pair_total = sum(idf_of[t] for t in pairs) or 1.0
     kind = asked_for(question.text)
     qfolded = fold(question.text)
-    top = max((c.passage_score for c in candidates.values()), default=0.0) or 1.0
-    for c in candidates.values():
-        c.coverage = sum(idf_of[t] for t in singles if t in c.syllables) / total
-    asked = frozenset(singles)
-    rarest = dict(sorted(((t, idf_of[t]) for t in singles), key=lambda x: -x[1])[:3])
-    named = {t: 1.0 for t in question.names if t in idf_of}
-    article_terms: dict[int, set[str]] = {}
-    for c in candidates.values():
-        article_terms.setdefault(c.key, set(c.title_terms)).update(c.syllables)  # names are syllables
-    for c in candidates.values():
+    top = max(c.passage_score for c in cands) or 1.0
+
+    # The syllable features are shares of the question's syllables: one membership matrix
+    # (candidates × question syllables) and a few matrix products give them all at once.
+    weight = np.array([idf_of[t] for t in singles], dtype=np.float64)
+    held = np.array([[t in c.syllables for t in singles] for c in cands], dtype=bool).reshape(len(cands), len(singles))
+    in_title = {c.key: np.array([t in c.title_terms for t in singles], dtype=bool) for c in cands}
+    titled = np.array([in_title[c.key] for c in cands], dtype=bool).reshape(held.shape)
+    coverage = held @ weight / total
+    for c, value in zip(cands, coverage.tolist()):
+        c.coverage = value
+    rarest = np.argsort(-weight, kind="stable")[:3]
+    named = [i for i, t in enumerate(singles) if t in set(question.names)]
+    article_named: dict[int, np.ndarray] = {}
+    for c, row in zip(cands, held):
+        seen = article_named.setdefault(c.key, in_title[c.key][named].copy())
+        seen |= row[named]
+    own = np.array([len(c.syllables) for c in cands], dtype=np.float64)
+    rare_total = float(weight[rarest].sum())
+    columns = {
+        "coverage": coverage,
+        "title": (~held & titled) @ weight / total,
+        "passage": np.array([c.passage_score for c in cands]) / top,
+        "length": np.log2(np.maximum(own, 1) / 20),
+        "novelty": np.where(own > 0, 1 - held.sum(axis=1) / np.maximum(own, 1), 0.0),
+        "rare": held[:, rarest] @ weight[rarest] / rare_total if rare_total else np.zeros(len(cands)),
+        "names": held[:, named].sum(axis=1) / len(named) if named else np.zeros(len(cands)),
+        "names_article": np.array([article_named[c.key].sum() / len(named) if named else 0.0 for c in cands]),
+    }
+    for c, row in zip(cands, np.column_stack([columns.get(name, np.zeros(len(cands))) for name in FEATURES])):
         if not c.retrieved:
             continue
         before = candidates.get((c.key, c.paragraph, c.position - 1))
         after = candidates.get((c.key, c.paragraph, c.position + 1))
-        own = c.syllables
-        c.features = np.array([
-            c.coverage,
-            sum(idf_of[t] for t in singles if t not in c.syllables and t in c.title_terms) / total,
-            sum(idf_of[t] for t, first, second in pair_parts if c.holds_pair(first, second)) / pair_total,
-            c.passage_score / top,
-            max(before.coverage if before else 0.0, after.coverage if after else 0.0),
-            answer_type_cue(kind, c.text, qfolded),
-            math.log2(max(len(own), 1) / 20),
-            1 - len(own & asked) / len(own) if own else 0.0,
-            _share(rarest, c.syllables),
-            _share(named, c.syllables),
-            _share(named, article_terms[c.key]),
-            _share(question.compounds, c.words),
-            before.coverage if before and _REFERS_BACK_RE.match(c.text) else 0.0,
-        ])
+        row[FEATURES.index("pairs")] = sum(
+            idf_of[t] for t, first, second in pair_parts if c.holds_pair(first, second)) / pair_total
+        row[FEATURES.index("context")] = max(before.coverage if before else 0.0, after.coverage if after else 0.0)
+        row[FEATURES.index("cue")] = answer_type_cue(kind, c.text, qfolded)
+        row[FEATURES.index("words")] = _share(question.compounds, c.words)
+        row[FEATURES.index("follows")] = before.coverage if before and _REFERS_BACK_RE.match(c.text) else 0.0
+        c.features = row
 
 
 def score_candidates(question: Question, candidates: dict[tuple[int, int, int], Candidate], weights: Weights) -> None:
