@@ -59,6 +59,8 @@ def main() -> int:
                  for c in range(copies) for p, terms in items]
     articles = len({p.article for p, _ in items})
     lib.close()
+    del lib  # its own index would sit beside the three built below (rank-bm25 alone needs ~15 GB)
+    gc.collect()
     queries = [t for t in (query_terms(q) for q in questions()) if t]
     sample = queries[:: max(1, len(queries) // args.reference_sample)][: args.reference_sample]
     result: dict[str, object] = {

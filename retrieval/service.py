@@ -27,7 +27,6 @@ from .models import (
     Hit,
     SearchPage,
     SearchResult,
-    Sentence,
     Snippet,
 )
 from .passages import PassageShape, build_passages
@@ -39,9 +38,9 @@ from .text import (
     name_terms,
     query_terms,
     segment,
-    sentence_syllables,
     sentence_terms,
     syllables,
+    words_syllables,
 )
 
 log = logging.getLogger(__name__)
@@ -304,24 +303,24 @@ class Library:
         folded = asked.folded
         candidates: dict[tuple[int, int, int], Candidate] = {}
         titles: dict[int, frozenset[str]] = {}
-        paragraphs: dict[tuple[int, int], list[Sentence]] = {}  # overlapping passages share them
+        paragraphs: dict[tuple[int, int], list[tuple[int, str, str]]] = {}  # overlapping passages share them
         for hit in hits:
             p = hit.passage
             if p.article not in titles:
                 titles[p.article] = frozenset(sentence_terms(syllables(self.store.title(p.article)), folded))
             where = (p.article, p.paragraph)
             if where not in paragraphs:
-                paragraphs[where] = self.store.sentences(p.article, p.paragraph)
-            for s in paragraphs[where][max(p.first - 1, 0) : p.last + 2]:
-                place = (p.article, s.paragraph, s.position)
+                paragraphs[where] = self.store.paragraph_rows(p.article, p.paragraph)
+            for position, text, words in paragraphs[where][max(p.first - 1, 0) : p.last + 2]:
+                place = (p.article, p.paragraph, position)
                 c = candidates.get(place)
                 if c is None:
-                    parts = tuple(sentence_syllables(s.words, folded))
+                    parts = tuple(words_syllables(words, folded))
                     c = candidates[place] = Candidate(
-                        p.article, s.paragraph, s.position, s.text, parts, frozenset(parts), titles[p.article],
-                        frozenset(w for w in s.words if "_" in w),
+                        p.article, p.paragraph, position, text, parts, frozenset(parts), titles[p.article],
+                        frozenset(_COMPOUND_RE.findall(words)),
                     )
-                if p.first <= s.position <= p.last:
+                if p.first <= position <= p.last:
                     c.retrieved = True
                     c.passage_score = max(c.passage_score, hit.score)
         return hits, candidates, asked
@@ -369,6 +368,7 @@ class Library:
 
 
 _WORD_SPAN_RE = re.compile(r"\w+")
+_COMPOUND_RE = re.compile(r"\S+_\S+")  # pyvi compounds in a stored words string
 # Words before a "name" that make it a place: "TP. Hồ Chí Minh" is a city, not a person.
 _PLACE_BEFORE_RE = re.compile(r"(?:TP\.|[Tt]hành phố|[Tt]ỉnh|[Qq]uận|[Hh]uyện|[Đđ]ường|[Pp]hố)\s*$")
 _STOP_MARKS = frozenset(fold(w) for w in "ai gì nào đâu bao nhiêu là của và có được những các thì".split())

@@ -136,6 +136,17 @@ class Store:
         )
         return [Sentence(p, n, text, tuple(words.split())) for p, n, text, words in rows]
 
+    def paragraph_rows(self, key: int, paragraph: int) -> list[tuple[int, str, str]]:
+        """A paragraph's sentences as stored: (position, text, space-separated pyvi words).
+
+        The answer path reads these raw: splitting words into ``Sentence`` records it would
+        only join again costs more than the query itself.
+        """
+        return self._db.execute(
+            "SELECT position, text, words FROM sentences WHERE article = ? AND paragraph = ? ORDER BY position",
+            (key, paragraph),
+        ).fetchall()
+
     def all_sentences(self, key: int) -> list[Sentence]:
         rows = self._db.execute(
             "SELECT paragraph, position, text, words FROM sentences WHERE article = ? ORDER BY paragraph, position",

@@ -173,9 +173,10 @@ def index_terms(words: Iterable[str]) -> list[str]:
     return sentence_terms(words, folded=False) + sentence_terms(words, folded=True)
 
 
-def sentence_syllables(words: Iterable[str], folded: bool) -> list[str]:
-    """The syllables of :func:`sentence_terms` without the pairs (its first half), in order."""
-    parts = [p for w in words for p in w.split("_")]
+def words_syllables(words: str, folded: bool) -> list[str]:
+    """The syllables of :func:`sentence_terms` without the pairs (its first half), in order,
+    from pyvi words as the store keeps them (one string, separated by spaces)."""
+    parts = words.replace("_", " ").split()
     return [FOLDED + _fold_word(p) for p in parts] if folded else parts
 
 
