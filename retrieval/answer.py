@@ -217,9 +217,21 @@ def features(question: Question, candidates: dict[tuple[int, int, int], Candidat
         seen = article_named.setdefault(c.key, in_title[c.key][named].copy())
         seen |= row[named]
     own = np.array([len(c.syllables) for c in cands], dtype=np.float64)
+    # A pair can only be in a sentence that holds both its syllables: only those are scanned.
+    column = {t: i for i, t in enumerate(singles)}
+    pair_score = np.zeros(len(cands))
+    for t, first, second in pair_parts:
+        if first in column and second in column:
+            maybe = np.flatnonzero(held[:, column[first]] & held[:, column[second]])
+        else:
+            maybe = range(len(cands))
+        for i in maybe:
+            if cands[i].holds_pair(first, second):
+                pair_score[i] += idf_of[t]
     rare_total = float(weight[rarest].sum())
     columns = {
         "coverage": coverage,
+        "pairs": pair_score / pair_total,
         "title": (~held & titled) @ weight / total,
         "passage": np.array([c.passage_score for c in cands]) / top,
         "length": np.log2(np.maximum(own, 1) / 20),
@@ -233,8 +245,6 @@ def features(question: Question, candidates: dict[tuple[int, int, int], Candidat
             continue
         before = candidates.get((c.key, c.paragraph, c.position - 1))
         after = candidates.get((c.key, c.paragraph, c.position + 1))
-        row[FEATURES.index("pairs")] = sum(
-            idf_of[t] for t, first, second in pair_parts if c.holds_pair(first, second)) / pair_total
         row[FEATURES.index("context")] = max(before.coverage if before else 0.0, after.coverage if after else 0.0)
         row[FEATURES.index("cue")] = answer_type_cue(kind, c.text, qfolded)
         row[FEATURES.index("words")] = _share(question.compounds, c.words)
