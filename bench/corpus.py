@@ -51,7 +51,9 @@ def passage_terms(lib: Library) -> list[tuple[Passage, list[str]]]:
     out: list[tuple[Passage, list[str]]] = []
     for stored in lib.store.changed_since(0):
         sentences = lib.store.all_sentences(stored.key)
-        out.extend(build_passages(stored.key, sentences, lib.settings.shape, syllables(stored.article.title)))
+        for passage, terms in build_passages(stored.key, sentences, lib.settings.shape,
+                                             syllables(stored.article.title)):
+            out.append((passage, [sys.intern(t) for t in terms]))  # 90 M terms, ~3 M distinct: share them
     return out
 
 
