@@ -20,7 +20,14 @@ from typing import TYPE_CHECKING
 
 from aiolimiter import AsyncLimiter
 from telegram import Bot
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 
 from retrieval.models import Article
 
@@ -175,7 +182,7 @@ class Deliverer:
         return sum(results)
 
     async def _send(self, lang: str, digest: list[Alert]) -> int:
-        from .formatting import html_digest
+        from .formatting import html_digest  # here, not at the top: formatting imports Alert from this module
 
         chat_id = digest[0].chat_id
         ids = [a.id for a in digest]

@@ -8,7 +8,6 @@ for (a name for ``ai``, a number for ``bao nhiêu``, a year for ``năm nào`` �
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from enum import Enum

@@ -16,7 +16,14 @@ from typing import Iterable
 
 from .errors import EmptyQuery
 from .models import Article
-from .text import FOLDED, QUESTION_SYLLABLES, fold, has_diacritics, split_sentences, syllables
+from .text import (
+    FOLDED,
+    QUESTION_SYLLABLES,
+    fold,
+    has_diacritics,
+    split_sentences,
+    syllables,
+)
 
 _PHRASE_RE = re.compile(r"[\"“”]([^\"“”]*)[\"“”]?")
 
