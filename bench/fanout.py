@@ -17,7 +17,6 @@ import asyncio
 import json
 import os
 import platform
-import statistics
 import sys
 import tempfile
 import time
@@ -29,6 +28,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from corpus import summary  # noqa: E402
 
 from bot.app import build_application  # noqa: E402
 from bot.config import Settings  # noqa: E402
@@ -80,11 +82,6 @@ def _windows(times: list[float], width: float = 10.0) -> list[float]:
     return [counts.get(i, 0) / width for i in range(full)] or [len(times) / max(times[-1] - start, 1e-9)]
 
 
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
 async def run(chats: int, rate: float) -> dict[str, Any]:
     api = LimitedBotAPI()
     runner, base_url = await serve(api, TOKEN)
@@ -126,8 +123,7 @@ async def run(chats: int, rate: float) -> dict[str, Any]:
                      "telegram_per_chat_seconds": PER_CHAT_SECONDS},
         "seconds": round(elapsed, 1),
         "messages_per_second": round(len(api.times) / elapsed, 2),
-        "per_10s_window": {"median": statistics.median(windows), "p95": _percentile(windows, 0.95),
-                           "min": min(windows), "max": max(windows)} if windows else None,
+        "per_10s_window": summary(windows, 2) if windows else None,
         "status_429": api.too_many,
         "delivered": sum(api.delivered.values()),
         "lost": chats - len(api.delivered),

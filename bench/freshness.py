@@ -16,7 +16,6 @@ import asyncio
 import json
 import os
 import platform
-import statistics
 import sys
 import tempfile
 import time
@@ -26,6 +25,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from corpus import summary  # noqa: E402
 
 from bot.service import prepare_library  # noqa: E402
 from retrieval.formats import VIETNAM  # noqa: E402
@@ -52,14 +54,12 @@ async def run(data_dir: Path, runs: int) -> dict[str, object]:
                     break
                 await asyncio.sleep(0.05)
             seconds.append(time.monotonic() - started)
-    ordered = sorted(seconds)
     return {
         "benchmark": "inbox to answerable",
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "articles": stats.articles, "passages": stats.passages,
         "settings": {"poll_seconds": 2.0, "settle_seconds": 1.0, "runs": runs},
-        "seconds": {"median": round(statistics.median(ordered), 2), "p95": round(ordered[int(0.95 * (len(ordered) - 1))], 2),
-                    "min": round(ordered[0], 2), "max": round(ordered[-1], 2)},
+        "seconds": summary(seconds, 2),
     }
 
 

@@ -16,7 +16,6 @@ import json
 import os
 import platform
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -25,6 +24,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from corpus import summary  # noqa: E402
 
 from bot.database import connect  # noqa: E402
 from bot.subscriptions import Subscriptions  # noqa: E402
@@ -35,12 +37,6 @@ from retrieval.models import Article  # noqa: E402
 from retrieval.text import syllables  # noqa: E402
 
 NEWS = ROOT.parent / "shared" / "data" / "news" / "baomoi-2017.jsonl.gz"
-
-
-def _summary(values: list[float]) -> dict[str, float]:
-    ordered = sorted(values)
-    return {"median": round(statistics.median(ordered), 4), "p95": round(ordered[int(0.95 * (len(ordered) - 1))], 4),
-            "min": round(ordered[0], 4), "max": round(ordered[-1], 4)}
 
 
 def main() -> int:
@@ -82,9 +78,9 @@ def main() -> int:
         "benchmark": "subscription matching",
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
         "subscriptions": args.subscriptions, "articles": len(articles),
-        "ms_per_article": {"indexed": _summary(indexed), "scan": _summary(scanned)},
-        "speedup_median": round(statistics.median(scanned) / statistics.median(indexed), 1),
-        "matches_per_article": _summary([float(n) for n in found]),
+        "ms_per_article": {"indexed": summary(indexed, 4), "scan": summary(scanned, 4)},
+        "speedup_median": round(summary(scanned, 6)["median"] / summary(indexed, 6)["median"], 1),
+        "matches_per_article": summary([float(n) for n in found], 1),
     }, indent=2))
     return 0
 

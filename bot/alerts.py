@@ -182,7 +182,9 @@ class Deliverer:
         return sum(results)
 
     async def _send(self, lang: str, digest: list[Alert]) -> int:
-        from .formatting import html_digest  # here, not at the top: formatting imports Alert from this module
+        from .formatting import (
+            html_digest,  # here, not at the top: formatting imports Alert from this module
+        )
 
         chat_id = digest[0].chat_id
         ids = [a.id for a in digest]

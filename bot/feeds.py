@@ -58,17 +58,16 @@ class FeedStore:
         cursor = self._db.execute("DELETE FROM feeds WHERE url = ?", (url,))
         return url if cursor.rowcount else None
 
-    def all(self) -> list[FeedState]:
+    def all(self, due_by: float | None = None) -> list[FeedState]:
+        """Every feed, or those whose next poll is due by ``due_by`` (a Unix time)."""
         rows = self._db.execute(
-            "SELECT url, title, etag, last_modified, last_success, last_error, failures FROM feeds ORDER BY added, url"
+            "SELECT url, title, etag, last_modified, last_success, last_error, failures FROM feeds"
+            " WHERE ? IS NULL OR next_poll <= ? ORDER BY added, url", (due_by, due_by)
         )
         return [FeedState(*row) for row in rows]
 
     def due(self, now: float) -> list[FeedState]:
-        return [f for f in self.all() if self._next_poll(f.url) <= now]
-
-    def _next_poll(self, url: str) -> float:
-        return self._db.execute("SELECT next_poll FROM feeds WHERE url = ?", (url,)).fetchone()[0]
+        return self.all(due_by=now)
 
     def succeeded(self, url: str, next_poll: float, etag: str | None, last_modified: str | None,
                   title: str | None, warning: str | None = None) -> None:

@@ -56,28 +56,19 @@ def html_answer(answer: Answer, lang: str) -> str:
     """Numbered sentences, each with its source number and paragraph, then the sources."""
     if not answer.found:
         return text("not_found", lang)
-    sources: dict[str, Citation] = {}
-    lines = []
-    for s in answer.sentences:
-        c = s.citation
-        sources.setdefault(c.article_id, c)
-        number = list(sources).index(c.article_id) + 1
-        where = text("paragraph", lang, number=c.paragraph)
-        lines.append(f"<b>[{number}]</b> {escape(s.text)} <i>({where})</i>")
+    lines = [
+        f"<b>[{number}]</b> {escape(s.text)} <i>({text('paragraph', lang, number=s.citation.paragraph)})</i>"
+        for number, s in answer.numbered()
+    ]
     lines.append("")
     lines.append(f"<b>{text('sources', lang)}:</b>")
-    lines.extend(f"[{i}] {_source_line(c, lang)}" for i, c in enumerate(sources.values(), start=1))
+    lines.extend(f"[{i}] {_source_line(c, lang)}" for i, c in enumerate(answer.sources(), start=1))
     return "\n".join(lines)
 
 
 def html_snippet(snippet: Snippet) -> str:
     """The snippet with the query's words in bold."""
-    out, last = [], 0
-    for start, end in snippet.marks:
-        out.append(escape(snippet.text[last:start]) + "<b>" + escape(snippet.text[start:end]) + "</b>")
-        last = end
-    out.append(escape(snippet.text[last:]))
-    return "".join(out)
+    return "".join(f"<b>{escape(piece)}</b>" if hit else escape(piece) for piece, hit in snippet.pieces())
 
 
 def html_search(page: SearchPage, lang: str) -> str:

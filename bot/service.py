@@ -98,8 +98,6 @@ class Service:
         """Run a blocking library or database call on the worker thread."""
         return await asyncio.get_running_loop().run_in_executor(self._worker, partial(function, *args))
 
-    _run = call
-
     def close(self) -> None:
         self._worker.shutdown(wait=True)
         self._db.close()
@@ -108,10 +106,10 @@ class Service:
     # --- articles ------------------------------------------------------------------------
 
     async def answer(self, question: str) -> Answer:
-        return await self._run(self.library.answer, question)
+        return await self.call(self.library.answer, question)
 
     async def search(self, query: str, page: int = 1, per_page: int = SEARCH_PAGE) -> Found:
-        return await self._run(self._search, query, page, per_page)
+        return await self.call(self._search, query, page, per_page)
 
     def _search(self, query: str, page: int, per_page: int) -> Found:
         found = self.library.search(query, page=page, per_page=per_page)
@@ -120,27 +118,27 @@ class Service:
 
     async def search_again(self, query_ref: int, page: int) -> Found | None:
         """A page of a search a button refers to; None when the number is unknown."""
-        return await self._run(self._search_again, query_ref, page)
+        return await self.call(self._search_again, query_ref, page)
 
     def _search_again(self, query_ref: int, page: int) -> Found | None:
         query = self.refs.value(QUERY, query_ref)
         return None if query is None else self._search(query, page, SEARCH_PAGE)
 
     async def excerpt(self, article_ref: int, paragraph: int) -> Excerpt | None:
-        return await self._run(self._excerpt, article_ref, paragraph)
+        return await self.call(self._excerpt, article_ref, paragraph)
 
     def _excerpt(self, article_ref: int, paragraph: int) -> Excerpt | None:
         article_id = self.refs.value(ARTICLE, article_ref)
         return None if article_id is None else self.library.excerpt(article_id, paragraph)
 
     async def latest(self, limit: int = 5) -> list[Article]:
-        return await self._run(self.library.latest, limit)
+        return await self.call(self.library.latest, limit)
 
     async def examples(self, limit: int = 3) -> list[str]:
-        return await self._run(self.library.example_questions, limit)
+        return await self.call(self.library.example_questions, limit)
 
     async def stats(self) -> BotStats:
-        return await self._run(self._stats)
+        return await self.call(self._stats)
 
     def _stats(self) -> BotStats:
         s = self.library.stats()
@@ -240,7 +238,7 @@ class Service:
     # --- subscriptions -------------------------------------------------------------------
 
     async def subscribe(self, chat_id: int, keywords: str, lang: str = "vi") -> Subscription:
-        return await self._run(self._subscribe, chat_id, keywords, lang)
+        return await self.call(self._subscribe, chat_id, keywords, lang)
 
     def _subscribe(self, chat_id: int, keywords: str, lang: str) -> Subscription:
         subscription = self.subscriptions.add(chat_id, keywords)
@@ -248,13 +246,13 @@ class Service:
         return subscription
 
     async def subscriptions_of(self, chat_id: int) -> list[Subscription]:
-        return await self._run(self.subscriptions.of_chat, chat_id)
+        return await self.call(self.subscriptions.of_chat, chat_id)
 
     async def unsubscribe(self, chat_id: int, which: str) -> Subscription:
-        return await self._run(self.subscriptions.remove, chat_id, which)
+        return await self.call(self.subscriptions.remove, chat_id, which)
 
     async def unsubscribe_id(self, chat_id: int, subscription_id: int) -> Subscription | None:
-        return await self._run(self.subscriptions.remove_id, chat_id, subscription_id)
+        return await self.call(self.subscriptions.remove_id, chat_id, subscription_id)
 
 
 def inline_result_id(article_id: str) -> str:

@@ -21,6 +21,7 @@ from .text import (
     QUESTION_SYLLABLES,
     fold,
     has_diacritics,
+    index_terms,
     split_sentences,
     syllables,
 )
@@ -73,16 +74,9 @@ def parse_keywords(text: str) -> KeywordQuery:
 
 def text_terms(texts: Iterable[str]) -> frozenset[str]:
     """Every term a keyword query can ask for, over some texts (pairs never cross sentences)."""
-    out: set[str] = set()
-    for text in texts:
-        for sentence in split_sentences(text):
-            parts = syllables(sentence)
-            folded = [fold(p) for p in parts]
-            out.update(parts)
-            out.update(FOLDED + p for p in folded)
-            out.update(f"{a}_{b}" for a, b in zip(parts, parts[1:]))
-            out.update(f"{FOLDED}{a}_{b}" for a, b in zip(folded, folded[1:]))
-    return frozenset(out)
+    return frozenset(
+        t for text in texts for sentence in split_sentences(text) for t in index_terms(syllables(sentence))
+    )
 
 
 def article_terms(article: Article) -> frozenset[str]:

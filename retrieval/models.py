@@ -105,6 +105,15 @@ class Answer:
     def found(self) -> bool:
         return bool(self.sentences)
 
+    def sources(self) -> list[Citation]:
+        """One citation per cited article, in order of first use: source [n] is item n − 1."""
+        return list({s.citation.article_id: s.citation for s in reversed(self.sentences)}.values())[::-1]
+
+    def numbered(self) -> list[tuple[int, AnswerSentence]]:
+        """Each sentence with the number of its source in :meth:`sources`."""
+        number = {c.article_id: n for n, c in enumerate(self.sources(), start=1)}
+        return [(number[s.citation.article_id], s) for s in self.sentences]
+
 
 @dataclass(frozen=True)
 class Snippet:
@@ -112,6 +121,15 @@ class Snippet:
 
     text: str
     marks: tuple[tuple[int, int], ...] = ()
+
+    def pieces(self) -> list[tuple[str, bool]]:
+        """The text cut at the marks: (piece, whether it matched), in order."""
+        out, last = [], 0
+        for start, end in self.marks:
+            out += [(self.text[last:start], False), (self.text[start:end], True)]
+            last = end
+        out.append((self.text[last:], False))
+        return [(piece, marked) for piece, marked in out if piece]
 
 
 @dataclass(frozen=True)

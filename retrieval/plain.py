@@ -19,19 +19,12 @@ def format_answer(answer: Answer) -> str:
     """Plain-text answer for a terminal: numbered sentences, then their sources."""
     if not answer.found:
         return answer.hint or "Không tìm thấy."
-    lines = []
-    sources: dict[str, str] = {}
-    for s in answer.sentences:
-        c = s.citation
-        if c.article_id not in sources:
-            sources[c.article_id] = " — ".join(
-                part for part in (c.title, date_text(c.published), c.source, c.url) if part
-            )
-        number = list(sources).index(c.article_id) + 1
-        lines.append(f"[{number}] {s.text} (đoạn {c.paragraph})")
+    lines = [f"[{number}] {s.text} (đoạn {s.citation.paragraph})" for number, s in answer.numbered()]
     lines.append("")
     lines.append("Nguồn:")
-    lines.extend(f"[{i}] {label}" for i, label in enumerate(sources.values(), start=1))
+    for number, c in enumerate(answer.sources(), start=1):
+        label = " — ".join(part for part in (c.title, date_text(c.published), c.source, c.url) if part)
+        lines.append(f"[{number}] {label}")
     return "\n".join(lines)
 
 
@@ -41,15 +34,11 @@ def format_search(page: SearchPage) -> str:
         return f"Không có bài nào khớp với “{page.query}”."
     lines = [f"Kết quả cho “{page.query}” — trang {page.page}/{page.pages} ({page.total} bài)"]
     for number, r in enumerate(page.results, start=(page.page - 1) * page.per_page + 1):
-        text, marked, last = r.snippet.text, [], 0
-        for start, end in r.snippet.marks:
-            marked.append(text[last:start] + "**" + text[start:end] + "**")
-            last = end
-        marked.append(text[last:])
+        marked = "".join(f"**{piece}**" if hit else piece for piece, hit in r.snippet.pieces())
         c = r.citation
         date = date_text(c.published) or "không rõ ngày"
         lines.append(f"{number}. {c.title} — {date}" + (f" — {c.source}" if c.source else ""))
-        lines.append("   " + "".join(marked))
+        lines.append("   " + marked)
         if c.url:
             lines.append("   " + c.url)
     return "\n".join(lines)

@@ -286,7 +286,8 @@ class Library:
             raise EmptyQuery("the question has no word to search for")
         # Unknown syllables count (a made-up word makes a question harder to answer, as it
         # should); unknown syllable pairs are just word boundaries the articles never cross.
-        known = [t for t in dict.fromkeys(terms) if t in self.index.vocab or "_" not in t]
+        unique = list(dict.fromkeys(terms))
+        known = [t for t, n in zip(unique, self.index.vocab.lookup(unique)) if n is not None or "_" not in t]
         idf = dict(zip(known, self.index.idf(known).tolist()))
         folded = not has_diacritics(question)
         compounds: dict[str, float] = {}
