@@ -1,0 +1,70 @@
+"""Sentence evidence: times, quantities, people, places, causes and manners found in sentences."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.evidence import decode, sentence_evidence
+from retrieval.text import segment
+
+
+def spans(sentence: str) -> dict[str, list[str]]:
+    """The evidence of a sentence as {kind: [the syllables of each span]}."""
+    words = " ".join(segment(sentence))
+    parts = words.replace("_", " ").split()
+    return {kind: [" ".join(parts[a:b]) for a, b in found] for kind, found in decode(sentence_evidence(sentence, words)).items()}
+
+
+@pytest.mark.parametrize("sentence, expected", [
+    ("Vụ tai nạn xảy ra lúc 13h30 chiều nay.", "13h30"),
+    ("Tàu đâm xe vào khoảng 8 giờ 45 phút.", "8 giờ 45 phút"),
+    ("Trận đấu bắt đầu lúc 20:45.", "20 45"),
+    ("Kỳ họp khai mạc ngày 22/5/2017.", "ngày 22 5 2017"),
+    ("Sáng 6/2, gia đình lo hậu sự.", "sáng 6 2"),
+    ("Cầu được xây năm 1899.", "năm 1899"),
+    ("Hôm qua, đội tuyển về nước.", "hôm qua"),
+    ("Kế hoạch được xem xét vào mùa thu năm 2018.", "mùa thu"),
+])
+def test_times_and_dates(sentence: str, expected: str) -> None:
+    assert any(expected in found for found in spans(sentence)["t"]), spans(sentence)
+
+
+@pytest.mark.parametrize("sentence, expected", [
+    ("Giá lúa lên 31.500 đồng/kg.", "31.500 đồng kg"),
+    ("Lũ làm ngập 312 hộ dân.", "312 hộ"),
+    ("Kho chứa 5.000 tấn gạo.", "5.000 tấn"),
+    ("Tỷ lệ thương tật là 31%.", "31"),
+    ("Sản lượng tăng gấp đôi.", "gấp đôi"),
+])
+def test_quantities_with_units(sentence: str, expected: str) -> None:
+    assert any(expected in found for found in spans(sentence)["q"]), spans(sentence)
+
+
+def test_people_roles_and_organisations() -> None:
+    found = spans("Công an tỉnh đã bắt giữ nghi phạm Võ Văn Thịnh, ông Sean Spicer cho biết.")
+    assert "võ văn thịnh" in " ".join(found["p"]) and "ông sean spicer" in found["p"]
+    body = spans("Chủ đầu tư là Công ty CP Tập đoàn Hanaka.")
+    assert any(s.startswith("công ty cp") for s in body["o"]) and "n" not in body, "đầu tư is not a number"
+
+
+def test_places_after_a_preposition_or_a_place_word() -> None:
+    found = spans("Cả 3 nạn nhân được tìm thấy ở hồ chứa nước Hóc Xoài, xã Nghĩa Thọ.")
+    assert any("nghĩa thọ" in s for s in found["l"])
+    assert "tại tp huế" in spans("Vụ việc xảy ra tại TP Huế.")["l"]
+
+
+def test_causes_reach_past_their_cue_word_and_thay_vì_is_no_cause() -> None:
+    assert spans("Đề thi được công bố nhằm tạo thuận lợi cho học sinh.")["c"] == ["nhằm tạo thuận lợi cho học sinh"]
+    assert "c" not in spans("Bộ quyết định công bố đề thi thay vì giữ bí mật.")
+
+
+def test_manner_and_quotes() -> None:
+    found = spans("Cha dượng phạt bé bằng cách bắt chạy bộ, “ông ta sẽ trả giá đắt” cảnh sát nói.")
+    assert found["m"][0].startswith("bằng cách bắt chạy")
+    assert "ông ta sẽ trả giá đắt" in found["s"]
+
+
+def test_a_sentence_with_nothing_to_say_has_an_empty_code() -> None:
+    assert sentence_evidence("", "") == ""
+    assert decode("") == {}
+    assert decode("t1-3,5-6;p0-2") == {"t": ((1, 3), (5, 6)), "p": ((0, 2),)}
