@@ -1,9 +1,11 @@
-"""What each answer-scoring signal gives: the eval protocol with one feature weight zeroed at a time.
+"""What each answer feature gives: the ranker refitted without it, cross-validated by article.
 
-    python bench/ablation.py [--limit 5000] [--data ../shared/data] [--data-dir data]
+    python bench/ablation.py [--limit 5000] [--data ../shared/data] [--data-dir data] [--features a,b]
 
-Prints one JSON object: the full system's figures and, per feature, the figures without it.
-Uses the evaluation index cached by ``python -m retrieval eval`` (built on first use).
+Both dev sets are asked once (with and without diacritics, as ``python -m retrieval train``
+does); then, for the full feature set and for each feature left out (its column set to zero),
+the ranker is refitted fold by fold and judged on the folds it did not see. Prints one JSON
+object: answer@1/@3 per dev set and typing, for each run.
 """
 
 from __future__ import annotations
@@ -17,10 +19,9 @@ from pathlib import Path
 from tqdm import tqdm
 
 from retrieval.answer import FEATURES
-from retrieval.evaluation import eval_library, evaluate, load_questions
+from retrieval.evaluation import eval_library, load_questions
 from retrieval.service import Settings
-
-FIGURES = ("answer@1", "answer@3", "passage@1", "passage@5")
+from retrieval.training import collect, cross_validate
 
 
 def main() -> int:
@@ -28,23 +29,33 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=5000, help="distractor articles (default 5000)")
     parser.add_argument("--data", type=Path, default=Path("../shared/data"), help="the shared data folder")
     parser.add_argument("--data-dir", type=Path, default=Path("data"), help="where the eval index is cached")
-    parser.add_argument("--strip-diacritics", action="store_true")
+    parser.add_argument("--features", help="comma-separated features to leave out one at a time (default: all)")
     args = parser.parse_args()
     if not (args.data / "qa").is_dir():
         print(f"no data at {args.data}: this benchmark needs ../shared/data", file=sys.stderr)
         return 2
-    settings = Settings()
-    library = eval_library(args.data_dir / "eval", args.data / "qa/viquad-dev-articles.jsonl",
-                           args.data / "news/baomoi-2017.jsonl.gz", args.limit, settings)
-    questions = load_questions(args.data / "qa/viquad-dev-questions.jsonl")
-    runs: dict[str, dict[str, float]] = {}
-    for name in tqdm(("all", *FEATURES), desc="ablation", file=sys.stderr):
-        weights = settings.weights if name == "all" else dataclasses.replace(settings.weights, **{name: 0.0})
-        library.settings = dataclasses.replace(settings, weights=weights)
-        result = evaluate(library, questions, strip=args.strip_diacritics)
-        runs[name if name == "all" else f"without {name}"] = {k: result[k] for k in FIGURES}
-    print(json.dumps({"distractors": args.limit, "questions": len(questions), "strip_diacritics": args.strip_diacritics,
-                      "runs": runs}, ensure_ascii=False))
+    examples, sizes = [], {}
+    for name in ("viquad", "news"):
+        library = eval_library(args.data_dir / "eval", args.data / f"qa/{name}-dev-articles.jsonl",
+                               args.data / "news/baomoi-2017.jsonl.gz", args.limit, Settings())
+        questions = load_questions(args.data / f"qa/{name}-dev-questions.jsonl")
+        sizes[name] = len(questions)
+        examples += collect(library, questions, name)
+        library.close()
+    left_out = args.features.split(",") if args.features else list(FEATURES)
+    runs: dict[str, dict] = {}
+    for name in tqdm(("all", *left_out), desc="ablation", file=sys.stderr):
+        data = examples
+        if name != "all":
+            column = FEATURES.index(name)
+            data = []
+            for e in examples:
+                matrix = e.matrix.copy()
+                matrix[:, column] = 0.0
+                data.append(dataclasses.replace(e, matrix=matrix))
+        figures = cross_validate(data, questions=sizes)
+        runs[name if name == "all" else f"without {name}"] = {k: v for k, v in figures.items() if k.count(" ") == 1}
+    print(json.dumps({"distractors": args.limit, "runs": runs}, ensure_ascii=False))
     return 0
 
 

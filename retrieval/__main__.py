@@ -13,10 +13,12 @@ from pathlib import Path
 from tqdm import tqdm
 
 from .errors import RetrievalError
-from .evaluation import eval_library, evaluate, load_questions
+from .evaluation import FIGURES, eval_library, evaluate, load_questions
 from .ingest import read_articles
 from .models import Answer, Citation
 from .plain import format_answer, format_search
+from .ranker import MODEL_PATH
+from .training import FitSettings
 from .service import Library, Settings
 
 
@@ -98,19 +100,60 @@ def cmd_search(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     settings = Settings()
     with _bar(None, "index", args.quiet) as bar:
-        library = eval_library(args.data_dir / "eval", args.articles, args.distractors, args.limit, settings, bar.update)
+        library = eval_library(args.data_dir / "eval", args.articles, args.distractors, args.limit, settings, bar.update,
+                               tuple(args.extra or ()))
     questions = load_questions(args.questions)
     if args.sample:
         questions = questions[: args.sample]
     with _bar(len(questions), "questions", args.quiet) as bar:
-        result = evaluate(library, questions, strip=args.strip_diacritics, progress=bar.update)
+        result = evaluate(library, questions, strip=args.strip_diacritics, progress=bar.update,
+                          half=args.half_diacritics)
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
     else:
-        for key in ("questions", "answer@1", "answer@3", "passage@1", "passage@5"):
+        for key in ("questions", *FIGURES):
             print(f"{key:>10}: {result[key]}")
         print(f"{'latency':>10}: median {result['latency_ms']['median']} ms, p95 {result['latency_ms']['p95']} ms")
         print(f"{'index':>10}: {result['index']['articles']} articles, {result['index']['passages']} passages")
+        if result["by_type"]:
+            print(f"\n{'type':<12} {'questions':>9}" + "".join(f" {name:>9}" for name in FIGURES))
+            for name, row in result["by_type"].items():
+                print(f"{name:<12} {row['questions']:>9}" + "".join(f" {row[f]:>9.3f}" for f in FIGURES))
+    return 0
+
+
+DEV_SETS = ("viquad", "news")
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from .training import collect, cross_validate, fit, table
+
+    settings = FitSettings(l2=args.l2, news_weight=args.news_weight, folds=args.folds)
+    examples, sizes = [], {}
+    for name in DEV_SETS:
+        articles, questions_path = args.data / f"qa/{name}-dev-articles.jsonl", args.data / f"qa/{name}-dev-questions.jsonl"
+        if not questions_path.exists():
+            print(f"error: no {questions_path}: training needs ../shared/data (see --data)", file=sys.stderr)
+            return 2
+        with _bar(None, f"index {name}", args.quiet) as bar:
+            library = eval_library(args.data_dir / "eval", articles, args.data / "news/baomoi-2017.jsonl.gz",
+                                   args.limit, Settings(), bar.update)
+        questions = load_questions(questions_path)
+        sizes[name] = len(questions)
+        with _bar(2 * len(questions), f"questions {name}", args.quiet) as bar:
+            examples += collect(library, questions, name, bar.update)
+        library.close()
+    figures = cross_validate(examples, settings, sizes)
+    for line in table(figures):
+        print(line)
+    trained = {
+        "fitted_on": {name: {"questions": n, "distractors": args.limit} for name, n in sizes.items()},
+        "settings": {"l2": settings.l2, "news_weight": settings.news_weight, "folds": settings.folds},
+        "cross_validated": {k: v for k, v in figures.items() if k.count(" ") == 1},
+    }
+    ranker = fit(examples, settings, trained)
+    ranker.save(args.output)
+    print(f"wrote {args.output} ({len(examples)} question lists)")
     return 0
 
 
@@ -171,10 +214,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--questions", type=Path, required=True, help="questions (.jsonl: id, question, answers, article_id)")
     p.add_argument("--distractors", type=Path, help="distractor articles (.jsonl or .jsonl.gz)")
     p.add_argument("--limit", type=int, default=5000, help="first N distractors (default 5000)")
+    p.add_argument("--extra", type=Path, action="append",
+                   help="more articles added whole, e.g. news/vnexpress-bongda.jsonl.gz for the full news run")
     p.add_argument("--strip-diacritics", action="store_true", help="ask the questions without diacritics")
+    p.add_argument("--half-diacritics", action="store_true",
+                   help="ask the questions with the diacritics of every second word taken away")
     p.add_argument("--sample", type=int, help="only the first N questions")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("train", help="fit the answer ranker on both dev sets; print cross-validated figures",
+                       description="Ask every question of the ViQuAD and news dev sets (with and without diacritics) "
+                                   "over their articles plus the first N baomoi distractors, fit the answer-sentence "
+                                   "ranker, print answer@1/@3 cross-validated by article (by set, typing and kind), "
+                                   "and write the model fitted on everything. Deterministic: the same data gives the "
+                                   "same file.")
+    p.add_argument("--data", type=Path, default=Path("../shared/data"), help="the shared data folder")
+    p.add_argument("--limit", type=int, default=5000, help="first N baomoi distractors (default 5000)")
+    p.add_argument("--output", type=Path, default=MODEL_PATH, help=f"where the model goes (default {MODEL_PATH.name})")
+    p.add_argument("--folds", type=int, default=FitSettings.folds, help="cross-validation folds, by article")
+    p.add_argument("--l2", type=float, default=FitSettings.l2, help="penalty on the standardised weights")
+    p.add_argument("--news-weight", type=float, default=FitSettings.news_weight,
+                   help="how many ViQuAD questions one news question counts as")
+    p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("stats", help="articles, passages and index size")
     p.set_defaults(func=cmd_stats)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from .errors import BadArticle
+from .evidence import sentence_evidence
 from .formats import find_files, read_file
 from .models import Article, Sentence
 from .store import Store, content_hash
@@ -37,7 +38,8 @@ def article_sentences(article: Article) -> list[Sentence]:
     out: list[Sentence] = []
     for number, paragraph in enumerate(indexed_paragraphs(article), start=1):
         for position, text in enumerate(split_sentences(paragraph)):
-            out.append(Sentence(number, position, text, tuple(segment(text))))
+            words = tuple(segment(text))
+            out.append(Sentence(number, position, text, words, sentence_evidence(text, " ".join(words))))
     return out
 
 

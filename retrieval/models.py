@@ -39,12 +39,13 @@ class Article:
 
 @dataclass(frozen=True)
 class Sentence:
-    """A sentence of a stored article, with its pyvi words (segmented once, at ingest)."""
+    """A sentence of a stored article, with its pyvi words and evidence (both computed once, at ingest)."""
 
     paragraph: int  # 1-based paragraph number
     position: int  # 0-based sentence number within the paragraph
     text: str
     words: tuple[str, ...]
+    evidence: str = ""  # where it says a time, a quantity, a person … (retrieval/evidence.py)
 
 
 @dataclass(frozen=True)

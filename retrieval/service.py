@@ -10,7 +10,7 @@ import itertools
 import logging
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -30,15 +30,19 @@ from .models import (
     Snippet,
 )
 from .passages import PassageShape, build_passages
+from .question import analyse_question
+from .ranker import Ranker, default_ranker
 from .store import Store, StoredArticle
 from .text import (
     TERMS_VERSION,
     fold,
     has_diacritics,
+    is_mixed,
     name_terms,
     query_terms,
     segment,
     sentence_terms,
+    strip_marks,
     syllables,
     words_syllables,
 )
@@ -58,6 +62,7 @@ class Settings:
 
     shape: PassageShape = PassageShape()
     weights: Weights = Weights()
+    ranker: Ranker = field(default_factory=default_ranker)
     depth: int = 30  # BM25's best passages that are re-ranked and whose sentences compete
     sentences: int = 3
 
@@ -269,7 +274,7 @@ class Library:
         if not hits:
             return Answer(question, (), NOT_FOUND_HINT), hits
         weights = self.settings.weights
-        score_candidates(asked, candidates, weights)
+        score_candidates(asked, candidates, self.settings.ranker)
         hits = self._rerank(hits, candidates)
         chosen = pick(candidates.values(), k or self.settings.sentences, weights)
         if not chosen or chosen[0].coverage < weights.min_coverage:
@@ -280,22 +285,30 @@ class Library:
         return Answer(question, sentences), hits
 
     def analyse(self, question: str) -> Question:
-        """The question's terms weighted by the index's idf, its names and pyvi compounds."""
+        """The question's terms weighted by the index's idf, its names and pyvi compounds.
+
+        A mixed question (some words typed with marks, most without) is looked up word by word
+        (see ``text.query_terms``) and its sentences are scored on the folded half, where every
+        word of it can meet its match.
+        """
         terms = query_terms(question)
         if not terms:
             raise EmptyQuery("the question has no word to search for")
+        mixed = is_mixed(question)
+        folded = mixed or not has_diacritics(question)
+        scored = query_terms(strip_marks(question)) if mixed else terms
         # Unknown syllables count (a made-up word makes a question harder to answer, as it
         # should); unknown syllable pairs are just word boundaries the articles never cross.
-        unique = list(dict.fromkeys(terms))
+        unique = list(dict.fromkeys(scored))
         known = [t for t, n in zip(unique, self.index.vocab.lookup(unique)) if n is not None or "_" not in t]
         idf = dict(zip(known, self.index.idf(known).tolist()))
-        folded = not has_diacritics(question)
         compounds: dict[str, float] = {}
         if not folded:
             for word in segment(question):
                 if "_" in word:
                     compounds[word] = sum(idf.get(p, 0.0) for p in word.split("_"))
-        return Question(question, tuple(terms), folded, idf, tuple(name_terms(question)), compounds)
+        names = tuple(name_terms(strip_marks(question) if mixed else question))
+        return Question(question, tuple(terms), folded, idf, names, compounds, analyse_question(question))
 
     def gather(self, question: str) -> tuple[list[Hit], dict[tuple[int, int, int], Candidate], Question]:
         """The best passages, their sentences (plus one either side) as candidates, the question."""
@@ -304,26 +317,29 @@ class Library:
         folded = asked.folded
         candidates: dict[tuple[int, int, int], Candidate] = {}
         titles: dict[int, frozenset[str]] = {}
-        paragraphs: dict[tuple[int, int], list[tuple[int, str, str]]] = {}  # overlapping passages share them
+        paragraphs: dict[tuple[int, int], list[tuple[int, str, str, str]]] = {}  # overlapping passages share them
+        article_rank: dict[int, int] = {}
         for hit in hits:
             p = hit.passage
+            article_rank.setdefault(p.article, hit.rank)
             if p.article not in titles:
                 titles[p.article] = frozenset(sentence_terms(syllables(self.store.title(p.article)), folded))
             where = (p.article, p.paragraph)
             if where not in paragraphs:
                 paragraphs[where] = self.store.paragraph_rows(p.article, p.paragraph)
-            for position, text, words in paragraphs[where][max(p.first - 1, 0) : p.last + 2]:
+            for position, text, words, evidence in paragraphs[where][max(p.first - 1, 0) : p.last + 2]:
                 place = (p.article, p.paragraph, position)
                 c = candidates.get(place)
                 if c is None:
                     parts = tuple(words_syllables(words, folded))
                     c = candidates[place] = Candidate(
                         p.article, p.paragraph, position, text, parts, frozenset(parts), titles[p.article],
-                        frozenset(_COMPOUND_RE.findall(words)),
+                        words, evidence, article_rank=article_rank[p.article],
                     )
                 if p.first <= position <= p.last:
                     c.retrieved = True
                     c.passage_score = max(c.passage_score, hit.score)
+                    c.passage_rank = c.passage_rank or hit.rank
         return hits, candidates, asked
 
     def _rerank(self, hits: list[Hit], candidates: dict[tuple[int, int, int], Candidate]) -> list[Hit]:
@@ -369,7 +385,6 @@ class Library:
 
 
 _WORD_SPAN_RE = re.compile(r"\w+")
-_COMPOUND_RE = re.compile(r"\S+_\S+")  # pyvi compounds in a stored words string
 # Words before a "name" that make it a place: "TP. Hồ Chí Minh" is a city, not a person.
 _PLACE_BEFORE_RE = re.compile(r"(?:TP\.|[Tt]hành phố|[Tt]ỉnh|[Qq]uận|[Hh]uyện|[Đđ]ường|[Pp]hố)\s*$")
 _STOP_MARKS = frozenset(fold(w) for w in "ai gì nào đâu bao nhiêu là của và có được những các thì".split())

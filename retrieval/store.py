@@ -2,21 +2,32 @@
 
 Every change bumps a sequence number, so an index (or another process) can tell what it has
 not seen yet. Writes happen inside transactions: a crash leaves the old state or the new one.
+
+The schema carries its version in ``PRAGMA user_version`` and is brought up to date by the
+ordered steps of :data:`MIGRATIONS` when the store opens (each in its own transaction, so a
+crash mid-way resumes at the step that did not finish). A sentence's evidence code
+(``retrieval/evidence.py``) is recomputed for every stored sentence when the evidence rules
+change (``meta.evidence`` older than :data:`EVIDENCE_VERSION`); no re-segmentation is needed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import sqlite3
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Iterable, Iterator, Literal
+from typing import Callable, Iterable, Iterator, Literal
 
 from .errors import StoreError
+from .evidence import EVIDENCE_VERSION, sentence_evidence
 from .models import Article, Sentence
 from .text import fold
+
+log = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -48,6 +59,19 @@ CREATE TABLE IF NOT EXISTS sentences (
 ) WITHOUT ROWID;
 """
 
+
+
+def _add_evidence(db: sqlite3.Connection) -> None:
+    db.execute("ALTER TABLE sentences ADD COLUMN evidence TEXT NOT NULL DEFAULT ''")
+    db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('evidence', '0')")
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
+    _add_evidence,  # 0 → 1: each sentence's evidence code, for the answer features
+)
+"""Step n takes the schema from version n to n + 1; the schema of version 0 is :data:`SCHEMA`."""
+EVIDENCE_BATCH = 2000  # sentences recomputed per transaction (about half a second of the write lock)
+
 Outcome = Literal["ingested", "replaced", "unchanged", "conflict"]
 
 
@@ -71,13 +95,76 @@ class Store:
         self.path = path
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(SCHEMA)
+            self._migrate()
+            self._refresh_evidence()
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"cannot open the article store {path}: {exc}") from exc
+
+    @property
+    def version(self) -> int:
+        """The schema version (``PRAGMA user_version``)."""
+        return self._db.execute("PRAGMA user_version").fetchone()[0]
+
+    def _migrate(self) -> None:
+        """Run the steps of :data:`MIGRATIONS` this file has not had, each in its own transaction."""
+        while self.version < len(MIGRATIONS):
+            self._db.execute("BEGIN IMMEDIATE")  # another process may be migrating: wait for it
+            try:
+                version = self.version
+                if version < len(MIGRATIONS):
+                    MIGRATIONS[version](self._db)
+                    self._db.execute(f"PRAGMA user_version = {version + 1}")
+                    log.info("article store %s: schema %d → %d", self.path, version, version + 1)
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        if self.version > len(MIGRATIONS):
+            raise StoreError(
+                f"the article store {self.path} has schema version {self.version}, newer than this code "
+                f"({len(MIGRATIONS)}): run the newer Hỏi Tin, or rebuild the store from the article files"
+            )
+
+    def _refresh_evidence(self) -> None:
+        """Recompute every sentence's evidence code when the rules changed since it was stored."""
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'evidence'").fetchone()
+        if row is not None and int(row[0]) >= EVIDENCE_VERSION:
+            return
+        total = self._db.execute("SELECT count(*) FROM sentences").fetchone()[0]
+        if total:
+            log.info("article store %s: computing the evidence of %d sentences", self.path, total)
+        last: tuple[int, int, int] = (-1, 0, 0)
+        while True:
+            rows = self._db.execute(
+                "SELECT article, paragraph, position, text, words FROM sentences"
+                " WHERE (article, paragraph, position) > (?, ?, ?) ORDER BY article, paragraph, position LIMIT ?",
+                (*last, EVIDENCE_BATCH),
+            ).fetchall()
+            if not rows:
+                break
+            with self._transaction():
+                self._db.executemany(
+                    "UPDATE sentences SET evidence = ? WHERE article = ? AND paragraph = ? AND position = ?",
+                    [(sentence_evidence(text, words), a, p, n) for a, p, n, text, words in rows],
+                )
+            last = rows[-1][:3]
+        self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('evidence', ?)", (str(EVIDENCE_VERSION),))
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            self._db.execute("COMMIT")
+        except BaseException:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise
 
     def close(self) -> None:
         self._db.close()
@@ -130,29 +217,29 @@ class Store:
 
     def sentences(self, key: int, paragraph: int, first: int = 0, last: int = 1 << 30) -> list[Sentence]:
         rows = self._db.execute(
-            "SELECT paragraph, position, text, words FROM sentences"
+            "SELECT paragraph, position, text, words, evidence FROM sentences"
             " WHERE article = ? AND paragraph = ? AND position BETWEEN ? AND ? ORDER BY position",
             (key, paragraph, first, last),
         )
-        return [Sentence(p, n, text, tuple(words.split())) for p, n, text, words in rows]
+        return [Sentence(p, n, text, tuple(words.split()), ev) for p, n, text, words, ev in rows]
 
-    def paragraph_rows(self, key: int, paragraph: int) -> list[tuple[int, str, str]]:
-        """A paragraph's sentences as stored: (position, text, space-separated pyvi words).
+    def paragraph_rows(self, key: int, paragraph: int) -> list[tuple[int, str, str, str]]:
+        """A paragraph's sentences as stored: (position, text, space-separated pyvi words, evidence code).
 
         The answer path reads these raw: splitting words into ``Sentence`` records it would
         only join again costs more than the query itself.
         """
         return self._db.execute(
-            "SELECT position, text, words FROM sentences WHERE article = ? AND paragraph = ? ORDER BY position",
+            "SELECT position, text, words, evidence FROM sentences WHERE article = ? AND paragraph = ? ORDER BY position",
             (key, paragraph),
         ).fetchall()
 
     def all_sentences(self, key: int) -> list[Sentence]:
         rows = self._db.execute(
-            "SELECT paragraph, position, text, words FROM sentences WHERE article = ? ORDER BY paragraph, position",
+            "SELECT paragraph, position, text, words, evidence FROM sentences WHERE article = ? ORDER BY paragraph, position",
             (key,),
         )
-        return [Sentence(p, n, text, tuple(words.split())) for p, n, text, words in rows]
+        return [Sentence(p, n, text, tuple(words.split()), ev) for p, n, text, words, ev in rows]
 
     # --- writing -----------------------------------------------------------------------
 
@@ -185,8 +272,9 @@ class Store:
                         self._db.execute(f"UPDATE articles SET {assignments} WHERE key = ?", (*values, key))
                         self._db.execute("DELETE FROM sentences WHERE article = ?", (key,))
                     self._db.executemany(
-                        "INSERT INTO sentences (article, paragraph, position, text, words) VALUES (?, ?, ?, ?, ?)",
-                        [(key, s.paragraph, s.position, s.text, " ".join(s.words)) for s in sentences],
+                        "INSERT INTO sentences (article, paragraph, position, text, words, evidence)"
+                        " VALUES (?, ?, ?, ?, ?, ?)",
+                        [(key, s.paragraph, s.position, s.text, " ".join(s.words), s.evidence) for s in sentences],
                     )
                 except sqlite3.IntegrityError:
                     self._db.execute("ROLLBACK TO article")

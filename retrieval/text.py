@@ -213,11 +213,37 @@ def name_terms(question: str) -> list[str]:
     return out
 
 
+MIXED_SHARE = 0.5  # below this share of marked syllables, a question with some marks is "mixed"
+
+
+def is_mixed(question: str) -> bool:
+    """Typed with marks on some words only ("ai ghi bàn an dinh ty so"): fewer than half of its
+    lower-case words carry one. Fully accented Vietnamese has marks on most words (about three
+    in four); capitalised words are left out of the count, as foreign names have none."""
+    typed = re.findall(r"\w+", normalize(question))
+    words = [w.lower() for w in typed if w.islower() and w.lower() not in QUESTION_SYLLABLES]
+    if not words:
+        return False
+    marked = sum(1 for w in words if has_diacritics(w))
+    return 0 < marked < MIXED_SHARE * len(words)
+
+
 def query_terms(question: str) -> list[str]:
     """Terms to look a question up with: accented ones if it was typed with diacritics, else folded.
 
-    No segmentation at query time: the index terms are syllables and their pairs.
+    A mixed question (:func:`is_mixed`) is matched word by word: a word typed with marks on
+    the accented half, one typed without on the folded half, and a pair accented only when
+    both its words are. No segmentation at query time: the index terms are syllables and pairs.
     """
+    if is_mixed(question):
+        words = [w for w in syllables(question) if _fold_word(w) not in _FOLDED_QUESTION]
+        marked = [has_diacritics(w) for w in words]
+        plain = [w if m else FOLDED + _fold_word(w) for w, m in zip(words, marked)]
+        pairs = [
+            f"{a}_{b}" if ma and mb else f"{FOLDED}{_fold_word(a)}_{_fold_word(b)}"
+            for a, b, ma, mb in zip(words, words[1:], marked, marked[1:])
+        ]
+        return plain + pairs
     if has_diacritics(question):
         return _with_bigrams([s for s in syllables(question) if s not in QUESTION_SYLLABLES])
     plain = [s for s in (_fold_word(w) for w in syllables(question)) if s not in _FOLDED_QUESTION]

@@ -1,0 +1,70 @@
+"""The article store's schema versions: migrations from version 0, and evidence kept current."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from retrieval.errors import StoreError
+from retrieval.evidence import EVIDENCE_VERSION
+from retrieval.store import MIGRATIONS, SCHEMA, Store
+
+
+def version_0_store(path: Path) -> None:
+    """A store as the code before schema versions wrote it: no evidence column, user_version 0."""
+    db = sqlite3.connect(path)
+    db.executescript(SCHEMA)
+    db.execute(
+        "INSERT INTO articles (key, id, url, content_hash, title, published, source, author, category, summary,"
+        " paragraphs, captions, tags, seq) VALUES (1, 'a', NULL, 'h', 'Cầu', NULL, NULL, NULL, NULL, NULL, ?, '[]', '[]', 1)",
+        (json.dumps(["Cầu Long Biên được xây dựng năm 1899."]),),
+    )
+    db.execute("INSERT INTO sentences (article, paragraph, position, text, words) VALUES "
+               "(1, 1, 0, 'Cầu Long Biên được xây dựng năm 1899.', 'cầu long_biên được xây_dựng năm 1899')")
+    db.execute("INSERT INTO meta (key, value) VALUES ('seq', '1')")
+    db.commit()
+    db.close()
+
+
+def test_a_version_0_store_is_migrated_and_its_sentences_get_their_evidence(tmp_path: Path) -> None:
+    path = tmp_path / "articles.sqlite3"
+    version_0_store(path)
+    store = Store(path)
+    assert store.version == len(MIGRATIONS)
+    [(position, text, words, evidence)] = store.paragraph_rows(1, 1)
+    assert evidence.startswith("t"), "the year 1899 is found as a time"
+    assert store.get(1).article.title == "Cầu" and store.seq == 1, "the data survives the migration"
+    store.close()
+    again = Store(path)  # opening again migrates nothing and recomputes nothing
+    assert again.version == len(MIGRATIONS)
+    meta = again._db.execute("SELECT value FROM meta WHERE key = 'evidence'").fetchone()[0]
+    assert int(meta) == EVIDENCE_VERSION
+    again.close()
+
+
+def test_evidence_is_recomputed_when_its_rules_change(tmp_path: Path) -> None:
+    path = tmp_path / "articles.sqlite3"
+    version_0_store(path)
+    Store(path).close()
+    db = sqlite3.connect(path)
+    db.execute("UPDATE sentences SET evidence = 'stale'")
+    db.execute("UPDATE meta SET value = '0' WHERE key = 'evidence'")
+    db.commit()
+    db.close()
+    store = Store(path)
+    assert store.paragraph_rows(1, 1)[0][3].startswith("t")
+    store.close()
+
+
+def test_a_store_from_newer_code_is_refused_with_the_reason(tmp_path: Path) -> None:
+    path = tmp_path / "articles.sqlite3"
+    Store(path).close()
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    db.commit()
+    db.close()
+    with pytest.raises(StoreError, match="newer than this code"):
+        Store(path)
