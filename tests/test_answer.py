@@ -30,7 +30,8 @@ def test_seed_question_is_answered_with_trương_thị_mai_and_its_citation(seed
     assert citation.article_id == "000_f6a358e694b004d6" and citation.paragraph == 2
 
 
-@pytest.mark.parametrize("question", ["ai chu tri hoi nghi tong ket nhiem ky 2016-2020", "AI CHỦ TRÌ HỘI NGHỊ?"])
+@pytest.mark.parametrize("question", ["ai chu tri hoi nghi tong ket nhiem ky 2016-2020", "AI CHỦ TRÌ HỘI NGHỊ?",
+                                      "Ai chủ tri hoi nghi tong ket nhiệm kỳ 2016-2020?"])
 def test_without_diacritics_or_in_capitals_the_same_sentence_is_found(seed_library: Library, question: str) -> None:
     texts = [s.text for s in seed_library.answer(question).sentences]
     assert any("Trương Thị Mai" in t and "chủ trì Hội nghị" in t for t in texts), texts

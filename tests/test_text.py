@@ -106,3 +106,15 @@ def test_name_terms_take_capitalised_words_but_not_a_lone_first_word() -> None:
     assert name_terms("Ai chủ trì Hội nghị ở Hà Nội?") == ["hội", "hà", "nội"]
     assert name_terms("Trương Thị Mai là ai?") == ["trương", "thị", "mai"]
     assert name_terms("Paris có gì?") == []
+
+
+def test_a_question_with_marks_on_some_words_only_is_matched_word_by_word() -> None:
+    from retrieval.text import is_mixed
+
+    question = "ai ghi bàn an dinh ty so cho slna"
+    assert is_mixed(question)
+    terms = query_terms(question)
+    assert "bàn" in terms and "~ghi" in terms and "~an" in terms, terms
+    assert "~ghi_ban" in terms, "a pair with one unmarked word is looked up folded"
+    assert not is_mixed("Ai chủ trì hội nghị tổng kết nhiệm kỳ 2016-2020?")
+    assert not is_mixed("ai chu tri hoi nghi") and not is_mixed("Vì sao Paris tổ chức Thế vận hội?")
