@@ -21,7 +21,7 @@ from .config import ConfigError, Settings, load_settings
 from .console import run_console
 from .database import DatabaseError
 from .logs import setup_logging
-from .service import Service, prepare_library
+from .service import prepare_library, service_for
 
 log = logging.getLogger("bot")
 
@@ -63,7 +63,7 @@ def run_telegram(settings: Settings, library: Library) -> int:
     from .app import ALLOWED_UPDATES, build_application
 
     try:
-        service = Service(library)
+        service = service_for(settings, library)
     except DatabaseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

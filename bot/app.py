@@ -23,7 +23,7 @@ from telegram.request import BaseRequest
 from .background import Background
 from .config import ConfigError, Settings
 from .handlers import Handlers
-from .service import Service, prepare_library
+from .service import Service, prepare_library, service_for
 from .texts import COMMANDS, EN, VI, text
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ def build_application(
         raise ConfigError("TELEGRAM_BOT_TOKEN is not set: the Telegram bot needs the token from @BotFather")
     if service is None:
         library = prepare_library(settings.data_dir, settings.seeds_dir)
-        service = Service(library, alert_max_age=settings.alert_max_age_hours)
+        service = service_for(settings, library)
     handlers = Handlers(service, settings)
     background = Background(service, settings)
 

@@ -27,6 +27,7 @@ from retrieval.service import Library
 
 from .alerts import Outbox
 from .chats import Chats, ChatState
+from .config import Settings
 from .database import connect, transaction
 from .feeds import FeedState, FeedStore
 from .refs import Refs
@@ -38,6 +39,12 @@ log = logging.getLogger(__name__)
 QUERY, ARTICLE = "query", "article"
 MAX_MESSAGE = 1000  # characters of a question or query; longer ones are refused with a message
 SEARCH_PAGE = 5  # articles a /search page shows
+
+
+def service_for(settings: Settings, library: Library) -> Service:
+    """The bot's service over ``library`` as ``settings`` configure it: the one place that reads
+    the settings the service needs, so that every way of starting the bot gets them."""
+    return Service(library, alert_max_age=settings.alert_max_age_hours)
 
 
 def prepare_library(data_dir: Path, seeds_dir: Path) -> Library:

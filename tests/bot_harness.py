@@ -13,7 +13,7 @@ from telegram.ext import Application
 
 from bot.app import build_application
 from bot.config import Settings
-from bot.service import Service
+from bot.service import Service, service_for
 from retrieval.service import Library
 
 from .fake_telegram import FakeBotAPI, FakeRequest, message, visible_text
@@ -54,7 +54,7 @@ async def running_bot(data_dir: Path, api: FakeBotAPI | None = None, **overrides
     """The application started as run_polling starts it (post_init, jobs, delivery), minus polling."""
     api = api or FakeBotAPI()
     settings = replace(FAST, data_dir=data_dir, **overrides)
-    service = Service(Library(data_dir), alert_max_age=settings.alert_max_age_hours)
+    service = service_for(settings, Library(data_dir))
     app = build_application(settings, service, request=FakeRequest(api))
     await app.initialize()
     await app.post_init(app)

@@ -261,3 +261,19 @@ async def test_paused_chats_get_nothing_until_they_resume(data_dir: Path) -> Non
         article_file(bot.settings.inbox, "bong.txt", MATCH[0], MATCH[1] + " Giá lúa gạo không đổi.")
         await bot.wait_for(lambda: bot.alerts_to(ALICE))
         assert MATCH[0] in bot.alerts_to(ALICE)[0]
+
+
+def test_the_service_reads_the_alert_age_from_the_settings(tmp_path: Path) -> None:
+    """python -m bot used to build its service with the 48-hour default, whatever the setting;
+    it, build_application and the tests' harness now all build it with service_for."""
+    import dataclasses
+
+    from bot.config import Settings
+    from bot.service import service_for
+
+    settings = dataclasses.replace(Settings(), alert_max_age_hours=1.0)
+    service = service_for(settings, Library(tmp_path / "data"))
+    try:
+        assert service.alert_max_age == 1.0
+    finally:
+        service.close()
