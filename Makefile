@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test eval train bench clean
+.PHONY: run test check eval train bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,8 +14,13 @@ $(STAMP): pyproject.toml constraints.txt
 run: $(STAMP)
 	$(BIN)/python -m bot
 
-test: $(STAMP)
+test: check
 	$(BIN)/python -m pytest
+
+# Lint, import order and types: clean on the whole tree (make test runs it first).
+check: $(STAMP)
+	$(BIN)/ruff check retrieval bot tests bench
+	$(BIN)/mypy
 
 # Answer quality on both dev sets of ../shared/data (see README, "Evaluation"); LIMIT distractors,
 # 5000 by default. The shipped ranker was fitted on these sets: `make train` prints the honest,

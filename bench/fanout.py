@@ -22,7 +22,7 @@ import tempfile
 import time
 from collections import Counter, deque
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -99,7 +99,7 @@ async def run(chats: int, rate: float) -> dict[str, Any]:
         await app.start()
         article = Article("fanout-1", "Cầu Rồng phun lửa tối thứ Bảy",
                           ("Cầu Rồng ở Đà Nẵng sẽ phun lửa vào tối thứ Bảy.",), url="https://example.vn/cau-rong",
-                          published=datetime.now(timezone.utc), source="Báo Thử")
+                          published=datetime.now(UTC), source="Báo Thử")
         started = time.monotonic()
         await service.ingest([article])
         while True:

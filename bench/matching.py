@@ -3,7 +3,8 @@
     python bench/matching.py [--subscriptions 100000] [--articles 200]
 
 Keywords are one to three syllables drawn from the articles' own vocabulary, leaving out
-the syllables in more than 5 % of them (nobody subscribes to "và"), so that some match. Articles come from ../shared/data/news/baomoi-2017.jsonl.gz when present, else
+the syllables in more than 5 % of them (nobody subscribes to "và"), so that some match.
+Articles come from ../shared/data/news/baomoi-2017.jsonl.gz when present, else
 from seeds/. Both ways run in this process over the same subscriptions and must find the
 same matches. Prints one JSON object: milliseconds per article (median, p95, min, max) for
 each, their ratio, and matches per article.

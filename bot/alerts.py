@@ -15,7 +15,7 @@ import logging
 import sqlite3
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from aiolimiter import AsyncLimiter
@@ -82,7 +82,7 @@ class Outbox:
             " queued) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (article_key, chat_id, keywords, article.display_title, article.url,
              article.published.isoformat() if article.published else None, article.source, _lead(article),
-             datetime.now(timezone.utc).isoformat(timespec="seconds")),
+             datetime.now(UTC).isoformat(timespec="seconds")),
         )
         return cursor.rowcount == 1
 
@@ -175,7 +175,7 @@ class Deliverer:
             if now - self._last_sent.get(chat_id, 0.0) < self.per_chat_seconds:
                 continue
             state = await self.service.call(self.service.chats.state, chat_id)
-            if state.quiet_at(datetime.now(timezone.utc)):
+            if state.quiet_at(datetime.now(UTC)):
                 continue
             ready.append((state.lang, pending[:DIGEST_SIZE]))
         results = await asyncio.gather(*(self._send(lang, digest) for lang, digest in ready))

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from telegram.ext import Application
 
@@ -55,7 +56,9 @@ class Background:
         log.info("watching %s; %d feed(s); alerts up to %g/s", self.settings.inbox,
                  len(await self.service.call(self.service.feeds.all)), self.settings.alerts_per_second)
 
-    def _spawner(self, name: str, work: Callable[[], Awaitable[object]]) -> Callable[[object], Awaitable[None]]:
+    def _spawner(
+        self, name: str, work: Callable[[], Coroutine[Any, Any, object]]
+    ) -> Callable[[object], Coroutine[Any, Any, None]]:
         """A job callback that starts ``work`` as a task unless the previous one is still running.
 
         Jobs then never pile up (a poll of a slow feed, an ingest into a large index) and the
@@ -76,10 +79,10 @@ class Background:
             self.deliverer.stop()
         for task in self._tasks.values():
             task.cancel()  # work cut short is done again at the next start: the store is the truth
-        for task in [self._delivery, *self._tasks.values()]:
-            if task is not None:
+        for pending in [self._delivery, *self._tasks.values()]:
+            if pending is not None:
                 try:
-                    await task
+                    await pending
                 except asyncio.CancelledError:
                     pass
         await self.poller.close()

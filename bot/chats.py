@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from retrieval.formats import VIETNAM
 
@@ -65,7 +65,7 @@ class Chats:
 
     def mark_unreachable(self, chat_id: int, reason: str) -> None:
         self._set(chat_id, "unreachable", reason)
-        self._set(chat_id, "unreachable_since", datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        self._set(chat_id, "unreachable_since", datetime.now(UTC).isoformat(timespec="seconds"))
 
     def unreachable(self) -> list[tuple[int, str]]:
         return self._db.execute(

@@ -10,9 +10,9 @@ transaction, so a database is never left half-migrated.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 MIGRATIONS: tuple[str, ...] = (
     """

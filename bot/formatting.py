@@ -6,6 +6,7 @@ Handlers never build HTML or callback data themselves.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from html import escape as _escape
@@ -252,7 +253,7 @@ def decode(data: str | None) -> Button:
     kind = _KINDS.get(prefix)
     fields = rest.split(":")
     numeric = all(f.isascii() and f.isdigit() and int(f) < 2**63 for f in fields)  # SQLite's integer range
-    if kind is None or len(fields) != len(kind.__dataclass_fields__) or not numeric:
+    if kind is None or len(fields) != len(dataclasses.fields(kind)) or not numeric:
         raise BadCallback(f"unknown callback data {data!r}")
     return kind(*map(int, fields))
 

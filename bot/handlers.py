@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import Awaitable, Callable, TypeVar
+from typing import TypeVar
 
 from telegram import (
     CallbackQuery,
@@ -66,6 +67,24 @@ def _lang(update: Update) -> str:
     return language(user.language_code if user else None)
 
 
+_Part = TypeVar("_Part")
+
+
+def _present(part: _Part | None, what: str) -> _Part:
+    """A part of the update that the handler's filters guarantee; its absence is a routing bug."""
+    if part is None:
+        raise TypeError(f"an update without {what} reached a handler that needs one")
+    return part
+
+
+def _chat_id(update: Update) -> int:
+    return _present(update.effective_chat, "a chat").id
+
+
+def _message(update: Update) -> Message:
+    return _present(update.effective_message, "a message")
+
+
 class Handlers:
     """The bot's handlers, bound to the service and settings (nothing kept in loose ``bot_data`` keys)."""
 
@@ -75,7 +94,7 @@ class Handlers:
 
     async def reply(self, update: Update, html: str, keyboard: InlineKeyboardMarkup | None = None) -> None:
         """Send ``html`` to the update's chat in as many messages as it takes; buttons on the last."""
-        message = update.effective_message
+        message = _message(update)
         assert message is not None
         parts = fmt.split_html(html)
         quote = message.chat.type != ChatType.PRIVATE  # in a group, show which message is answered
@@ -100,11 +119,11 @@ class Handlers:
 
     async def private_text(self, update: Update, context: Context) -> None:
         """Any text in a private chat is a question."""
-        await self.answer(update, update.effective_message.text or "")
+        await self.answer(update, _message(update).text or "")
 
     async def group_text(self, update: Update, context: Context) -> None:
         """In groups, a question is a message that mentions the bot or replies to it."""
-        message = update.effective_message
+        message = _message(update)
         question = _addressed_text(message, context.bot.username, context.bot.id)
         if question is not None:
             await self.answer(update, question)
@@ -122,7 +141,7 @@ class Handlers:
         await self.reply(update, text("not_text", _lang(update)))
 
     async def unknown_command(self, update: Update, context: Context) -> None:
-        command = (update.effective_message.text or "").split()[0]
+        command = (_message(update).text or "").split()[0]
         await self.reply(update, text("unknown_command", _lang(update), command=fmt.escape(command[:64])))
 
     # --- commands ------------------------------------------------------------------------
@@ -181,17 +200,17 @@ class Handlers:
         await self.reply(update, "\n".join(lines))
 
     async def pause(self, update: Update, context: Context) -> None:
-        await self.service.pause(update.effective_chat.id)
+        await self.service.pause(_chat_id(update))
         await self.reply(update, text("paused", _lang(update)))
 
     async def resume(self, update: Update, context: Context) -> None:
-        await self.service.resume(update.effective_chat.id)
+        await self.service.resume(_chat_id(update))
         await self.reply(update, text("resumed", _lang(update)))
 
     async def quiet(self, update: Update, context: Context) -> None:
         """/quiet 22-7 (Vietnam time), /quiet off, or /quiet alone to see the current setting."""
         lang = _lang(update)
-        chat_id = update.effective_chat.id
+        chat_id = _chat_id(update)
         try:
             hours = parse_quiet(" ".join(context.args or []))
         except ValueError:  # nothing given, or not hours: show how, and what is set now
@@ -252,7 +271,7 @@ class Handlers:
 
     async def subscriptions(self, update: Update, context: Context) -> None:
         lang = _lang(update)
-        subs = await self.service.subscriptions_of(update.effective_chat.id)
+        subs = await self.service.subscriptions_of(_chat_id(update))
         await self.reply(update, fmt.html_subscriptions(subs, lang), fmt.subscriptions_keyboard(subs, lang))
 
     async def unsubscribe(self, update: Update, context: Context) -> None:
@@ -269,7 +288,7 @@ class Handlers:
             await self.reply(update, text(usage, lang))
             return
         try:
-            subscription = await change(update.effective_chat.id, argument)
+            subscription = await change(_chat_id(update), argument)
         except SubscriptionRefused as refused:
             await self.reply(update, _refusal(refused, lang))
             return
@@ -279,7 +298,7 @@ class Handlers:
 
     async def button(self, update: Update, context: Context) -> None:
         """Every inline button: search pages, opening a result, removing a subscription."""
-        query = update.callback_query
+        query = _present(update.callback_query, "a button press")
         lang = _lang(update)
         try:
             pressed = fmt.decode(query.data)
@@ -302,7 +321,7 @@ class Handlers:
             await _edit(query, fmt.html_excerpt(excerpt, lang),
                         fmt.excerpt_keyboard(excerpt, pressed.query, pressed.page, lang))
         else:
-            chat_id = update.effective_chat.id
+            chat_id = _chat_id(update)
             removed = await self.service.unsubscribe_id(chat_id, pressed.subscription)
             subs = await self.service.subscriptions_of(chat_id)
             await _edit(query, fmt.html_subscriptions(subs, lang), fmt.subscriptions_keyboard(subs, lang))
@@ -313,7 +332,7 @@ class Handlers:
 
     async def inline(self, update: Update, context: Context) -> None:
         """``@bot query`` in any chat: the best matching articles, ready to share."""
-        inline_query = update.inline_query
+        inline_query = _present(update.inline_query, "an inline query")
         lang = _lang(update)
         words = inline_query.query.strip()[:MAX_MESSAGE]
         results: list[fmt.InlineArticle] = []

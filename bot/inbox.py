@@ -83,7 +83,10 @@ def read_inbox_file(path: Path) -> tuple[list[Article], list[BadArticle]]:
     bad: list[BadArticle] = []
     try:
         for item in read_file(path):
-            (bad if isinstance(item, BadArticle) else articles).append(item)
+            if isinstance(item, BadArticle):
+                bad.append(item)
+            else:
+                articles.append(item)
     except OSError as exc:
         bad.append(BadArticle(path.name, f"cannot read it: {exc}"))
     return articles, bad

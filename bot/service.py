@@ -12,12 +12,13 @@ import asyncio
 import hashlib
 import logging
 import time
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 from retrieval.errors import BadArticle
 from retrieval.ingest import IngestReport, read_articles
@@ -155,13 +156,13 @@ class Service:
 
     # --- new articles and alerts ----------------------------------------------------------
 
-    async def ingest(self, items: list[Article | BadArticle]) -> IngestReport:
+    async def ingest(self, items: Sequence[Article | BadArticle]) -> IngestReport:
         """Store, index and match new articles (they are answerable when this returns)."""
         report, queued = await self.call(self._ingest, items)
         self._queued(queued)
         return report
 
-    def _ingest(self, items: list[Article | BadArticle]) -> tuple[IngestReport, int]:
+    def _ingest(self, items: Sequence[Article | BadArticle]) -> tuple[IngestReport, int]:
         report = self.library.ingest(items, workers=1, save=False)
         return report, self._queue_alerts()
 
@@ -201,7 +202,7 @@ class Service:
             self._db.execute("INSERT INTO meta (key, value) VALUES ('alerts_seq', ?)", (str(self.library.seq),))
             return 0
         since, queued = int(row[0]), 0
-        oldest = datetime.now(timezone.utc) - timedelta(hours=self.alert_max_age)
+        oldest = datetime.now(UTC) - timedelta(hours=self.alert_max_age)
         while changes := self.library.changes(since, 200):
             with transaction(self._db):
                 for stored in changes:

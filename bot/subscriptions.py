@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import Enum
 
 from retrieval.errors import EmptyQuery
@@ -77,9 +77,10 @@ class Subscriptions:
             cursor = db.execute(
                 "INSERT INTO subscriptions (chat_id, keywords, match_key, terms, created) VALUES (?, ?, ?, ?, ?)",
                 (chat_id, query.text, query.key, json.dumps(sorted(query.terms), ensure_ascii=False),
-                 datetime.now(timezone.utc).isoformat(timespec="seconds")),
+                 datetime.now(UTC).isoformat(timespec="seconds")),
             )
         self.version += 1
+        assert cursor.lastrowid is not None, "an inserted row has an id"
         return Subscription(cursor.lastrowid, chat_id, query)
 
     def of_chat(self, chat_id: int) -> list[Subscription]:

@@ -141,11 +141,13 @@ TEXTS: dict[str, tuple[str, str]] = {
     "addfeed_bad": ("“{url}” không phải địa chỉ http(s).", "“{url}” is not an http(s) address."),
     "addfeed_ok": ("Đã thêm nguồn tin {url}; mình sẽ đọc nó trong ít giây.", "Added {url}; it will be read in a few seconds."),
     "addfeed_dup": ("Nguồn tin {url} đã có rồi.", "{url} is already a feed."),
-    "delfeed_usage": ("Gõ số thứ tự (xem /feeds) hoặc địa chỉ sau /delfeed.", "Put a number (see /feeds) or the address after /delfeed."),
+    "delfeed_usage": ("Gõ số thứ tự (xem /feeds) hoặc địa chỉ sau /delfeed.",
+                      "Put a number (see /feeds) or the address after /delfeed."),
     "delfeed_ok": ("Đã bỏ nguồn tin {url}.", "Removed the feed {url}."),
     "delfeed_missing": ("Không có nguồn tin “{which}”. Xem /feeds.", "No feed “{which}”. See /feeds."),
     "stats_alerts": (
-        "\n<b>Tin báo</b>\nĐang chờ gửi: {pending}\nĐã gửi trong 1 giờ qua: {last_hour}\nNhóm/người không nhận được: {unreachable}",
+        "\n<b>Tin báo</b>\nĐang chờ gửi: {pending}\nĐã gửi trong 1 giờ qua: {last_hour}"
+        "\nNhóm/người không nhận được: {unreachable}",
         "\n<b>Alerts</b>\nWaiting: {pending}\nSent in the last hour: {last_hour}\nUnreachable chats: {unreachable}",
     ),
     "stats_feed": ("• {url}: được lúc {success}; lỗi: {error}", "• {url}: last success {success}; error: {error}"),

@@ -18,8 +18,8 @@ from .ingest import read_articles
 from .models import Answer, Citation
 from .plain import format_answer, format_search
 from .ranker import MODEL_PATH
-from .training import FitSettings
 from .service import Library, Settings
+from .training import FitSettings
 
 
 def default_data_dir() -> Path:

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -240,6 +241,7 @@ def features(question: Question, candidates: dict[tuple[int, int, int], Candidat
     # A pair can only be in a sentence that holds both its syllables: only those are scanned.
     column = {t: i for i, t in enumerate(singles)}
     pair_score = np.zeros(len(cands))
+    maybe: Iterable[int]
     for t, first, second in pair_parts:
         if first in column and second in column:
             maybe = np.flatnonzero(held[:, column[first]] & held[:, column[second]])
@@ -356,11 +358,11 @@ def score_candidates(question: Question, candidates: dict[tuple[int, int, int], 
     features(question, candidates)
     for c in candidates.values():
         c.score = -math.inf
-    scored = [c for c in candidates.values() if c.features is not None]
+    scored = [(c, c.features) for c in candidates.values() if c.features is not None]
     if not scored:
         return
-    scores = ranker.score(np.vstack([c.features for c in scored]), question.analysis.kind)
-    for c, value in zip(scored, scores.tolist()):
+    scores = ranker.score(np.vstack([row for _, row in scored]), question.analysis.kind)
+    for (c, _), value in zip(scored, scores.tolist()):
         c.score = value
 
 

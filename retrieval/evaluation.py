@@ -15,9 +15,9 @@ import json
 import statistics
 import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Callable
 
 from .formats import read_file
 from .service import Library, Settings

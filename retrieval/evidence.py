@@ -185,7 +185,7 @@ def sentence_evidence(text: str, words: str) -> str:
     norm = normalize(text)
     codes = []
     for kind, pattern in _PATTERNS.items():
-        spans = []
+        spans: list[tuple[int, int]] = []
         for match in pattern.finditer(norm):
             start_char, end_char = match.span()
             while start_char < end_char and norm[start_char].isspace():

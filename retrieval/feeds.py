@@ -14,7 +14,7 @@ import html
 import logging
 import re
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from .errors import BadArticle
@@ -73,7 +73,7 @@ def _published(entry: dict) -> datetime | None:
     for key in ("published_parsed", "updated_parsed"):
         value = entry.get(key)
         if value:
-            return datetime.fromtimestamp(calendar.timegm(value), tz=timezone.utc)
+            return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
     return None
 
 
@@ -99,9 +99,9 @@ def parse_feed(content: bytes, feed_url: str) -> ParsedFeed:
         if not key or not title:
             skipped.append(BadArticle(f"{feed_url} entry {number}", "no GUID, link or title"))
             continue
-        content = max(entry.get("content", []), key=lambda c: len(c.get("value", "")), default=None)
+        richest = max(entry.get("content", []), key=lambda c: len(c.get("value", "")), default=None)
         summary = _detail_paragraphs(entry.get("summary", ""), entry.get("summary_detail"))
-        body = (_detail_paragraphs(content.get("value", ""), content) if content else []) or summary
+        body = (_detail_paragraphs(richest.get("value", ""), richest) if richest else []) or summary
         article = Article(
             id="feed-" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:16],
             title=title,

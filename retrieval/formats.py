@@ -19,9 +19,9 @@ from __future__ import annotations
 import gzip
 import json
 import re
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Iterator
 from zoneinfo import ZoneInfo
 
 from .errors import BadArticle

@@ -11,8 +11,8 @@ keyword queries can be indexed by term when many must be matched against each ne
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from .errors import EmptyQuery
 from .models import Article

@@ -101,16 +101,14 @@ def analyse_question(text: str) -> QuestionAnalysis:
     folded = [fold(t) for t in typed]
     line = " ".join(folded)
     numbers = frozenset(_NUMBER_RE.findall(text))
-    for kind, phrase, pattern in _PHRASE_RES:
-        match = pattern.search(line)
-        if match:
-            start = line.count(" ", 0, match.start())  # token numbers of the phrase
-            end = start + phrase.count(" ") + 1
-            break
-    else:
+    found = next(((k, p, m) for k, p, pattern in _PHRASE_RES if (m := pattern.search(line))), None)
+    if found is None:
         kind = Kind.YESNO if _YESNO_RE.search(line) else Kind.OTHER
         at = _content(range(len(folded) - 1, -1, -1), folded)[: 2 * FOCUS_SPAN]
         return _analysis(kind, "", at, typed, folded, numbers)
+    kind, phrase, match = found
+    start = line.count(" ", 0, match.start())  # token numbers of the phrase
+    end = start + phrase.count(" ") + 1
     before = _content(range(start - 1, -1, -1), folded)[:FOCUS_SPAN]
     after = _content(range(end, len(folded)), folded)[:FOCUS_SPAN]
     # Nearest first, alternating sides: the words on both sides of "ai" say what was done.

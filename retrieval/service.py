@@ -10,9 +10,9 @@ import itertools
 import logging
 import math
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
 
 from .answer import PERSON_RE, Candidate, Question, Weights, pick, score_candidates
 from .errors import BadArticle, EmptyQuery, IndexFormatError

@@ -16,11 +16,12 @@ import hashlib
 import json
 import logging
 import sqlite3
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Literal
+from typing import Literal
 
 from .errors import StoreError
 from .evidence import EVIDENCE_VERSION, sentence_evidence
@@ -257,6 +258,7 @@ class Store:
             for article, digest, sentences in items:
                 outcome, key = self.classify(article, digest)
                 if outcome == "unchanged":
+                    assert key is not None, "an unchanged article is a stored one"
                     outcomes.append((outcome, key))
                     continue
                 values = _row_values(article, digest, seq + 1)
@@ -283,6 +285,7 @@ class Store:
                     continue
                 self._db.execute("RELEASE article")
                 seq += 1
+                assert key is not None, "an inserted row has a key"
                 outcomes.append((outcome, key))
             self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('seq', ?)", (str(seq),))
             self._db.execute("COMMIT")

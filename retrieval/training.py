@@ -19,8 +19,8 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 import numpy as np
 from scipy.optimize import minimize
@@ -69,7 +69,7 @@ def collect(
             text = strip_marks(q["question"]) if stripped else q["question"]
             _, candidates, asked = library.gather(text.strip())
             features(asked, candidates)
-            scored = [c for c in candidates.values() if c.features is not None]
+            scored = [(c, c.features) for c in candidates.values() if c.features is not None]
             if progress:
                 progress(1)
             if not scored:
@@ -77,10 +77,10 @@ def collect(
             out.append(Example(
                 question_id=q["id"], dev_set=dev_set, article_id=q["article_id"], kind=asked.analysis.kind,
                 type=q.get("type"), stripped=stripped,
-                matrix=np.vstack([c.features for c in scored]),
-                positive=np.array([contains(c.text, q["answers"]) for c in scored], dtype=bool),
-                coverage=np.array([c.coverage for c in scored]),
-                texts=tuple(c.text for c in scored),
+                matrix=np.vstack([row for _, row in scored]),
+                positive=np.array([contains(c.text, q["answers"]) for c, _ in scored], dtype=bool),
+                coverage=np.array([c.coverage for c, _ in scored]),
+                texts=tuple(c.text for c, _ in scored),
             ))
     return out
 

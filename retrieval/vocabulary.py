@@ -12,8 +12,9 @@ until the next save.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Literal
 
 import numpy as np
 
@@ -66,7 +67,7 @@ class Vocabulary:
                 out[i] = number if self._term(number) == encoded else self._collided(place, encoded)
         if len(self._memo) > MEMO_LIMIT:
             self._memo.clear()
-        self._memo.update((terms[i], out[i]) for i in asked if out[i] is not None)
+        self._memo.update((terms[i], n) for i in asked if (n := out[i]) is not None)
         return out
 
     def _collided(self, place: int, encoded: bytes) -> int | None:
@@ -130,7 +131,7 @@ class Vocabulary:
     @classmethod
     def load(cls, folder: Path, mmap: bool = True) -> Vocabulary:
         vocab = cls()
-        mode = "r" if mmap else None
+        mode: Literal["r"] | None = "r" if mmap else None
         vocab._blob, vocab._offsets, vocab._hashes, vocab._order = (
             np.load(folder / f"{name}.npy", allow_pickle=False, mmap_mode=mode) for name in _FILES)
         return vocab

@@ -11,8 +11,8 @@ import pytest
 from retrieval.__main__ import main as cli
 from retrieval.answer import answer_type_cue
 from retrieval.errors import EmptyQuery
-from retrieval.question import Kind
 from retrieval.formats import read_file
+from retrieval.question import Kind
 from retrieval.service import Library
 
 SEED_QUESTION = "Ai chủ trì hội nghị tổng kết nhiệm kỳ 2016-2020?"

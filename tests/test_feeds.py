@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -26,7 +26,7 @@ BODY = ("Sáng nay, Sở Giao thông vận tải Đà Nẵng cho biết cầu R�
 
 
 def rss(items: list[dict[str, str]], title: str = "Báo Thử") -> bytes:
-    now = format_datetime(datetime.now(timezone.utc))
+    now = format_datetime(datetime.now(UTC))
     body = "".join(
         f"<item><title>{escape(i['title'])}</title><link>{escape(i['link'])}</link><guid>{i['guid']}</guid>"
         f"<pubDate>{i.get('date', now)}</pubDate><description>{escape(i['description'])}</description></item>"
@@ -48,7 +48,7 @@ class Site:
     def app(self) -> web.Application:
         async def feed(request: web.Request) -> web.StreamResponse:
             self.requests.append((request.path, dict(request.headers)))
-            etag = '"v%d"' % hash(self.feed)
+            etag = f'"v{hash(self.feed)}"'
             if request.headers.get("If-None-Match") == etag:
                 return web.Response(status=304)
             return web.Response(body=self.feed, content_type="application/rss+xml", headers={"ETag": etag})
