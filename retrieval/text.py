@@ -213,13 +213,14 @@ def name_terms(question: str) -> list[str]:
     return out
 
 
-MIXED_SHARE = 0.5  # below this share of marked syllables, a question with some marks is "mixed"
+MIXED_SHARE = 0.6  # below this share of marked words, a question with some marks is "mixed"
 
 
 def is_mixed(question: str) -> bool:
-    """Typed with marks on some words only ("ai ghi bàn an dinh ty so"): fewer than half of its
-    lower-case words carry one. Fully accented Vietnamese has marks on most words (about three
-    in four); capitalised words are left out of the count, as foreign names have none."""
+    """Typed with marks on some words only ("ai ghi bàn an dinh ty so"): fewer than 60 % of its
+    lower-case words carry one. In the dev questions typed fully accented the median share is
+    0.89 and 98 % of them are above 0.6; with every second word stripped, 98 % fall below it.
+    Capitalised words are left out of the count, as foreign names have none."""
     typed = re.findall(r"\w+", normalize(question))
     words = [w.lower() for w in typed if w.islower() and w.lower() not in QUESTION_SYLLABLES]
     if not words:
