@@ -19,7 +19,7 @@ from .models import Answer, Citation
 from .plain import format_answer, format_search
 from .ranker import MODEL_PATH
 from .service import Library, Settings
-from .training import FitSettings
+from .training import FitSettings, collect, cross_validate, fit, table
 
 
 def default_data_dir() -> Path:
@@ -126,8 +126,6 @@ DEV_SETS = ("viquad", "news")
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from .training import collect, cross_validate, fit, table
-
     settings = FitSettings(l2=args.l2, news_weight=args.news_weight, folds=args.folds)
     examples, sizes = [], {}
     for name in DEV_SETS:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .evidence import EVIDENCE_KINDS, decode
+from .evidence import EVIDENCE_KINDS, SURNAMES, decode
 from .question import Kind, QuestionAnalysis, analyse_question
 from .text import FOLDED, fold, syllables, words_syllables
 
@@ -41,13 +41,9 @@ WINDOW = 5  # syllables either side of an evidence span that count as "around" i
 SHORTLIST = 60
 _YEAR_RE = re.compile(r"\b(1\d{3}|20\d{2})\b|\d{1,2}/\d{1,2}|thế kỷ|thập niên|năm \d+")
 _NUMBER_RE = re.compile(r"\d|\b(một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười|trăm|nghìn|ngàn|triệu|tỷ|tỉ)\b", re.IGNORECASE)
-# The commonest Vietnamese family names: three or four capitalised syllables starting with one
-# of them are almost always a person ("Trương Thị Mai"), where two may be a place ("Hà Nội").
-_SURNAMES = (
-    "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Trương Đinh Mai Lương Đào Đoàn"
-    " Vương Trịnh Lâm Phùng Cao Tạ Hà Lưu Châu Tô Thái Tăng Quách Kiều Đồng Triệu Chu Mạc Lại Văn Tôn Thân"
-)
-PERSON_RE = re.compile(rf"\b(?:{'|'.join(_SURNAMES.split())})(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*){{2,3}}\b")
+# Three or four capitalised syllables starting with a family name are almost always a person
+# ("Trương Thị Mai"), where two may be a place ("Hà Nội").
+PERSON_RE = re.compile(rf"\b(?:{'|'.join(SURNAMES.split())})(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*){{2,3}}\b")
 _NAME_RE = re.compile(r"(?<!^)(?<![.!?]\s)\b([A-ZĐÀ-Ỹ][\wÀ-ỹ]*(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*)+)")
 
 
@@ -239,10 +235,16 @@ def features(question: Question, candidates: dict[tuple[int, int, int], Candidat
             lead_held[c.key] = row
     own = np.array([len(c.syllables) for c in cands], dtype=np.float64)
     # A pair can only be in a sentence that holds both its syllables: only those are scanned.
+    # The same scan scores the pairs made of two focus words ("chủ trì").
+    focus = analysis.focus_weights(question.folded)
     column = {t: i for i, t in enumerate(singles)}
     pair_score = np.zeros(len(cands))
+    focus_pair_score = np.zeros(len(cands))
+    focus_pair_total = 0.0
     maybe: Iterable[int]
     for t, first, second in pair_parts:
+        in_focus = first in focus and second in focus
+        focus_pair_total += idf_of[t] if in_focus else 0.0
         if first in column and second in column:
             maybe = np.flatnonzero(held[:, column[first]] & held[:, column[second]])
         else:
@@ -250,6 +252,8 @@ def features(question: Question, candidates: dict[tuple[int, int, int], Candidat
         for i in maybe:
             if cands[i].holds_pair(first, second):
                 pair_score[i] += idf_of[t]
+                if in_focus:
+                    focus_pair_score[i] += idf_of[t]
     rare_total = float(weight[rarest].sum())
     untitled = ~titled
     specific_total = untitled @ weight
@@ -281,12 +285,8 @@ def features(question: Question, candidates: dict[tuple[int, int, int], Candidat
         "passage_rank": np.array([1 / c.passage_rank if c.passage_rank else 0.0 for c in cands]),
         "article_rank": np.array([1 / c.article_rank if c.article_rank else 0.0 for c in cands]),
     }
-    focus = analysis.focus_weights(question.folded)
-    focus_pairs = [(t, a, b) for t, a, b in pair_parts if a in focus and b in focus]
-    if focus_pairs:
-        held_pairs = np.array([[c.holds_pair(a, b) for _, a, b in focus_pairs] for c in cands], dtype=bool)
-        pair_weight = np.array([idf_of[t] for t, _, _ in focus_pairs])
-        columns["focus_pairs"] = held_pairs @ pair_weight / pair_weight.sum()
+    if focus_pair_total:
+        columns["focus_pairs"] = focus_pair_score / focus_pair_total
     matrix = np.column_stack([columns.get(name, np.zeros(len(cands))) for name in FEATURES])
     question_own = question_syllables(question)
     focus_total = sum(focus.values()) or 1.0

@@ -90,7 +90,8 @@ _QUANTITY_RE = re.compile(
 )
 _NUMBER_RE = re.compile(rf"\b{_NUMERAL}\b")
 
-_SURNAMES = (
+# The commonest Vietnamese family names (retrieval/answer.py's example questions use them too).
+SURNAMES = (
     "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Trương Đinh Mai Lương Đào Đoàn"
     " Vương Trịnh Lâm Phùng Cao Tạ Hà Lưu Châu Tô Thái Tăng Quách Kiều Đồng Triệu Chu Mạc Lại Văn Tôn Thân"
 )
@@ -122,7 +123,7 @@ def _alternatives(entries: str) -> str:
 
 
 _PERSON_RE = re.compile(
-    rf"\b(?:{'|'.join(_SURNAMES.split())})(?:\s+[{_UPPER}][\wÀ-ỹ]*){{1,3}}\b"
+    rf"\b(?:{'|'.join(SURNAMES.split())})(?:\s+[{_UPPER}][\wÀ-ỹ]*){{1,3}}\b"
     rf"|\b(?:{_alternatives(_ROLES)})\s+{_CAPS}",
 )
 _ORG_RE = re.compile(rf"\b(?:{_alternatives(_ORGS)})\s+{_CAPS}")
@@ -158,9 +159,9 @@ _CUE_REACH = 6
 _CUE_KINDS = frozenset("cm")
 
 
-def _part_offsets(text: str, parts: list[str]) -> list[int]:
-    """Where each stored syllable starts in the normalised, lower-cased text (−1 when not found)."""
-    hay = normalize(text).lower()
+def _part_offsets(norm: str, parts: list[str]) -> list[int]:
+    """Where each stored syllable starts in the normalised text, lower-cased (−1 when not found)."""
+    hay = norm.lower()
     offsets, cursor = [], 0
     for part in parts:
         found = hay.find(part, cursor)
@@ -177,12 +178,12 @@ def sentence_evidence(text: str, words: str) -> str:
     parts = words.replace("_", " ").split()
     if not parts:
         return ""
-    offsets = _part_offsets(text, parts)
+    norm = normalize(text)
+    offsets = _part_offsets(norm, parts)
     known = [(o, i) for i, o in enumerate(offsets) if o >= 0]
     if not known:
         return ""
     starts = [o for o, _ in known]
-    norm = normalize(text)
     codes = []
     for kind, pattern in _PATTERNS.items():
         spans: list[tuple[int, int]] = []
