@@ -1,4 +1,4 @@
 """Hỏi Tin retrieval: Vietnamese news articles in, cited answers out.
 
-Knows nothing of Telegram. The service surface is :class:`retrieval.service.Library`.
+Knows nothing of Telegram. The service surface is :class:`retrieval.library.Library`.
 """

@@ -15,10 +15,10 @@ from tqdm import tqdm
 from .errors import RetrievalError
 from .evaluation import FIGURES, eval_library, evaluate, load_questions
 from .ingest import read_articles
+from .library import Library, Settings
 from .models import Answer, Citation
 from .plain import format_answer, format_search
 from .ranker import MODEL_PATH
-from .service import Library, Settings
 from .training import FitSettings, collect, cross_validate, fit, table
 
 

@@ -15,7 +15,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
@@ -23,8 +23,12 @@ from .evidence import EVIDENCE_KINDS, SURNAMES, decode
 from .question import Kind, QuestionAnalysis, analyse_question
 from .text import FOLDED, fold, syllables, words_syllables
 
-if TYPE_CHECKING:
-    from .ranker import Ranker
+
+class Scorer(Protocol):
+    """What scores the feature rows: :class:`retrieval.ranker.Ranker`, which sits above this
+    module (it reads :data:`FEATURES` from here), hence a protocol rather than an import."""
+
+    def score(self, matrix: np.ndarray, kind: Kind) -> np.ndarray: ...
 
 
 # What each kind of question is answered by: evidence letters of retrieval/evidence.py, the
@@ -352,7 +356,7 @@ def question_syllables(question: Question) -> frozenset[str]:
     return frozenset(words_syllables(" ".join(syllables(question.text)), question.folded))
 
 
-def score_candidates(question: Question, candidates: dict[tuple[int, int, int], Candidate], ranker: Ranker) -> None:
+def score_candidates(question: Question, candidates: dict[tuple[int, int, int], Candidate], ranker: Scorer) -> None:
     """Fill in ``coverage``, ``features`` and ``score`` of every candidate sentence; one left off
     the shortlist (no features) scores minus infinity: it cannot answer."""
     features(question, candidates)

@@ -20,7 +20,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from .formats import read_file
-from .service import Library, Settings
+from .library import Library, Settings
 from .text import strip_marks
 
 

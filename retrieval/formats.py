@@ -22,13 +22,12 @@ import re
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
+from .clock import VIETNAM
 from .errors import BadArticle
 from .models import Article
 from .text import clean
 
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 TEXT_SUFFIXES = (".txt",)
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson")
 

@@ -36,6 +36,12 @@ class Article:
         first = self.paragraphs[0] if self.paragraphs else ""
         return (split_sentences(first) or [""])[0]
 
+    def lead(self, limit: int) -> str:
+        """The summary, or the first paragraph, cut at a word to about ``limit`` characters."""
+        from .text import shorten
+
+        return shorten(self.summary or (self.paragraphs[0] if self.paragraphs else ""), limit)
+
 
 @dataclass(frozen=True)
 class Sentence:
@@ -96,11 +102,11 @@ class AnswerSentence:
 
 @dataclass(frozen=True)
 class Answer:
-    """The best sentences for a question; empty ``sentences`` means not found, see ``hint``."""
+    """The best sentences for a question; empty ``sentences`` is the not-found record (each
+    renderer says it in its own words)."""
 
     question: str
     sentences: tuple[AnswerSentence, ...]
-    hint: str | None = None
 
     @property
     def found(self) -> bool:

@@ -1,24 +1,24 @@
-"""Plain-text rendering of answers and search pages, for terminals (CLI and console chat)."""
+"""Plain-text rendering of answers and search pages, for terminals (CLI and console chat).
+
+The words a terminal shows around the articles' text (sources, paragraph, not found) are
+here, as the Telegram bot's are in ``bot/texts.py``; the records themselves carry none.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from .formats import VIETNAM
+from .clock import date_text
 from .models import Answer, SearchPage
 
-
-def date_text(value: datetime | None) -> str | None:
-    """A date as Vietnamese readers write it, in Vietnam time: dd/mm/yyyy."""
-    if value is None:
-        return None
-    return (value.astimezone(VIETNAM) if value.tzinfo else value).strftime("%d/%m/%Y")
+NOT_FOUND = (
+    "Không tìm thấy câu trả lời phù hợp trong các bài báo hiện có. "
+    "Hãy thử hỏi cụ thể hơn: tên người, địa danh, sự kiện hoặc thời gian."
+)
 
 
 def format_answer(answer: Answer) -> str:
     """Plain-text answer for a terminal: numbered sentences, then their sources."""
     if not answer.found:
-        return answer.hint or "Không tìm thấy."
+        return NOT_FOUND
     lines = [f"[{number}] {s.text} (đoạn {s.citation.paragraph})" for number, s in answer.numbered()]
     lines.append("")
     lines.append("Nguồn:")

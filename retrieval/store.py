@@ -16,8 +16,7 @@ import hashlib
 import json
 import logging
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import Literal
 from .errors import StoreError
 from .evidence import EVIDENCE_VERSION, sentence_evidence
 from .models import Article, Sentence
+from .sqlite import Migration, connect, migrate, schema_version, transaction
 from .text import fold
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ def _add_evidence(db: sqlite3.Connection) -> None:
     db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('evidence', '0')")
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
+MIGRATIONS: tuple[Migration, ...] = (
     _add_evidence,  # 0 → 1: each sentence's evidence code, for the answer features
 )
 """Step n takes the schema from version n to n + 1; the schema of version 0 is :data:`SCHEMA`."""
@@ -95,13 +95,9 @@ class Store:
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db = connect(path)
             self._db.executescript(SCHEMA)
-            self._migrate()
+            migrate(self._db, MIGRATIONS, f"the article store {path}")
             self._refresh_evidence()
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"cannot open the article store {path}: {exc}") from exc
@@ -109,27 +105,7 @@ class Store:
     @property
     def version(self) -> int:
         """The schema version (``PRAGMA user_version``)."""
-        return self._db.execute("PRAGMA user_version").fetchone()[0]
-
-    def _migrate(self) -> None:
-        """Run the steps of :data:`MIGRATIONS` this file has not had, each in its own transaction."""
-        while self.version < len(MIGRATIONS):
-            self._db.execute("BEGIN IMMEDIATE")  # another process may be migrating: wait for it
-            try:
-                version = self.version
-                if version < len(MIGRATIONS):
-                    MIGRATIONS[version](self._db)
-                    self._db.execute(f"PRAGMA user_version = {version + 1}")
-                    log.info("article store %s: schema %d → %d", self.path, version, version + 1)
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-        if self.version > len(MIGRATIONS):
-            raise StoreError(
-                f"the article store {self.path} has schema version {self.version}, newer than this code "
-                f"({len(MIGRATIONS)}): run the newer Hỏi Tin, or rebuild the store from the article files"
-            )
+        return schema_version(self._db)
 
     def _refresh_evidence(self) -> None:
         """Recompute every sentence's evidence code when the rules changed since it was stored."""
@@ -148,24 +124,13 @@ class Store:
             ).fetchall()
             if not rows:
                 break
-            with self._transaction():
+            with transaction(self._db):
                 self._db.executemany(
                     "UPDATE sentences SET evidence = ? WHERE article = ? AND paragraph = ? AND position = ?",
                     [(sentence_evidence(text, words), a, p, n) for a, p, n, text, words in rows],
                 )
             last = rows[-1][:3]
         self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('evidence', ?)", (str(EVIDENCE_VERSION),))
-
-    @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-            self._db.execute("COMMIT")
-        except BaseException:
-            if self._db.in_transaction:
-                self._db.execute("ROLLBACK")
-            raise
 
     def close(self) -> None:
         self._db.close()
@@ -253,51 +218,45 @@ class Store:
         """
         outcomes: list[tuple[Outcome, int]] = []
         try:
-            self._db.execute("BEGIN IMMEDIATE")
-            seq = self.seq
-            for article, digest, sentences in items:
-                outcome, key = self.classify(article, digest)
-                if outcome == "unchanged":
-                    assert key is not None, "an unchanged article is a stored one"
+            with transaction(self._db):
+                seq = self.seq
+                for article, digest, sentences in items:
+                    outcome, key = self.classify(article, digest)
+                    if outcome == "unchanged":
+                        assert key is not None, "an unchanged article is a stored one"
+                        outcomes.append((outcome, key))
+                        continue
+                    try:
+                        with transaction(self._db):  # a savepoint: a conflict undoes this article only
+                            key = self._write_one(article, digest, sentences, seq + 1, key)
+                    except sqlite3.IntegrityError:
+                        outcomes.append(("conflict", key or 0))
+                        continue
+                    seq += 1
                     outcomes.append((outcome, key))
-                    continue
-                values = _row_values(article, digest, seq + 1)
-                self._db.execute("SAVEPOINT article")
-                try:
-                    if key is None:
-                        cursor = self._db.execute(
-                            f"INSERT INTO articles ({_WRITE_COLUMNS}) VALUES ({', '.join('?' * len(values))})", values
-                        )
-                        key = cursor.lastrowid
-                    else:
-                        assignments = ", ".join(f"{c} = ?" for c in _WRITE_COLUMNS.split(", "))
-                        self._db.execute(f"UPDATE articles SET {assignments} WHERE key = ?", (*values, key))
-                        self._db.execute("DELETE FROM sentences WHERE article = ?", (key,))
-                    self._db.executemany(
-                        "INSERT INTO sentences (article, paragraph, position, text, words, evidence)"
-                        " VALUES (?, ?, ?, ?, ?, ?)",
-                        [(key, s.paragraph, s.position, s.text, " ".join(s.words), s.evidence) for s in sentences],
-                    )
-                except sqlite3.IntegrityError:
-                    self._db.execute("ROLLBACK TO article")
-                    self._db.execute("RELEASE article")
-                    outcomes.append(("conflict", key or 0))
-                    continue
-                self._db.execute("RELEASE article")
-                seq += 1
-                assert key is not None, "an inserted row has a key"
-                outcomes.append((outcome, key))
-            self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('seq', ?)", (str(seq),))
-            self._db.execute("COMMIT")
+                self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('seq', ?)", (str(seq),))
         except sqlite3.Error as exc:
-            if self._db.in_transaction:
-                self._db.execute("ROLLBACK")
             raise StoreError(f"cannot write to the article store {self.path}: {exc}") from exc
-        except BaseException:
-            if self._db.in_transaction:
-                self._db.execute("ROLLBACK")
-            raise
         return outcomes
+
+    def _write_one(self, article: Article, digest: str, sentences: list[Sentence], seq: int, key: int | None) -> int:
+        """Insert (``key`` None) or overwrite one article and its sentences; its key."""
+        values = _row_values(article, digest, seq)
+        if key is None:
+            cursor = self._db.execute(
+                f"INSERT INTO articles ({_WRITE_COLUMNS}) VALUES ({', '.join('?' * len(values))})", values
+            )
+            assert cursor.lastrowid is not None, "an inserted row has a key"
+            key = cursor.lastrowid
+        else:
+            assignments = ", ".join(f"{c} = ?" for c in _WRITE_COLUMNS.split(", "))
+            self._db.execute(f"UPDATE articles SET {assignments} WHERE key = ?", (*values, key))
+            self._db.execute("DELETE FROM sentences WHERE article = ?", (key,))
+        self._db.executemany(
+            "INSERT INTO sentences (article, paragraph, position, text, words, evidence) VALUES (?, ?, ?, ?, ?, ?)",
+            [(key, s.paragraph, s.position, s.text, " ".join(s.words), s.evidence) for s in sentences],
+        )
+        return key
 
 
 _WRITE_COLUMNS = (

@@ -29,6 +29,15 @@ def clean(text: str) -> str:
     return _SPACE_RE.sub(" ", text).strip()
 
 
+def shorten(text: str, limit: int) -> str:
+    """``text`` when it fits in ``limit`` characters, else cut at the last space before the limit
+    (anywhere, for text without one) with " …" after it, so the result never exceeds ``limit + 2``."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[: cut if cut > 0 else limit].rstrip() + " …"
+
+
 @lru_cache(maxsize=200_000)
 def _place_tone(word: str) -> str:
     """One syllable with its tone mark on the vowel the classic rule picks (``hoà`` → ``hòa``)."""

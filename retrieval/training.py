@@ -27,9 +27,9 @@ from scipy.optimize import minimize
 
 from .answer import FEATURES, KIND_FEATURES, features
 from .evaluation import contains
+from .library import Library
 from .question import KINDS, Kind
 from .ranker import Ranker
-from .service import Library
 from .text import strip_marks
 
 

@@ -1,7 +1,10 @@
-"""The service surface the bot and the CLIs use: ingest, answer, search, article, latest, stats.
+"""``Library``: what the bot and the CLIs ask of the articles: ingest, answer, search, read, stats.
 
 A :class:`Library` owns one data folder: the SQLite store (source of truth) and the persisted
-index, which it brings up to date with the store whenever it opens or ingests.
+index, which it brings up to date with the store whenever it opens or ingests. Answering is
+split three ways: :meth:`Library.gather` collects candidate sentences around BM25's best
+passages, :mod:`retrieval.answer` scores and picks them (pure functions), and the citations
+come back from the store. Search snippets are :mod:`retrieval.search`.
 """
 
 from __future__ import annotations
@@ -27,15 +30,14 @@ from .models import (
     Hit,
     SearchPage,
     SearchResult,
-    Snippet,
 )
 from .passages import PassageShape, build_passages
 from .question import analyse_question
 from .ranker import Ranker, default_ranker
+from .search import best_snippet, query_marks
 from .store import Store, StoredArticle
 from .text import (
     TERMS_VERSION,
-    fold,
     has_diacritics,
     is_mixed,
     name_terms,
@@ -50,10 +52,6 @@ from .text import (
 log = logging.getLogger(__name__)
 
 CATCH_UP_BATCH = 2000  # articles merged into the index at a time
-NOT_FOUND_HINT = (
-    "Không tìm thấy câu trả lời phù hợp trong các bài báo hiện có. "
-    "Hãy thử hỏi cụ thể hơn: tên người, địa danh, sự kiện hoặc thời gian."
-)
 
 
 @dataclass(frozen=True)
@@ -272,13 +270,13 @@ class Library:
         question = question.strip()
         hits, candidates, asked = self.gather(question)
         if not hits:
-            return Answer(question, (), NOT_FOUND_HINT), hits
+            return Answer(question, ()), hits
         weights = self.settings.weights
         score_candidates(asked, candidates, self.settings.ranker)
         hits = self._rerank(hits, candidates)
         chosen = pick(candidates.values(), k or self.settings.sentences, weights)
         if not chosen or chosen[0].coverage < weights.min_coverage:
-            return Answer(question, (), NOT_FOUND_HINT), hits
+            return Answer(question, ()), hits
         sentences = tuple(
             AnswerSentence(c.text, round(c.score, 4), self._citation(c.key, c.paragraph)) for c in chosen
         )
@@ -374,40 +372,15 @@ class Library:
         ranked = list(best.values())
         pages = max(1, math.ceil(len(ranked) / per_page))
         page = min(max(page, 1), pages)
-        marks = _mark_set(query)
+        marks = query_marks(query)
         results = []
         for hit in ranked[(page - 1) * per_page : page * per_page]:
             p = hit.passage
             sentences = self.store.sentences(p.article, p.paragraph, p.first, p.last)
-            text = max((s.text for s in sentences), key=lambda t: _marked_count(t, marks), default="")
-            results.append(SearchResult(self._citation(p.article, p.paragraph), snippet(text, marks), round(hit.score, 4)))
+            shown = best_snippet([s.text for s in sentences], marks)
+            results.append(SearchResult(self._citation(p.article, p.paragraph), shown, round(hit.score, 4)))
         return SearchPage(query, page, pages, len(ranked), tuple(results), per_page)
 
 
-_WORD_SPAN_RE = re.compile(r"\w+")
 # Words before a "name" that make it a place: "TP. Hồ Chí Minh" is a city, not a person.
 _PLACE_BEFORE_RE = re.compile(r"(?:TP\.|[Tt]hành phố|[Tt]ỉnh|[Qq]uận|[Hh]uyện|[Đđ]ường|[Pp]hố)\s*$")
-_STOP_MARKS = frozenset(fold(w) for w in "ai gì nào đâu bao nhiêu là của và có được những các thì".split())
-
-
-def _mark_set(query: str) -> frozenset[str]:
-    return frozenset(t for t in (fold(w) for w in syllables(query)) if t not in _STOP_MARKS)
-
-
-def _marked_count(text: str, marks: frozenset[str]) -> int:
-    return sum(1 for m in _WORD_SPAN_RE.finditer(text) if fold(m.group(0)) in marks)
-
-
-def snippet(text: str, marks: frozenset[str], limit: int = 300) -> Snippet:
-    """The text (cut near ``limit`` characters) with the spans of query syllables, merged when adjacent."""
-    if len(text) > limit:
-        cut = text.rfind(" ", 0, limit)
-        text = text[: cut if cut > 0 else limit] + " …"
-    spans: list[tuple[int, int]] = []
-    for m in _WORD_SPAN_RE.finditer(text):
-        if fold(m.group(0)) in marks:
-            if spans and text[spans[-1][1] : m.start()].isspace():
-                spans[-1] = (spans[-1][0], m.end())
-            else:
-                spans.append((m.start(), m.end()))
-    return Snippet(text, tuple(spans))
