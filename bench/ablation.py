@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from retrieval.answer import FEATURES
 from retrieval.evaluation import eval_library, load_questions
-from retrieval.service import Settings
+from retrieval.library import Settings
 from retrieval.training import collect, cross_validate
 
 

@@ -19,9 +19,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from retrieval.evaluation import eval_library, load_questions  # noqa: E402
+from retrieval.library import Library, Settings  # noqa: E402
 from retrieval.models import Passage  # noqa: E402
 from retrieval.passages import build_passages  # noqa: E402
-from retrieval.service import Library, Settings  # noqa: E402
 from retrieval.text import syllables  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"

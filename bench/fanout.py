@@ -32,11 +32,11 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import summary  # noqa: E402
 
-from bot.app import build_application  # noqa: E402
+from bot.app import build  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.service import Service  # noqa: E402
+from retrieval.library import Library  # noqa: E402
 from retrieval.models import Article  # noqa: E402
-from retrieval.service import Library  # noqa: E402
+from tests.bot_harness import bot_rows  # noqa: E402
 from tests.fake_telegram import FakeBotAPI, serve  # noqa: E402
 
 TOKEN = "1:fanout"
@@ -87,13 +87,13 @@ async def run(chats: int, rate: float) -> dict[str, Any]:
     runner, base_url = await serve(api, TOKEN)
     with tempfile.TemporaryDirectory() as folder:
         data = Path(folder)
-        service = Service(Library(data))
-        for chat in range(1, chats + 1):
-            service.subscriptions.add(chat, "cầu Rồng")
-        await service.sync()  # start the alert cursor
         settings = replace(Settings(telegram_token=TOKEN, api_base_url=base_url, data_dir=data),
                            alerts_per_second=rate, poll_seconds=3600, save_seconds=3600)
-        app = build_application(settings, service)
+        bot = build(settings, library=Library(data))
+        service, app = bot.service, bot.application
+        for chat in range(1, chats + 1):
+            await service.subscribe(chat, "cầu Rồng", "vi")
+        await service.sync()  # start the alert cursor
         await app.initialize()
         await app.post_init(app)
         await app.start()
@@ -103,12 +103,11 @@ async def run(chats: int, rate: float) -> dict[str, Any]:
         started = time.monotonic()
         await service.ingest([article])
         while True:
-            pending = await service.call(service.outbox.pending)
-            if not pending:
+            if not (await service.stats()).pending_alerts:
                 break
             await asyncio.sleep(0.5)
         elapsed = time.monotonic() - started
-        rows = await service.call(service.outbox.rows)
+        rows = bot_rows(data, "SELECT article_key, chat_id, status FROM outbox")
         await app.stop()
         await app.post_stop(app)
         await app.shutdown()

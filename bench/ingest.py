@@ -25,8 +25,8 @@ from corpus import FULL, NEWS, machine, require_data  # noqa: E402
 
 from retrieval.formats import read_file  # noqa: E402
 from retrieval.ingest import indexed_paragraphs  # noqa: E402
+from retrieval.library import Library  # noqa: E402
 from retrieval.models import Article  # noqa: E402
-from retrieval.service import Library  # noqa: E402
 from retrieval.text import normalize, split_sentences, syllables  # noqa: E402
 
 

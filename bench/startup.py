@@ -22,7 +22,7 @@ from corpus import CACHE, ROOT, library, machine, summary  # noqa: E402
 PROBE = """
 import json, sys, time
 started = time.perf_counter()
-from retrieval.service import Library
+from retrieval.library import Library
 imported = time.perf_counter()
 library = Library(__import__("pathlib").Path(sys.argv[1]))
 opened = time.perf_counter()

@@ -7,6 +7,7 @@ the same articles and the same answers.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import io
 import logging
 import sys
@@ -15,13 +16,13 @@ from pathlib import Path
 from telegram.error import TelegramError
 
 from retrieval.errors import RetrievalError
-from retrieval.service import Library
+from retrieval.library import Library
 
+from .app import ALLOWED_UPDATES, build, prepare_library
 from .config import ConfigError, Settings, load_settings
 from .console import run_console
 from .database import DatabaseError
 from .logs import setup_logging
-from .service import prepare_library, service_for
 
 log = logging.getLogger("bot")
 
@@ -41,9 +42,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
     setup_logging(settings.log_level, [settings.telegram_token or ""])
-    data_dir = args.data_dir or settings.data_dir
+    if args.data_dir:
+        settings = dataclasses.replace(settings, data_dir=args.data_dir)
     try:
-        library = prepare_library(data_dir, settings.seeds_dir)
+        library = prepare_library(settings.data_dir, settings.seeds_dir)
     except RetrievalError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -60,17 +62,14 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_telegram(settings: Settings, library: Library) -> int:
     """Long polling until Ctrl-C or SIGTERM."""
-    from .app import ALLOWED_UPDATES, build_application
-
     try:
-        service = service_for(settings, library)
+        bot = build(settings, library=library)
     except DatabaseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    application = build_application(settings, service)
     log.info("starting the Telegram bot (Bot API at %s)", settings.api_base_url)
     try:
-        application.run_polling(allowed_updates=ALLOWED_UPDATES)
+        bot.application.run_polling(allowed_updates=ALLOWED_UPDATES)
     except TelegramError as exc:  # start-up failed: a wrong token, an unreachable Bot API
         log.error("the bot could not start: %s", exc)
         return 1

@@ -1,8 +1,15 @@
-"""``build_application``: the one place the Telegram bot is wired together."""
+"""``build``: the one place the bot is made, every part of it from one :class:`Settings`.
+
+Settings flow one way: ``load_settings`` → :func:`build` → the library, the service, the
+loops and the Telegram application, each given the values it needs. No constructor below
+has a default of its own for a setting, so no way of starting the bot can miss one.
+"""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from pathlib import Path
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
@@ -20,40 +27,75 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from .background import Background
+from retrieval.ingest import read_articles
+from retrieval.library import Library
+
+from .background import FEED_CHECK_SECONDS, Background, Schedule
 from .config import ConfigError, Settings
+from .delivery import Deliverer
 from .handlers import Handlers
-from .service import Service, prepare_library, service_for
+from .inbox import Inbox
+from .poller import FeedPoller
+from .service import Service
 from .texts import COMMANDS, EN, VI, text
 
 log = logging.getLogger(__name__)
 
 CONCURRENT_UPDATES = 32  # updates handled at once: one slow question never holds up other chats
 RATE_LIMIT_RETRIES = 3  # times a request answered 429 is retried, after the wait Telegram asks for
+BOT_DATABASE = "bot.sqlite3"  # in the data folder, beside the article store
 
 
-def build_application(
-    settings: Settings, service: Service | None = None, request: BaseRequest | None = None
-) -> Application:
-    """The bot: handlers, error handler, rate limiter, start-up and shut-down hooks.
+def prepare_library(data_dir: Path, seeds_dir: Path) -> Library:
+    """Open the data folder and make sure the seed articles are in it (unchanged ones are skipped)."""
+    library = Library(data_dir)
+    if seeds_dir.is_dir():
+        report = library.ingest(read_articles([seeds_dir]))
+        log.info("seeds: %s", report.summary())
+        for bad in report.skipped:
+            log.warning("seed skipped: %s", bad)
+    else:
+        log.warning("no seeds folder at %s", seeds_dir)
+    return library
 
-    ``service`` defaults to the data folder of ``settings`` with the seeds ingested;
-    ``request`` replaces the HTTP layer (tests pass a fake Bot API), by default httpx talking
-    to ``settings.api_base_url``.
+
+def build_service(settings: Settings, library: Library) -> Service:
+    """The bot's service over ``library``, its database in the library's data folder."""
+    return Service(library, library.data_dir / BOT_DATABASE, settings.alert_max_age_hours)
+
+
+@dataclass(frozen=True)
+class HoiTin:
+    """The bot as :func:`build` made it; ``application.run_polling()`` runs it."""
+
+    settings: Settings
+    service: Service
+    background: Background
+    application: Application
+
+
+def build(settings: Settings, *, library: Library | None = None, request: BaseRequest | None = None) -> HoiTin:
+    """The Telegram bot: service, loops, handlers, error handler, rate limiter and hooks.
+
+    ``library`` is an already opened data folder (by default ``settings.data_dir`` with the
+    seeds ingested); ``request`` replaces the HTTP layer (tests pass a fake Bot API), by
+    default httpx talking to ``settings.api_base_url``.
     """
     if not settings.telegram_token:
         raise ConfigError("TELEGRAM_BOT_TOKEN is not set: the Telegram bot needs the token from @BotFather")
-    if service is None:
+    if library is None:
         library = prepare_library(settings.data_dir, settings.seeds_dir)
-        service = service_for(settings, library)
-    handlers = Handlers(service, settings)
-    background = Background(service, settings)
+    service = build_service(settings, library)
+    handlers = Handlers(service, settings.admin_ids)
+    background: Background | None = None
 
     async def post_init(application: Application) -> None:
         await register_commands(application)
+        assert background is not None, "built below, before the application can start"
         await background.start(application)
 
     async def post_stop(application: Application) -> None:
+        assert background is not None
         await background.stop()
 
     async def post_shutdown(application: Application) -> None:
@@ -94,7 +136,16 @@ def build_application(
         InlineQueryHandler(handlers.inline),
     ])
     application.add_error_handler(handlers.on_error)
-    return application
+    background = Background(
+        service,
+        Inbox(settings.inbox),
+        FeedPoller(service, settings.feed_interval, settings.feed_timeout, settings.feed_max_bytes),
+        Deliverer(service, application.bot, settings.alerts_per_second),
+        Schedule(poll=settings.poll_seconds, save=settings.save_seconds,
+                 feed_check=min(FEED_CHECK_SECONDS, settings.feed_interval)),
+        settings.feeds,
+    )
+    return HoiTin(settings, service, background, application)
 
 
 async def register_commands(application: Application) -> None:

@@ -11,14 +11,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from typing import Any
 
 from telegram.ext import Application
 
-from .alerts import Deliverer
-from .config import Settings
-from .feeds import FeedPoller
+from .delivery import Deliverer
 from .inbox import Inbox, scan
+from .poller import FeedPoller
 from .service import Service
 
 log = logging.getLogger(__name__)
@@ -26,35 +26,51 @@ log = logging.getLogger(__name__)
 FEED_CHECK_SECONDS = 5.0  # how often the feed list is looked at for feeds that are due
 
 
+@dataclass(frozen=True)
+class Schedule:
+    """How often each piece of background work runs (seconds); from the settings."""
+
+    poll: float  # the inbox, and the store for what other processes ingested
+    save: float  # a changed index written to disk
+    feed_check: float  # the feed list looked at for due feeds
+
+
 class Background:
-    def __init__(self, service: Service, settings: Settings) -> None:
+    """The loops and jobs, built elsewhere (:func:`bot.app.build`), started and stopped here."""
+
+    def __init__(self, service: Service, inbox: Inbox, poller: FeedPoller, deliverer: Deliverer,
+                 schedule: Schedule, feeds: tuple[str, ...]) -> None:
         self.service = service
-        self.settings = settings
-        self.inbox = Inbox(settings.inbox)
-        self.poller = FeedPoller(service, settings.feed_interval, settings.feed_timeout, settings.feed_max_bytes)
-        self.deliverer: Deliverer | None = None
+        self.inbox = inbox
+        self.poller = poller
+        self.deliverer = deliverer
+        self.schedule = schedule
+        self.feeds = feeds
         self._delivery: asyncio.Task[None] | None = None
         self._tasks: dict[str, asyncio.Task[object]] = {}
 
     async def start(self, application: Application) -> None:
-        for url in self.settings.feeds:
-            await self.service.call(self.service.feeds.add, url)
-        self.deliverer = Deliverer(self.service, application.bot, self.settings.alerts_per_second)
-        self.service.on_queued = lambda count: self.deliverer.wake() if self.deliverer else None
+        for url in self.feeds:
+            await self.service.add_feed(url)
+        self.service.on_queued = lambda count: self.deliverer.wake()
         self._delivery = asyncio.create_task(self.deliverer.run(), name="alert delivery")
         jobs = application.job_queue
         if jobs is None:
             raise RuntimeError("python-telegram-bot was installed without its job-queue extra")
-        poll, check = self.settings.poll_seconds, min(FEED_CHECK_SECONDS, self.settings.feed_interval)
         for name, work, interval, first in (
-            ("sync with the store", self._sync, poll, 0.1),
-            ("inbox", self._inbox, poll, 0.2),
-            ("feeds", self.poller.poll_due, check, 0.3),
-            ("save the index", self.service.save_index, self.settings.save_seconds, None),
+            ("sync with the store", self._sync, self.schedule.poll, 0.1),
+            ("inbox", self._inbox, self.schedule.poll, 0.2),
+            ("feeds", self.poller.poll_due, self.schedule.feed_check, 0.3),
+            ("save the index", self.service.save_index, self.schedule.save, None),
         ):
             jobs.run_repeating(self._spawner(name, work), interval=interval, first=first, name=name)
-        log.info("watching %s; %d feed(s); alerts up to %g/s", self.settings.inbox,
-                 len(await self.service.call(self.service.feeds.all)), self.settings.alerts_per_second)
+        log.info(
+            "background: inbox %s every %g s; %d feed(s), each every %g s (timeout %g s, cap %d bytes); "
+            "index saved every %g s; alerts up to %g/s, for articles up to %g h old",
+            self.inbox.folder, self.schedule.poll, len(await self.service.feeds()), self.poller.interval,
+            self.poller.timeout, self.poller.max_bytes, self.schedule.save, self.deliverer.per_second,
+            self.service.alert_max_age_hours,
+        )
 
     def _spawner(
         self, name: str, work: Callable[[], Coroutine[Any, Any, object]]
@@ -75,8 +91,7 @@ class Background:
         return job
 
     async def stop(self) -> None:
-        if self.deliverer is not None:
-            self.deliverer.stop()
+        self.deliverer.stop()
         for task in self._tasks.values():
             task.cancel()  # work cut short is done again at the next start: the store is the truth
         for pending in [self._delivery, *self._tasks.values()]:

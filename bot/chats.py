@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
-from retrieval.formats import VIETNAM
+from retrieval.clock import VIETNAM, utc_stamp
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ class Chats:
 
     def mark_unreachable(self, chat_id: int, reason: str) -> None:
         self._set(chat_id, "unreachable", reason)
-        self._set(chat_id, "unreachable_since", datetime.now(UTC).isoformat(timespec="seconds"))
+        self._set(chat_id, "unreachable_since", utc_stamp())
 
     def unreachable(self) -> list[tuple[int, str]]:
         return self._db.execute(

@@ -44,8 +44,14 @@ class ConfigError(ValueError):
     """A setting has a value we cannot use; the message names the variable."""
 
 
+DEFAULTS = Settings()
+
+
 def load_settings(env: dict[str, str] | None = None, dotenv: bool = True) -> Settings:
-    """Read the settings; ``.env`` in the working folder fills what the environment lacks."""
+    """Read the settings; ``.env`` in the working folder fills what the environment lacks.
+
+    A variable that is unset or empty keeps the default of :class:`Settings`.
+    """
     if env is None:
         if dotenv:
             from dotenv import load_dotenv
@@ -59,22 +65,34 @@ def load_settings(env: dict[str, str] | None = None, dotenv: bool = True) -> Set
                 admins.add(int(part))
             except ValueError:
                 raise ConfigError(f"HOITIN_ADMIN_IDS must list numeric Telegram user ids, not {part.strip()!r}") from None
+    d = DEFAULTS
     return Settings(
         telegram_token=(env.get("TELEGRAM_BOT_TOKEN") or "").strip() or None,
-        data_dir=Path(env.get("HOITIN_DATA_DIR") or "data"),
-        seeds_dir=Path(env.get("HOITIN_SEEDS_DIR") or "seeds"),
+        data_dir=Path(env.get("HOITIN_DATA_DIR") or d.data_dir),
+        seeds_dir=Path(env.get("HOITIN_SEEDS_DIR") or d.seeds_dir),
         admin_ids=frozenset(admins),
-        log_level=(env.get("HOITIN_LOG_LEVEL") or "INFO").upper(),
-        api_base_url=_base_url(env.get("TELEGRAM_API_BASE_URL") or DEFAULT_API_BASE_URL),
-        inbox_dir=Path(env["HOITIN_INBOX_DIR"]) if env.get("HOITIN_INBOX_DIR") else None,
+        log_level=_log_level(env.get("HOITIN_LOG_LEVEL") or d.log_level),
+        api_base_url=_base_url(env.get("TELEGRAM_API_BASE_URL") or d.api_base_url),
+        inbox_dir=Path(env["HOITIN_INBOX_DIR"]) if env.get("HOITIN_INBOX_DIR") else d.inbox_dir,
         feeds=tuple(u for u in (env.get("HOITIN_FEEDS") or "").replace(",", " ").split() if u),
-        feed_interval=_number(env, "HOITIN_FEED_INTERVAL", 300.0, minimum=10),
-        feed_timeout=_number(env, "HOITIN_FEED_TIMEOUT", 10.0, minimum=1),
-        feed_max_bytes=int(_number(env, "HOITIN_FEED_MAX_BYTES", 5_000_000, minimum=10_000)),
-        save_seconds=_number(env, "HOITIN_INDEX_SAVE_SECONDS", 600.0, minimum=10),
-        alert_max_age_hours=_number(env, "HOITIN_ALERT_MAX_AGE_HOURS", 48.0, minimum=0),
-        alerts_per_second=_number(env, "HOITIN_ALERTS_PER_SECOND", 25.0, minimum=0.1),
+        feed_interval=_number(env, "HOITIN_FEED_INTERVAL", d.feed_interval, minimum=10),
+        feed_timeout=_number(env, "HOITIN_FEED_TIMEOUT", d.feed_timeout, minimum=1),
+        feed_max_bytes=int(_number(env, "HOITIN_FEED_MAX_BYTES", d.feed_max_bytes, minimum=10_000)),
+        poll_seconds=_number(env, "HOITIN_POLL_SECONDS", d.poll_seconds, minimum=0.1),
+        save_seconds=_number(env, "HOITIN_INDEX_SAVE_SECONDS", d.save_seconds, minimum=10),
+        alert_max_age_hours=_number(env, "HOITIN_ALERT_MAX_AGE_HOURS", d.alert_max_age_hours, minimum=0),
+        alerts_per_second=_number(env, "HOITIN_ALERTS_PER_SECOND", d.alerts_per_second, minimum=0.1),
     )
+
+
+_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def _log_level(value: str) -> str:
+    level = value.strip().upper()
+    if level not in _LEVELS:
+        raise ConfigError(f"HOITIN_LOG_LEVEL must be one of {', '.join(_LEVELS)}, not {value!r}")
+    return level
 
 
 def _number(env: dict[str, str], name: str, default: float, minimum: float) -> float:

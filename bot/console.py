@@ -1,7 +1,8 @@
-"""The console chat: the bot's conversation in a terminal, over the same retrieval service.
+"""The console chat: the bot's conversation in a terminal, over the same library.
 
 Type a question and get the answer with its sources; ``/search <q>``, ``/page N``,
-``/latest``, ``/help``; Ctrl-D (or ``/quit``) leaves.
+``/latest``, ``/help``; Ctrl-D (or ``/quit``) leaves. Answers and search pages are rendered
+as plain text by :mod:`retrieval.plain`; the console's own words are in :mod:`bot.texts`.
 """
 
 from __future__ import annotations
@@ -10,20 +11,18 @@ import sys
 from dataclasses import dataclass
 from typing import TextIO
 
+from retrieval.clock import date_text
 from retrieval.errors import EmptyQuery
-from retrieval.plain import date_text, format_answer, format_search
-from retrieval.service import Library
+from retrieval.library import Library
+from retrieval.plain import format_answer, format_search
 
-MAX_QUESTION = 1000  # characters; longer input is refused with a message, not truncated silently
+from .limits import LATEST, MAX_QUESTION, SEARCH_PAGE
+from .texts import VI, text
 
-HELP = """Hỏi Tin — hỏi đáp về tin tức.
-Gõ câu hỏi bằng tiếng Việt (có dấu hoặc không dấu), ví dụ: Ai chủ trì hội nghị?
-Lệnh:
-  /search <từ khóa>   tìm bài báo (5 bài mỗi trang)
-  /page <số>          sang trang khác của lần tìm gần nhất
-  /latest             các bài mới nhất
-  /help               hướng dẫn này
-  /quit hoặc Ctrl-D   thoát"""
+
+def say(key: str, **values: object) -> str:
+    """A console string (plain text, in Vietnamese: a terminal tells us no reader's language)."""
+    return text(f"console_{key}", VI, **values)
 
 
 @dataclass
@@ -35,45 +34,45 @@ class Conversation:
 
     def reply(self, line: str) -> str | None:
         """The reply to one line of input (None for a blank line)."""
-        text = line.strip()
-        if not text:
+        line = line.strip()
+        if not line:
             return None
-        if len(text) > MAX_QUESTION:
-            return f"Câu hỏi quá dài ({len(text)} ký tự). Hãy hỏi ngắn gọn, tối đa {MAX_QUESTION} ký tự."
-        command, _, rest = text.partition(" ")
+        if len(line) > MAX_QUESTION:
+            return say("too_long", length=len(line), limit=MAX_QUESTION)
+        command, _, rest = line.partition(" ")
         rest = rest.strip()
         if command in ("/help", "/start"):
-            return HELP
+            return say("help", per_page=SEARCH_PAGE)
         if command == "/search":
             if not rest:
-                return "Hãy gõ từ khóa sau /search, ví dụ: /search dân vận"
+                return say("search_usage")
             self.last_query = rest
             return self._search(rest, 1)
         if command == "/page":
             if self.last_query is None:
-                return "Chưa có lần tìm nào. Hãy dùng /search <từ khóa> trước."
+                return say("no_search_yet")
             if not rest.isdigit():
-                return "Hãy gõ số trang, ví dụ: /page 2"
+                return say("page_usage")
             return self._search(self.last_query, int(rest))
         if command == "/latest":
             return self._latest()
         if command.startswith("/"):
-            return f"Không có lệnh {command}. Gõ /help để xem các lệnh."
+            return say("unknown_command", command=command)
         try:
-            return format_answer(self.library.answer(text))
+            return format_answer(self.library.answer(line))
         except EmptyQuery:
-            return "Câu hỏi chưa có từ nào để tìm. Hãy hỏi cụ thể hơn."
+            return say("empty_question")
 
     def _search(self, query: str, page: int) -> str:
         try:
-            return format_search(self.library.search(query, page=page))
+            return format_search(self.library.search(query, page=page, per_page=SEARCH_PAGE))
         except EmptyQuery:
-            return "Từ khóa chưa có từ nào để tìm."
+            return say("search_empty")
 
     def _latest(self) -> str:
-        articles = self.library.latest(5)
+        articles = self.library.latest(LATEST)
         if not articles:
-            return "Chưa có bài báo nào."
+            return say("latest_none")
         return "\n".join(
             f"{i}. {a.display_title}" + (f" — {date_text(a.published)}" if a.published else "")
             for i, a in enumerate(articles, start=1)
@@ -84,10 +83,10 @@ def run_console(library: Library, stdin: TextIO = sys.stdin, stdout: TextIO = sy
     """Read questions until end of input, answering each."""
     conversation = Conversation(library)
     interactive = stdin.isatty()
-    stdout.write(HELP + "\n\n")
+    stdout.write(say("help", per_page=SEARCH_PAGE) + "\n\n")
     while True:
         if interactive:
-            stdout.write("Hỏi> ")
+            stdout.write(say("prompt"))
             stdout.flush()
         line = stdin.readline()
         if not line or line.strip() in ("/quit", "/exit"):
@@ -96,4 +95,4 @@ def run_console(library: Library, stdin: TextIO = sys.stdin, stdout: TextIO = sy
         if answer:
             stdout.write(answer + "\n\n")
             stdout.flush()
-    stdout.write("Tạm biệt!\n")
+    stdout.write(say("goodbye") + "\n")

@@ -3,16 +3,16 @@
 Subscriptions, refs (numbers in callback data), chats (pause, quiet hours, unreachable),
 the alert outbox and the feeds.
 Articles live in the retrieval store; this file holds what belongs to chats. The schema is
-migrated forward by ``PRAGMA user_version``: each entry of ``MIGRATIONS`` runs once, in a
-transaction, so a database is never left half-migrated.
+migrated forward by ``PRAGMA user_version`` (:func:`retrieval.sqlite.migrate`): each entry of
+``MIGRATIONS`` runs once, in a transaction, so a database is never left half-migrated.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
+
+from retrieval.sqlite import connect, migrate
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -83,31 +83,11 @@ class DatabaseError(RuntimeError):
     """The bot database cannot be opened or is newer than this code."""
 
 
-def connect(path: Path) -> sqlite3.Connection:
+def open_database(path: Path) -> sqlite3.Connection:
     """Open (creating or migrating) the bot database; the caller serialises its use."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")  # with WAL: a process crash loses nothing, a power cut the last commits
-        db.execute("PRAGMA foreign_keys=ON")
-        version = db.execute("PRAGMA user_version").fetchone()[0]
-    except sqlite3.DatabaseError as exc:
+        db = connect(path)
+        migrate(db, MIGRATIONS, f"the bot database {path}")
+    except (sqlite3.DatabaseError, OSError) as exc:
         raise DatabaseError(f"cannot open the bot database {path}: {exc}") from exc
-    if version > len(MIGRATIONS):
-        raise DatabaseError(f"{path} has schema version {version}; this code knows up to {len(MIGRATIONS)}")
-    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-        db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
     return db
-
-
-@contextmanager
-def transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any exception: all of it or none of it."""
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        yield db
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")

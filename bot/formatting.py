@@ -1,18 +1,28 @@
-"""Everything Telegram-shaped about output: HTML, the 4096-character split, buttons, callback data.
+"""Everything Telegram-shaped about output: HTML, the 4096-character split, buttons, callback
+data, inline results.
 
-Article text is untrusted: every piece of it goes through :func:`escape` before it meets a tag.
-Handlers never build HTML or callback data themselves.
+Article text and user input are untrusted: every piece goes through :func:`escape` before it
+meets a tag (:func:`html_text` escapes the values it puts into a string of :mod:`bot.texts`).
+Handlers and loops never build HTML or callback data themselves.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import re
 from dataclasses import dataclass
 from html import escape as _escape
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+)
+from telegram.constants import ParseMode
 
+from retrieval.clock import date_text
 from retrieval.models import (
     Answer,
     Article,
@@ -22,10 +32,13 @@ from retrieval.models import (
     SearchResult,
     Snippet,
 )
-from retrieval.plain import date_text
+from retrieval.text import shorten
 
-from .alerts import Alert
-from .subscriptions import Subscription
+from .chats import ChatState
+from .feedstore import FeedState
+from .outbox import Alert
+from .service import BotStats
+from .subscriptions import Subscription, SubscriptionRefused
 from .texts import text
 
 MESSAGE_LIMIT = 4096  # Telegram's cap on a message's text, in UTF-16 code units
@@ -36,6 +49,11 @@ _URL_RE = re.compile(r"https?://[^\s<>\"]+\Z", re.IGNORECASE)
 
 def escape(value: str) -> str:
     return _escape(value, quote=True)
+
+
+def html_text(key: str, lang: str, **values: object) -> str:
+    """A string of :mod:`bot.texts` with ``values`` filled in, the text ones escaped."""
+    return text(key, lang, **{k: escape(v) if isinstance(v, str) else v for k, v in values.items()})
 
 
 def _link(title: str, url: str | None) -> str:
@@ -89,9 +107,7 @@ EXCERPT_LIMIT = 3000  # characters of a paragraph shown in place of a search pag
 def html_excerpt(excerpt: Excerpt, lang: str) -> str:
     c = excerpt.citation
     where = text("paragraph", lang, number=c.paragraph)
-    body = excerpt.text
-    if len(body) > EXCERPT_LIMIT:
-        body = body[: body.rfind(" ", 0, EXCERPT_LIMIT)] + " …"
+    body = shorten(excerpt.text, EXCERPT_LIMIT)
     return f"{_source_line(c, lang)}\n<i>({where})</i>\n\n{escape(body)}"
 
 
@@ -109,6 +125,47 @@ def html_subscriptions(subscriptions: list[Subscription], lang: str) -> str:
     lines = [text("subs_header", lang)]
     lines.extend(f"{i}. {escape(s.query.text)}" for i, s in enumerate(subscriptions, start=1))
     return "\n".join(lines)
+
+
+def html_welcome(examples: list[str], lang: str) -> str:
+    listed = "\n".join(f"• <i>{escape(q)}</i>" for q in examples)
+    return text("welcome", lang, examples=listed)
+
+
+def html_stats(s: BotStats, lang: str) -> str:
+    """/stats: the library, subscriptions, alerts, then one line per feed."""
+    lines = [
+        text("stats", lang, articles=s.articles, passages=s.passages, terms=s.terms,
+             index_mb=f"{s.index_bytes / 1e6:.1f}", subscriptions=s.subscriptions),
+        text("stats_alerts", lang, pending=s.pending_alerts, last_hour=s.sent_last_hour,
+             unreachable=s.unreachable_chats),
+    ]
+    never = text("never", lang)
+    lines.extend(html_text("stats_feed", lang, url=f.url, success=f.last_success or never, error=f.last_error or "—")
+                 for f in s.feeds)
+    return "\n".join(lines)
+
+
+def html_feeds(feeds: list[FeedState], lang: str) -> str:
+    """/feeds: every feed with its last success and last error, numbered for /delfeed."""
+    if not feeds:
+        return text("feeds_none", lang)
+    never = text("never", lang)
+    lines = [text("feeds_header", lang)]
+    lines.extend(html_text("feed_line", lang, number=i, url=f.url, success=f.last_success or never,
+                           error=f.last_error or "—") for i, f in enumerate(feeds, start=1))
+    return "\n".join(lines)
+
+
+def html_quiet_usage(state: ChatState, lang: str) -> str:
+    """How to set quiet hours, and what is set now."""
+    current = f"{state.quiet[0]}-{state.quiet[1]}" if state.quiet else text("quiet_none", lang)
+    return text("quiet_usage", lang, current=current)
+
+
+def html_refusal(refused: SubscriptionRefused, lang: str) -> str:
+    """Why a subscription change was refused, in the reader's language."""
+    return html_text(refused.reason.value, lang, **refused.details)
 
 
 def html_digest(alerts: list[Alert], lang: str) -> str:
@@ -308,6 +365,27 @@ class InlineArticle:
     url: str | None
 
 
+INLINE_LEAD_CHARS = 300  # characters of a recent article's lead shown in inline mode
+INLINE_ID_BYTES = 64  # Telegram's cap on an inline result id
+
+
+def inline_result_id(article_id: str) -> str:
+    """An inline result id (≤ 64 bytes) for an article id of any length."""
+    if len(article_id.encode()) <= INLINE_ID_BYTES:
+        return article_id
+    return hashlib.blake2s(article_id.encode(), digest_size=16).hexdigest()
+
+
+def inline_results(articles: list[InlineArticle]) -> list[InlineQueryResultArticle]:
+    return [
+        InlineQueryResultArticle(
+            id=a.id, title=a.title, description=a.description, url=a.url,
+            input_message_content=InputTextMessageContent(a.message, parse_mode=ParseMode.HTML),
+        )
+        for a in articles
+    ]
+
+
 def inline_article(result: SearchResult, result_id: str, lang: str) -> InlineArticle:
     """A search result to share: its title, date and snippet."""
     return _inline(result.citation, result.snippet, result_id, lang)
@@ -315,9 +393,7 @@ def inline_article(result: SearchResult, result_id: str, lang: str) -> InlineArt
 
 def inline_latest(article: Article, result_id: str, lang: str) -> InlineArticle:
     """A recent article to share when the inline query is still empty: its lead as the snippet."""
-    lead = article.summary or (article.paragraphs[0] if article.paragraphs else "")
-    if len(lead) > 300:
-        lead = lead[: lead.rfind(" ", 0, 300)] + " …"
+    lead = article.lead(INLINE_LEAD_CHARS)
     citation = Citation(article.id, article.display_title, article.published, article.source, article.url, 1)
     return _inline(citation, Snippet(lead), result_id, lang)
 

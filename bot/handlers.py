@@ -1,6 +1,6 @@
-"""Telegram handlers: read the update, call the service once, format, reply.
+"""Telegram handlers: read the update, call one named method of the service, format, reply.
 
-Each public method is registered by :func:`bot.app.build_application`. Sending goes through
+Each public method is registered by :func:`bot.app.build`. Sending goes through
 :meth:`Handlers.reply`, which splits long messages and retries a send that failed on the
 network (not one Telegram refused: those go to :meth:`Handlers.on_error`).
 """
@@ -10,20 +10,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Callable
-from functools import partial
-from typing import TypeVar
+from collections.abc import Awaitable, Callable, Coroutine
+from functools import partial, wraps
+from typing import Any, TypeVar
 
 from telegram import (
     CallbackQuery,
     InlineKeyboardMarkup,
-    InlineQueryResultArticle,
-    InputTextMessageContent,
     Message,
     MessageEntity,
     Update,
 )
-from telegram.constants import ChatType, ParseMode
+from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError, TimedOut
 from telegram.ext import ContextTypes
 
@@ -31,8 +29,8 @@ from retrieval.errors import EmptyQuery
 
 from . import formatting as fmt
 from .chats import parse_quiet
-from .config import Settings
-from .service import MAX_MESSAGE, Service, inline_result_id
+from .limits import INLINE_RESULTS, LATEST, MAX_FEED_URL, MAX_QUESTION, SEARCH_PAGE
+from .service import Service
 from .subscriptions import Subscription, SubscriptionRefused
 from .texts import language, text
 
@@ -85,12 +83,34 @@ def _message(update: Update) -> Message:
     return _present(update.effective_message, "a message")
 
 
-class Handlers:
-    """The bot's handlers, bound to the service and settings (nothing kept in loose ``bot_data`` keys)."""
+def _argument(context: Context) -> str:
+    """What follows the command, white space trimmed ("" when nothing does)."""
+    return " ".join(context.args or []).strip()
 
-    def __init__(self, service: Service, settings: Settings) -> None:
+
+Handler = Callable[["Handlers", Update, Context], Coroutine[Any, Any, None]]
+
+
+def admin_only(handler: Handler) -> Handler:
+    """The handler for admins (``HOITIN_ADMIN_IDS``); everyone else is told it is not for them."""
+
+    @wraps(handler)
+    async def guarded(self: Handlers, update: Update, context: Context) -> None:
+        user = update.effective_user
+        if user is None or user.id not in self.admin_ids:
+            await self.reply(update, text("admins_only", _lang(update)))
+            return
+        await handler(self, update, context)
+
+    return guarded
+
+
+class Handlers:
+    """The bot's handlers, bound to the service (nothing kept in loose ``bot_data`` keys)."""
+
+    def __init__(self, service: Service, admin_ids: frozenset[int]) -> None:
         self.service = service
-        self.settings = settings
+        self.admin_ids = admin_ids
 
     async def reply(self, update: Update, html: str, keyboard: InlineKeyboardMarkup | None = None) -> None:
         """Send ``html`` to the update's chat in as many messages as it takes; buttons on the last."""
@@ -107,8 +127,8 @@ class Handlers:
     async def answer(self, update: Update, question: str) -> None:
         lang = _lang(update)
         question = question.strip()
-        if len(question) > MAX_MESSAGE:
-            await self.reply(update, text("too_long", lang, length=len(question), limit=MAX_MESSAGE))
+        if len(question) > MAX_QUESTION:
+            await self.reply(update, fmt.html_text("too_long", lang, length=len(question), limit=MAX_QUESTION))
             return
         try:
             answer = await self.service.answer(question)
@@ -130,8 +150,8 @@ class Handlers:
 
     async def ask(self, update: Update, context: Context) -> None:
         """/ask <question>, the way to ask in a group."""
-        question = " ".join(context.args or [])
-        if not question.strip():
+        question = _argument(context)
+        if not question:
             await self.reply(update, text("ask_usage", _lang(update)))
             return
         await self.answer(update, question)
@@ -142,29 +162,27 @@ class Handlers:
 
     async def unknown_command(self, update: Update, context: Context) -> None:
         command = (_message(update).text or "").split()[0]
-        await self.reply(update, text("unknown_command", _lang(update), command=fmt.escape(command[:64])))
+        await self.reply(update, fmt.html_text("unknown_command", _lang(update), command=command[:64]))
 
     # --- commands ------------------------------------------------------------------------
 
     async def start(self, update: Update, context: Context) -> None:
-        lang = _lang(update)
-        examples = await self.service.examples(3) or ["Ai chủ trì hội nghị?"]
-        listed = "\n".join(f"• <i>{fmt.escape(q)}</i>" for q in examples)
-        await self.reply(update, text("welcome", lang, examples=listed))
+        examples = await self.service.examples(3) or [text("example_question", _lang(update))]
+        await self.reply(update, fmt.html_welcome(examples, _lang(update)))
 
     async def help(self, update: Update, context: Context) -> None:
-        await self.reply(update, text("help", _lang(update), username=fmt.escape(context.bot.username or "bot")))
+        await self.reply(update, fmt.html_text("help", _lang(update), username=context.bot.username or "bot"))
 
     async def search(self, update: Update, context: Context) -> None:
         lang = _lang(update)
-        query = " ".join(context.args or [])
-        if not query.strip():
+        query = _argument(context)
+        if not query:
             await self.reply(update, text("search_usage", lang))
-        elif len(query) > MAX_MESSAGE:
-            await self.reply(update, text("too_long", lang, length=len(query), limit=MAX_MESSAGE))
+        elif len(query) > MAX_QUESTION:
+            await self.reply(update, fmt.html_text("too_long", lang, length=len(query), limit=MAX_QUESTION))
         else:
             try:
-                found = await self.service.search(query)
+                found = await self.service.search(query, 1, SEARCH_PAGE)
             except EmptyQuery:
                 await self.reply(update, text("search_empty", lang))
                 return
@@ -172,32 +190,12 @@ class Handlers:
                              fmt.search_keyboard(found.page, found.query_ref, found.article_refs, lang))
 
     async def latest(self, update: Update, context: Context) -> None:
-        await self.reply(update, fmt.html_latest(await self.service.latest(5), _lang(update)))
+        await self.reply(update, fmt.html_latest(await self.service.latest(LATEST), _lang(update)))
 
-    async def _refuse_non_admin(self, update: Update) -> bool:
-        """True (after saying so) when the sender is not an admin."""
-        user = update.effective_user
-        if user is not None and user.id in self.settings.admin_ids:
-            return False
-        await self.reply(update, text("admins_only", _lang(update)))
-        return True
-
+    @admin_only
     async def stats(self, update: Update, context: Context) -> None:
         """/stats (admins): the library, subscriptions, alerts and feeds."""
-        if await self._refuse_non_admin(update):
-            return
-        lang = _lang(update)
-        s = await self.service.stats()
-        lines = [
-            text("stats", lang, articles=s.articles, passages=s.passages, terms=s.terms,
-                 index_mb=f"{s.index_bytes / 1e6:.1f}", subscriptions=s.subscriptions),
-            text("stats_alerts", lang, pending=s.pending_alerts, last_hour=s.sent_last_hour,
-                 unreachable=s.unreachable_chats),
-        ]
-        never = text("never", lang)
-        lines.extend(text("stats_feed", lang, url=fmt.escape(f.url), success=fmt.escape(f.last_success or never),
-                          error=fmt.escape(f.last_error or "—")) for f in s.feeds)
-        await self.reply(update, "\n".join(lines))
+        await self.reply(update, fmt.html_stats(await self.service.stats(), _lang(update)))
 
     async def pause(self, update: Update, context: Context) -> None:
         await self.service.pause(_chat_id(update))
@@ -212,57 +210,43 @@ class Handlers:
         lang = _lang(update)
         chat_id = _chat_id(update)
         try:
-            hours = parse_quiet(" ".join(context.args or []))
+            hours = parse_quiet(_argument(context))
         except ValueError:  # nothing given, or not hours: show how, and what is set now
-            state = await self.service.chat_state(chat_id)
-            current = f"{state.quiet[0]}-{state.quiet[1]}" if state.quiet else text("quiet_none", lang)
-            await self.reply(update, text("quiet_usage", lang, current=current))
+            await self.reply(update, fmt.html_quiet_usage(await self.service.chat_state(chat_id), lang))
             return
         await self.service.set_quiet(chat_id, hours)
         await self.reply(update, text("quiet_off", lang) if hours is None
                          else text("quiet_set", lang, start=hours[0], end=hours[1]))
 
+    @admin_only
     async def feeds(self, update: Update, context: Context) -> None:
         """/feeds (admins): every feed with its last success and last error."""
-        if await self._refuse_non_admin(update):
-            return
-        lang = _lang(update)
-        feeds = await self.service.call(self.service.feeds.all)
-        if not feeds:
-            await self.reply(update, text("feeds_none", lang))
-            return
-        lines = [text("feeds_header", lang)]
-        never = text("never", lang)
-        lines.extend(text("feed_line", lang, number=i, url=fmt.escape(f.url), success=fmt.escape(f.last_success or never),
-                          error=fmt.escape(f.last_error or "—")) for i, f in enumerate(feeds, start=1))
-        await self.reply(update, "\n".join(lines))
+        await self.reply(update, fmt.html_feeds(await self.service.feeds(), _lang(update)))
 
+    @admin_only
     async def add_feed(self, update: Update, context: Context) -> None:
         """/addfeed <url> (admins)."""
-        if await self._refuse_non_admin(update):
-            return
         lang = _lang(update)
-        url = " ".join(context.args or []).strip()
+        url = _argument(context)
         if not url:
             await self.reply(update, text("addfeed_usage", lang))
-        elif not re.fullmatch(r"https?://\S+", url, re.IGNORECASE) or len(url) > 1000:
-            await self.reply(update, text("addfeed_bad", lang, url=fmt.escape(url[:200])))
+        elif not re.fullmatch(r"https?://\S+", url, re.IGNORECASE) or len(url) > MAX_FEED_URL:
+            await self.reply(update, fmt.html_text("addfeed_bad", lang, url=url[:200]))
         else:
-            added = await self.service.call(self.service.feeds.add, url)
-            await self.reply(update, text("addfeed_ok" if added else "addfeed_dup", lang, url=fmt.escape(url)))
+            added = await self.service.add_feed(url)
+            await self.reply(update, fmt.html_text("addfeed_ok" if added else "addfeed_dup", lang, url=url))
 
+    @admin_only
     async def remove_feed(self, update: Update, context: Context) -> None:
         """/delfeed <number|url> (admins)."""
-        if await self._refuse_non_admin(update):
-            return
         lang = _lang(update)
-        which = " ".join(context.args or []).strip()
+        which = _argument(context)
         if not which:
             await self.reply(update, text("delfeed_usage", lang))
             return
-        removed = await self.service.call(self.service.feeds.remove, which)
-        await self.reply(update, text("delfeed_ok", lang, url=fmt.escape(removed)) if removed
-                         else text("delfeed_missing", lang, which=fmt.escape(which[:200])))
+        removed = await self.service.remove_feed(which)
+        await self.reply(update, fmt.html_text("delfeed_ok", lang, url=removed) if removed
+                         else fmt.html_text("delfeed_missing", lang, which=which[:200]))
 
     async def subscribe(self, update: Update, context: Context) -> None:
         lang = _lang(update)
@@ -283,16 +267,16 @@ class Handlers:
     ) -> None:
         """/subscribe and /unsubscribe: the arguments, the change, its outcome or refusal."""
         lang = _lang(update)
-        argument = " ".join(context.args or [])
-        if not argument.strip():
+        argument = _argument(context)
+        if not argument:
             await self.reply(update, text(usage, lang))
             return
         try:
             subscription = await change(_chat_id(update), argument)
         except SubscriptionRefused as refused:
-            await self.reply(update, _refusal(refused, lang))
+            await self.reply(update, fmt.html_refusal(refused, lang))
             return
-        await self.reply(update, text(done, lang, keywords=fmt.escape(subscription.query.text)))
+        await self.reply(update, fmt.html_text(done, lang, keywords=subscription.query.text))
 
     # --- buttons and inline mode ---------------------------------------------------------
 
@@ -307,7 +291,7 @@ class Handlers:
             await query.answer(text("stale_button", lang), show_alert=True)
             return
         if isinstance(pressed, fmt.PageButton):
-            found = await self.service.search_again(pressed.query, pressed.page)
+            found = await self.service.search_again(pressed.query, pressed.page, SEARCH_PAGE)
             if found is None:
                 await query.answer(text("stale_button", lang), show_alert=True)
                 return
@@ -334,28 +318,20 @@ class Handlers:
         """``@bot query`` in any chat: the best matching articles, ready to share."""
         inline_query = _present(update.inline_query, "an inline query")
         lang = _lang(update)
-        words = inline_query.query.strip()[:MAX_MESSAGE]
+        words = inline_query.query.strip()[:MAX_QUESTION]
         results: list[fmt.InlineArticle] = []
         if words:
             try:
-                found = await self.service.search(words, 1, 10)
+                found = await self.service.search(words, 1, INLINE_RESULTS)
             except EmptyQuery:
                 found = None
             if found:
-                results = [fmt.inline_article(r, inline_result_id(r.citation.article_id), lang)
+                results = [fmt.inline_article(r, fmt.inline_result_id(r.citation.article_id), lang)
                            for r in found.page.results]
         else:
-            results = [fmt.inline_latest(a, inline_result_id(a.id), lang) for a in await self.service.latest(10)]
-        await inline_query.answer(
-            [
-                InlineQueryResultArticle(
-                    id=r.id, title=r.title, description=r.description, url=r.url,
-                    input_message_content=InputTextMessageContent(r.message, parse_mode=ParseMode.HTML),
-                )
-                for r in results
-            ],
-            cache_time=60,
-        )
+            results = [fmt.inline_latest(a, fmt.inline_result_id(a.id), lang)
+                       for a in await self.service.latest(INLINE_RESULTS)]
+        await inline_query.answer(fmt.inline_results(results), cache_time=60)
 
     # --- errors --------------------------------------------------------------------------
 
@@ -391,11 +367,6 @@ def _addressed_text(message: Message, username: str | None, bot_id: int) -> str 
         if any(v.lower() == mention for v in message.parse_entities([MessageEntity.MENTION]).values()):
             return re.sub(re.escape(mention), " ", body, flags=re.IGNORECASE).strip()
     return None
-
-
-def _refusal(refused: SubscriptionRefused, lang: str) -> str:
-    details = {k: fmt.escape(v) if isinstance(v, str) else v for k, v in refused.details.items()}
-    return text(refused.reason.value, lang, **details)
 
 
 async def _edit(query: CallbackQuery, html: str, keyboard: InlineKeyboardMarkup | None) -> None:

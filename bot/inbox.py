@@ -1,7 +1,7 @@
 """The inbox folder: article files dropped in are ingested once complete, then filed away.
 
 A file is complete when its size and modification time have not changed between two scans
-and it is at least ``settle`` seconds old, so one still being copied is never read half-way
+and it is at least :data:`SETTLE_SECONDS` old, so one still being copied is never read half-way
 (names starting with ``.`` or ending ``.tmp``/``.part`` are never read: write to one of those
 and rename, for an instant hand-over). Afterwards it moves to ``processed/``, or to
 ``rejected/`` with ``<name>.reason.txt`` saying why; lines skipped inside a processed file
@@ -10,30 +10,29 @@ are listed in a reason file too.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from retrieval.errors import BadArticle
 from retrieval.formats import is_article_file, read_file
 from retrieval.models import Article
 
-if TYPE_CHECKING:
-    from .service import Service
+from .service import Service
 
 log = logging.getLogger(__name__)
 
 _IGNORED_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".reason.txt")
+SETTLE_SECONDS = 1.0  # how long a file must be left alone before it is read
 
 
 @dataclass
 class Inbox:
     folder: Path
-    settle: float = 1.0  # seconds a file must be left alone before it is read
     _seen: dict[Path, tuple[int, float]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -48,7 +47,7 @@ class Inbox:
             if path.is_file() and not path.name.startswith(".") and not path.name.endswith(_IGNORED_SUFFIXES):
                 stat = path.stat()
                 current[path] = (stat.st_size, stat.st_mtime)
-        ready = [p for p, sig in current.items() if self._seen.get(p) == sig and now - sig[1] >= self.settle]
+        ready = [p for p, sig in current.items() if self._seen.get(p) == sig and now - sig[1] >= SETTLE_SECONDS]
         self._seen = {p: sig for p, sig in current.items() if p not in ready}
         return sorted(ready, key=lambda p: current[p][1])
 
@@ -96,7 +95,7 @@ async def scan(inbox: Inbox, service: Service) -> int:
     """Ingest every complete file in the inbox; articles new or changed."""
     changed = 0
     for path in inbox.ready():
-        articles, bad = await service.call(read_inbox_file, path)
+        articles, bad = await asyncio.to_thread(read_inbox_file, path)  # no database: not the worker
         report = await service.ingest(articles) if articles else None
         if report is not None:
             bad += report.skipped

@@ -9,14 +9,13 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from enum import Enum
 
+from retrieval.clock import utc_stamp
 from retrieval.errors import EmptyQuery
 from retrieval.keywords import KeywordQuery, parse_keywords
+from retrieval.sqlite import transaction
 from retrieval.text import FOLDED, fold, syllables
-
-from .database import transaction
 
 MAX_PER_CHAT = 20
 MAX_KEYWORDS_CHARS = 100
@@ -77,7 +76,7 @@ class Subscriptions:
             cursor = db.execute(
                 "INSERT INTO subscriptions (chat_id, keywords, match_key, terms, created) VALUES (?, ?, ?, ?, ?)",
                 (chat_id, query.text, query.key, json.dumps(sorted(query.terms), ensure_ascii=False),
-                 datetime.now(UTC).isoformat(timespec="seconds")),
+                 utc_stamp()),
             )
         self.version += 1
         assert cursor.lastrowid is not None, "an inserted row has an id"

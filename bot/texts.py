@@ -1,8 +1,10 @@
-"""Every user-facing string of the Telegram bot, Vietnamese first, English second.
+"""Every user-facing string of the bot, Vietnamese first, English second.
 
-Strings are HTML (the bot's parse mode); ``{placeholders}`` are filled by :func:`text` with
-values the caller has already escaped. A user whose Telegram language is set and is not
-Vietnamese reads English; everyone else, Vietnamese.
+Strings are HTML (the bot's parse mode), except the ``console_`` ones (plain text for the
+terminal chat) and the ``cmd_`` ones (the command menu). ``{placeholders}`` are filled by
+:func:`text`; HTML callers go through :func:`bot.formatting.html_text`, which escapes them.
+A user whose Telegram language is set and is not Vietnamese reads English; everyone else,
+Vietnamese.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "and I answer with sentences from the articles, with their sources.\n\nTry:\n{examples}\n\n"
         "Send /help for the commands.",
     ),
+    "example_question": ("Ai chủ trì hội nghị?", "Ai chủ trì hội nghị?"),  # /start when no article names anyone
     "help": (
         "<b>Hỏi Tin</b> trả lời câu hỏi về các bài báo.\n"
         "• Nhắn câu hỏi, ví dụ: <i>Ai chủ trì hội nghị?</i> (trong nhóm: /ask câu hỏi, hoặc nhắc tên bot)\n"
@@ -163,6 +166,40 @@ TEXTS: dict[str, tuple[str, str]] = {
     "cmd_pause": ("Tạm dừng nhận tin", "Pause alerts"),
     "cmd_resume": ("Nhận tin trở lại", "Resume alerts"),
     "cmd_quiet": ("Giờ yên lặng, ví dụ 22-7", "Quiet hours, e.g. 22-7"),
+    # The console chat (plain text, Vietnamese).
+    "console_help": (
+        "Hỏi Tin — hỏi đáp về tin tức.\n"
+        "Gõ câu hỏi bằng tiếng Việt (có dấu hoặc không dấu), ví dụ: Ai chủ trì hội nghị?\n"
+        "Lệnh:\n"
+        "  /search <từ khóa>   tìm bài báo ({per_page} bài mỗi trang)\n"
+        "  /page <số>          sang trang khác của lần tìm gần nhất\n"
+        "  /latest             các bài mới nhất\n"
+        "  /help               hướng dẫn này\n"
+        "  /quit hoặc Ctrl-D   thoát",
+        "Hỏi Tin — questions about the news.\n"
+        "Type a question in Vietnamese (with or without diacritics), e.g. Ai chủ trì hội nghị?\n"
+        "Commands:\n"
+        "  /search <keywords>  find articles ({per_page} a page)\n"
+        "  /page <number>      another page of the last search\n"
+        "  /latest             newest articles\n"
+        "  /help               this help\n"
+        "  /quit or Ctrl-D     leave",
+    ),
+    "console_too_long": ("Câu hỏi quá dài ({length} ký tự). Hãy hỏi ngắn gọn, tối đa {limit} ký tự.",
+                         "The question is too long ({length} characters); at most {limit}, please."),
+    "console_search_usage": ("Hãy gõ từ khóa sau /search, ví dụ: /search dân vận",
+                             "Type keywords after /search, e.g. /search dân vận"),
+    "console_no_search_yet": ("Chưa có lần tìm nào. Hãy dùng /search <từ khóa> trước.",
+                              "No search yet: use /search <keywords> first."),
+    "console_page_usage": ("Hãy gõ số trang, ví dụ: /page 2", "Type a page number, e.g. /page 2"),
+    "console_unknown_command": ("Không có lệnh {command}. Gõ /help để xem các lệnh.",
+                                "There is no command {command}. Type /help for the commands."),
+    "console_empty_question": ("Câu hỏi chưa có từ nào để tìm. Hãy hỏi cụ thể hơn.",
+                               "The question has no word to search for. Please be more specific."),
+    "console_search_empty": ("Từ khóa chưa có từ nào để tìm.", "The keywords have no word to search for."),
+    "console_latest_none": ("Chưa có bài báo nào.", "There are no articles yet."),
+    "console_prompt": ("Hỏi> ", "Ask> "),
+    "console_goodbye": ("Tạm biệt!", "Goodbye!"),
 }
 
 COMMANDS = ("start", "help", "ask", "search", "latest", "subscribe", "subscriptions", "unsubscribe", "pause",

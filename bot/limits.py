@@ -1,0 +1,9 @@
+"""The sizes a reader's input may have, shared by the Telegram bot and the console chat."""
+
+from __future__ import annotations
+
+MAX_QUESTION = 1000  # characters of a question, a /search query or an inline query; longer ones are refused
+SEARCH_PAGE = 5  # articles a /search page shows
+INLINE_RESULTS = 10  # articles offered in inline mode
+LATEST = 5  # articles /latest lists
+MAX_FEED_URL = 1000  # characters of a feed address /addfeed accepts
