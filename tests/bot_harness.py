@@ -1,10 +1,17 @@
-"""A running bot over the fake Bot API, jobs and alert delivery included, for the new-article tests."""
+"""The one test harness for the Telegram bot: the real Application, built by ``bot.app.build``,
+talking to the fake Bot API (tests/fake_telegram.py) through python-telegram-bot's HTTP layer.
+
+``running_bot(...)`` starts it as ``run_polling`` would (post_init: command menu, jobs, alert
+delivery), minus the polling: tests hand updates to ``process_update`` themselves. With
+``background=False`` only the handlers run, for tests of one reply at a time.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, closing
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -12,10 +19,10 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application
 
-from bot.app import build_application
+from bot.app import BOT_DATABASE, build
 from bot.config import Settings
-from bot.service import Service, service_for
-from retrieval.service import Library
+from bot.service import Service
+from retrieval.library import Library
 
 from .fake_telegram import FakeBotAPI, FakeRequest, message, visible_text
 
@@ -31,16 +38,25 @@ class Running:
     service: Service
     settings: Settings
 
-    async def say(self, text: str, **kwargs: Any) -> str:
+    async def send(self, update: dict[str, Any]) -> list[dict[str, Any]]:
+        """Process one update; the parameters of the sendMessage/editMessageText calls it caused."""
         before = len(self.api.calls)
-        await self.app.process_update(Update.de_json({"update_id": 1, **message(text, **kwargs)}, self.app.bot))
-        return "\n".join(visible_text(c.params["text"]) for c in self.api.calls[before:] if c.method == "sendMessage")
+        await self.app.process_update(Update.de_json({"update_id": 1, **update}, self.app.bot))
+        return [c.params for c in self.api.calls[before:] if c.method in ("sendMessage", "editMessageText")]
+
+    async def say(self, text: str, **kwargs: Any) -> str:
+        """Send a text; the visible text of everything the bot sent back, joined."""
+        return "\n".join(visible_text(p["text"]) for p in await self.send(message(text, **kwargs)))
 
     def sent_to(self, chat_id: int) -> list[str]:
         return [visible_text(p["text"]) for p in self.api.sent() if int(p["chat_id"]) == chat_id]
 
     def alerts_to(self, chat_id: int) -> list[str]:
         return [t for t in self.sent_to(chat_id) if t.startswith("🔔")]
+
+    def outbox(self) -> list[tuple[int, int, str]]:
+        """(article_key, chat_id, status) of every outbox row, read as another process would."""
+        return bot_rows(self.settings.data_dir, "SELECT article_key, chat_id, status FROM outbox ORDER BY id")
 
     async def wait_for(self, condition: Callable[[], object], seconds: float = 20.0) -> None:
         for _ in range(int(seconds * 20)):
@@ -50,20 +66,30 @@ class Running:
         raise AssertionError(f"still waiting after {seconds} s; Bot API calls: {[c.method for c in self.api.calls]}")
 
 
+def bot_rows(data_dir: Path, sql: str) -> list[tuple[Any, ...]]:
+    """Rows of the bot database in ``data_dir``, through a connection of the test's own."""
+    with closing(sqlite3.connect(data_dir / BOT_DATABASE)) as db:
+        return db.execute(sql).fetchall()
+
+
 @asynccontextmanager
-async def running_bot(data_dir: Path, api: FakeBotAPI | None = None, **overrides: Any) -> AsyncIterator[Running]:
-    """The application started as run_polling starts it (post_init, jobs, delivery), minus polling."""
+async def running_bot(data: Path | Library, api: FakeBotAPI | None = None, *, background: bool = True,
+                      **overrides: Any) -> AsyncIterator[Running]:
+    """The bot over a data folder (or an opened library), with ``FAST`` settings plus ``overrides``."""
     api = api or FakeBotAPI()
-    settings = replace(FAST, data_dir=data_dir, **overrides)
-    service = service_for(settings, Library(data_dir))
-    app = build_application(settings, service, request=FakeRequest(api))
+    library = data if isinstance(data, Library) else Library(data)
+    settings = replace(FAST, data_dir=library.data_dir, **overrides)
+    bot = build(settings, library=library, request=FakeRequest(api))
+    app = bot.application
     await app.initialize()
-    await app.post_init(app)
-    await app.start()
+    if background:
+        await app.post_init(app)
+        await app.start()
     try:
-        yield Running(app, api, service, settings)
+        yield Running(app, api, bot.service, settings)
     finally:
-        await app.stop()
-        await app.post_stop(app)
+        if background:
+            await app.stop()
+            await app.post_stop(app)
         await app.shutdown()
         await app.post_shutdown(app)

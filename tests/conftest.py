@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from retrieval.ingest import read_articles
-from retrieval.service import Library
+from retrieval.library import Library
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

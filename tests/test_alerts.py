@@ -13,15 +13,17 @@ from pathlib import Path
 
 import pytest
 
-from bot.service import Service
-from retrieval.formats import VIETNAM
-from retrieval.service import Library
+from bot.app import build_service
+from bot.config import Settings
+from retrieval.clock import VIETNAM
+from retrieval.library import Library
 
-from .bot_harness import ADMIN, running_bot
+from .bot_harness import ADMIN, bot_rows, running_bot
 from .conftest import ROOT
 from .fake_telegram import FakeBotAPI
 
 ALICE, BOB = 1001, 1002
+OUTBOX = "SELECT article_key, chat_id, status FROM outbox ORDER BY id"
 
 
 def article_file(folder: Path, name: str, title: str, body: str, when: datetime | None = None) -> Path:
@@ -94,7 +96,7 @@ async def test_a_file_still_being_written_is_not_read(data_dir: Path) -> None:
                 await asyncio.sleep(0.2)
             assert growing.exists()
         await bot.wait_for(lambda: (bot.settings.inbox / "processed" / "dang-ghi.txt").exists())
-        stored = await bot.service.call(bot.service.library.article, "dang-ghi")
+        stored = await bot.service.article("dang-ghi")
         assert stored is not None and len(stored.paragraphs) == 10
 
 
@@ -124,7 +126,7 @@ async def test_429_is_honoured(data_dir: Path) -> None:
         await bot.wait_for(lambda: len(tries()) == 2)
         first, second = tries()
         assert second - first >= 2.0
-        await bot.wait_for(lambda: bot.service.outbox.rows()[0][2] == "sent")
+        await bot.wait_for(lambda: bot.outbox()[0][2] == "sent")
 
 
 async def test_403_pauses_the_chat(data_dir: Path) -> None:
@@ -162,10 +164,9 @@ async def test_chat_migration_moves_subscriptions_and_alerts(data_dir: Path) -> 
 
 async def test_pending_alerts_survive_a_restart_and_go_out_once(data_dir: Path, tmp_path: Path) -> None:
     # Alerts queued by a bot that stopped before delivering them (no Telegram at all here).
-    library = Library(data_dir)
-    service = Service(library)
-    await service.subscribe(ALICE, "lúa gạo")
-    await service.subscribe(BOB, "bóng chuyền")
+    service = build_service(Settings(), Library(data_dir))
+    await service.subscribe(ALICE, "lúa gạo", "vi")
+    await service.subscribe(BOB, "bóng chuyền", "vi")
     await service.sync()  # the alert cursor starts now
     drop = tmp_path / "drop"
     drop.mkdir()
@@ -174,7 +175,7 @@ async def test_pending_alerts_survive_a_restart_and_go_out_once(data_dir: Path, 
     article_file(drop, "lua.txt", *RICE)
     article_file(drop, "bong.txt", *MATCH)
     await service.ingest(list(read_articles([drop])))
-    assert sorted(row[1:] for row in service.outbox.rows()) == [(ALICE, "pending"), (BOB, "pending")]
+    assert sorted(row[1:] for row in bot_rows(data_dir, OUTBOX)) == [(ALICE, "pending"), (BOB, "pending")]
     service.close()
 
     api = FakeBotAPI()
@@ -183,7 +184,7 @@ async def test_pending_alerts_survive_a_restart_and_go_out_once(data_dir: Path, 
         await asyncio.sleep(1.5)
     async with running_bot(data_dir, api) as bot:
         await asyncio.sleep(1.5)
-        assert [row[2] for row in bot.service.outbox.rows()] == ["sent", "sent"]
+        assert [row[2] for row in bot.outbox()] == ["sent", "sent"]
     assert len(bot.alerts_to(ALICE)) == 1 and len(bot.alerts_to(BOB)) == 1
 
 
@@ -208,7 +209,7 @@ async def test_same_article_twice_alerts_once_and_digests_merge(data_dir: Path) 
         await bot.wait_for(lambda: (inbox / "processed" / "edit.jsonl").exists())
         await asyncio.sleep(1.5)
         assert len(bot.alerts_to(ALICE)) == 1
-        edited = await bot.service.call(bot.service.library.article, "a")
+        edited = await bot.service.article("a")
         assert edited.paragraphs[-1].endswith("Giá dự kiến còn tăng.")
 
 
@@ -222,7 +223,7 @@ async def test_quiet_hours_hold_alerts(data_dir: Path) -> None:
         await bot.wait_for(lambda: (bot.settings.inbox / "processed" / "lua.txt").exists())
         await asyncio.sleep(2.0)
         assert bot.alerts_to(ALICE) == []
-        assert [row[2] for row in bot.service.outbox.rows()] == ["pending"]
+        assert [row[2] for row in bot.outbox()] == ["pending"]
         assert "Đã tắt giờ yên lặng" in await bot.say("/quiet off", user_id=ALICE)
         await bot.wait_for(lambda: bot.alerts_to(ALICE))
 
@@ -244,7 +245,7 @@ async def test_network_errors_are_retried_later(data_dir: Path) -> None:
         api.fail("sendMessage", 502, "Bad Gateway")
         article_file(bot.settings.inbox, "lua.txt", *RICE)
         await bot.wait_for(lambda: len(bot.alerts_to(ALICE)) == 2)  # refused, then sent on the retry
-        await bot.wait_for(lambda: bot.service.outbox.rows()[0][2] == "sent")
+        await bot.wait_for(lambda: bot.outbox()[0][2] == "sent")
         tries = [c.at for c in api.calls if c.method == "sendMessage" and c.params["text"].startswith("🔔")]
         assert tries[1] - tries[0] >= 2.0  # backoff: 2 s after the first failure
 
@@ -256,24 +257,8 @@ async def test_paused_chats_get_nothing_until_they_resume(data_dir: Path) -> Non
         article_file(bot.settings.inbox, "lua.txt", *RICE)
         await bot.wait_for(lambda: (bot.settings.inbox / "processed" / "lua.txt").exists())
         await asyncio.sleep(1.0)
-        assert bot.alerts_to(ALICE) == [] and bot.service.outbox.rows() == []
+        assert bot.alerts_to(ALICE) == [] and bot.outbox() == []
         assert "Đã bật lại nhận tin" in await bot.say("/resume", user_id=ALICE)
         article_file(bot.settings.inbox, "bong.txt", MATCH[0], MATCH[1] + " Giá lúa gạo không đổi.")
         await bot.wait_for(lambda: bot.alerts_to(ALICE))
         assert MATCH[0] in bot.alerts_to(ALICE)[0]
-
-
-def test_the_service_reads_the_alert_age_from_the_settings(tmp_path: Path) -> None:
-    """python -m bot used to build its service with the 48-hour default, whatever the setting;
-    it, build_application and the tests' harness now all build it with service_for."""
-    import dataclasses
-
-    from bot.config import Settings
-    from bot.service import service_for
-
-    settings = dataclasses.replace(Settings(), alert_max_age_hours=1.0)
-    service = service_for(settings, Library(tmp_path / "data"))
-    try:
-        assert service.alert_max_age == 1.0
-    finally:
-        service.close()

@@ -12,8 +12,9 @@ from retrieval.__main__ import main as cli
 from retrieval.answer import answer_type_cue
 from retrieval.errors import EmptyQuery
 from retrieval.formats import read_file
+from retrieval.library import Library
+from retrieval.plain import format_answer
 from retrieval.question import Kind
-from retrieval.service import Library
 
 SEED_QUESTION = "Ai chủ trì hội nghị tổng kết nhiệm kỳ 2016-2020?"
 SEED_TITLE = "Người làm công tác quần chúng phải làm tốt trách nhiệm đại diện cho các tầng lớp nhân dân"
@@ -49,7 +50,7 @@ def test_answers_come_from_the_right_article(seed_library: Library) -> None:
 def test_a_question_matching_nothing_gets_an_honest_not_found(seed_library: Library, question: str) -> None:
     answer = seed_library.answer(question)
     assert not answer.found and answer.sentences == ()
-    assert "Không tìm thấy" in answer.hint
+    assert "Không tìm thấy" in format_answer(answer)
 
 
 @pytest.mark.parametrize("question", ["", "   ", "??? !!!", "ai? gì? đâu?"])

@@ -4,78 +4,43 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from telegram import Update
-from telegram.ext import Application
 
-from bot.app import build_application, register_commands
-from bot.config import Settings
+from bot.app import register_commands
 from bot.formatting import CALLBACK_LIMIT
-from bot.service import Service
 from bot.subscriptions import MAX_PER_CHAT
 from retrieval.ingest import read_articles
-from retrieval.service import Library
+from retrieval.library import Library
 
+from .bot_harness import ADMIN, TOKEN, Running, running_bot
 from .fake_telegram import (
     BOT_ID,
     BOT_USERNAME,
     GROUP_ID,
     USER_ID,
-    FakeBotAPI,
-    FakeRequest,
     callback,
     inline_query,
     message,
     visible_text,
 )
 
-TOKEN = "123456:SECRET-test-token"
-ADMIN = 7
 SEED_QUESTION = "Ai chủ trì hội nghị tổng kết nhiệm kỳ 2016-2020?"
 
 
-@dataclass
-class Bot:
-    app: Application
-    api: FakeBotAPI
-
-    async def send(self, update: dict[str, Any]) -> list[dict[str, Any]]:
-        """Process one update; the sendMessage/editMessageText calls it caused."""
-        before = len(self.api.calls)
-        update = {"update_id": 1, **update}
-        await self.app.process_update(Update.de_json(update, self.app.bot))
-        return [c.params for c in self.api.calls[before:] if c.method in ("sendMessage", "editMessageText")]
-
-    async def say(self, text: str, **kwargs: Any) -> str:
-        """Send a text; the visible text of everything the bot sent back, joined."""
-        return "\n".join(visible_text(p["text"]) for p in await self.send(message(text, **kwargs)))
-
-
-async def _bot(library: Library) -> tuple[Bot, Service]:
-    api = FakeBotAPI()
-    service = Service(library)
-    settings = Settings(telegram_token=TOKEN, admin_ids=frozenset({ADMIN}), data_dir=library.data_dir)
-    app = build_application(settings, service, request=FakeRequest(api))
-    await app.initialize()
-    return Bot(app, api), service
-
-
 @pytest.fixture
-async def bot(seed_library: Library) -> Bot:
-    harness, service = await _bot(seed_library)
-    yield harness
-    await harness.app.shutdown()
-    service.close()
+async def bot(seed_library: Library) -> AsyncIterator[Running]:
+    async with running_bot(seed_library, background=False) as running:
+        yield running
 
 
 # --- asking ------------------------------------------------------------------------------------
 
 
-async def test_question_answered_with_citation(bot: Bot) -> None:
+async def test_question_answered_with_citation(bot: Running) -> None:
     [sent] = await bot.send(message(SEED_QUESTION))
     assert sent["parse_mode"] == "HTML" and sent["chat_id"] == USER_ID
     shown = visible_text(sent["text"])
@@ -85,17 +50,17 @@ async def test_question_answered_with_citation(bot: Bot) -> None:
     assert "Người làm công tác quần chúng phải làm tốt trách nhiệm" in shown
 
 
-async def test_question_without_diacritics(bot: Bot) -> None:
+async def test_question_without_diacritics(bot: Running) -> None:
     shown = await bot.say("ai chu tri hoi nghi")
     assert "Trương Thị Mai" in shown.splitlines()[0] and "Nguồn:" in shown
 
 
-async def test_not_found_is_a_helpful_message(bot: Bot) -> None:
+async def test_not_found_is_a_helpful_message(bot: Running) -> None:
     shown = await bot.say("Giá vé máy bay đi Sao Hỏa năm 2090 là bao nhiêu?")
     assert "chưa tìm thấy câu trả lời" in shown and "/search" in shown
 
 
-async def test_english_user_reads_english(bot: Bot) -> None:
+async def test_english_user_reads_english(bot: Running) -> None:
     shown = await bot.say("Giá vé máy bay đi Sao Hỏa năm 2090 là bao nhiêu?", lang="en")
     assert "I found no answer" in shown
     assert "Sources:" in await bot.say(SEED_QUESTION, lang="en-US")
@@ -106,7 +71,7 @@ async def test_english_user_reads_english(bot: Bot) -> None:
     ("ai " * 600, "quá dài (1799 ký tự)"),
     ("<b>Ai</b> & \"gì\" <script>", "chưa tìm thấy câu trả lời"),
 ])
-async def test_bad_questions_get_a_clear_answer(bot: Bot, text: str, expected: str) -> None:
+async def test_bad_questions_get_a_clear_answer(bot: Running, text: str, expected: str) -> None:
     assert expected in await bot.say(text)
 
 
@@ -116,26 +81,26 @@ async def test_bad_questions_get_a_clear_answer(bot: Bot, text: str, expected: s
                  "is_video": False, "type": "regular"}},
     {"voice": {"file_id": "v", "file_unique_id": "v", "duration": 2}},
 ])
-async def test_non_text_messages_get_a_hint(bot: Bot, media: dict[str, Any]) -> None:
+async def test_non_text_messages_get_a_hint(bot: Running, media: dict[str, Any]) -> None:
     [sent] = await bot.send(message(None, **media))
     assert "chỉ đọc được chữ" in visible_text(sent["text"])
 
 
-async def test_unknown_command(bot: Bot) -> None:
+async def test_unknown_command(bot: Running) -> None:
     assert "Không có lệnh /foo" in await bot.say("/foo bar")
 
 
 # --- groups --------------------------------------------------------------------------------------
 
 
-async def test_group_stays_quiet_unless_addressed(bot: Bot) -> None:
+async def test_group_stays_quiet_unless_addressed(bot: Running) -> None:
     assert await bot.send(message(SEED_QUESTION, chat_id=GROUP_ID)) == []
     assert await bot.send(message(None, chat_id=GROUP_ID, sticker={
         "file_id": "s", "file_unique_id": "s", "width": 1, "height": 1, "is_animated": False, "is_video": False,
         "type": "regular"})) == []
 
 
-async def test_group_answers_ask_mention_and_reply(bot: Bot) -> None:
+async def test_group_answers_ask_mention_and_reply(bot: Running) -> None:
     mention = f"@{BOT_USERNAME} {SEED_QUESTION}"
     asked = [
         message(f"/ask {SEED_QUESTION}", chat_id=GROUP_ID),
@@ -172,9 +137,7 @@ def _library_with(tmp_path: Path, name: str, body: str) -> Library:
 async def test_article_html_is_escaped(tmp_path: Path) -> None:
     body = ("Mẫu <b>HTML</b> & \"ký tự\" đặc biệt\n\nThời sự 02/03/2024 - 08:00\n\n"
             "Kỹ sư Phan Văn Tâm viết lệnh <script>alert(\"x\")</script> & các thẻ <i> trong mã nguồn AT&T.\n")
-    library = _library_with(tmp_path, "escape.txt", body)
-    harness, service = await _bot(library)
-    try:
+    async with running_bot(_library_with(tmp_path, "escape.txt", body), background=False) as harness:
         [sent] = await harness.send(message("Phan Văn Tâm viết lệnh gì trong mã nguồn?"))
         html = sent["text"]
         assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; các thẻ &lt;i&gt;" in html
@@ -183,18 +146,13 @@ async def test_article_html_is_escaped(tmp_path: Path) -> None:
         assert '<script>alert("x")</script> & các thẻ <i>' in shown
         found = await harness.send(message("/search mã nguồn AT&T"))
         assert "trong <b>mã nguồn AT</b>&amp;<b>T</b>." in found[0]["text"]
-    finally:
-        await harness.app.shutdown()
-        service.close()
 
 
 async def test_long_answer_split_under_4096(tmp_path: Path) -> None:
     clause = "đội cứu hộ của tỉnh Quảng Trị tiếp tục tìm kiếm người mất tích ở vùng lũ & <sạt lở>"
     giant = ", ".join(f"{clause} số {i}" for i in range(120)) + "."
     body = f"Lũ lớn ở Quảng Trị\n\nThời sự 20/10/2020 - 07:30\n\n{giant}\n\n{giant}\n"
-    library = _library_with(tmp_path, "long.txt", body)
-    harness, service = await _bot(library)
-    try:
+    async with running_bot(_library_with(tmp_path, "long.txt", body), background=False) as harness:
         sent = await harness.send(message("Đội cứu hộ tỉnh Quảng Trị tìm kiếm người mất tích ở đâu?"))
         assert len(sent) >= 2
         for part in sent:
@@ -202,15 +160,12 @@ async def test_long_answer_split_under_4096(tmp_path: Path) -> None:
             assert len(part["text"].encode("utf-16-le")) // 2 <= 4096
         joined = "".join(visible_text(p["text"]) for p in sent)
         assert joined.count("số 119") >= 1 and "Nguồn:" in joined
-    finally:
-        await harness.app.shutdown()
-        service.close()
 
 
 # --- search, paging, opening -----------------------------------------------------------------
 
 
-async def test_search_pages_and_opens_a_result(bot: Bot) -> None:
+async def test_search_pages_and_opens_a_result(bot: Running) -> None:
     [first] = await bot.send(message("/search hội nghị"))
     shown = visible_text(first["text"])
     assert "Kết quả cho “hội nghị”" in shown and "trang 1/" in shown
@@ -238,8 +193,7 @@ async def test_search_paging_with_many_articles(tmp_path: Path) -> None:
             f"Hội thảo nông nghiệp lần thứ {i} bàn về giống lúa mới cho đồng bằng.\n", encoding="utf-8")
     library = Library(tmp_path / "data")
     library.ingest(read_articles([folder]), workers=1)
-    harness, service = await _bot(library)
-    try:
+    async with running_bot(library, background=False) as harness:
         [page1] = await harness.send(message("/search hội thảo nông nghiệp"))
         assert "trang 1/3 (12 bài)" in visible_text(page1["text"])
         moves = page1["reply_markup"]["inline_keyboard"][1]
@@ -248,27 +202,22 @@ async def test_search_paging_with_many_articles(tmp_path: Path) -> None:
         shown = visible_text(page2["text"])
         assert "trang 2/3" in shown and "\n6. " in shown and "\n1. " not in shown
         assert [b["text"] for b in page2["reply_markup"]["inline_keyboard"][1]] == ["‹ Trước", "Sau ›"]
-        # The buttons name the query by a stored number: they work after a restart.
-        await harness.app.shutdown()
-        service.close()
-        harness, service = await _bot(Library(tmp_path / "data"))
+    # The buttons name the query by a stored number: they work after a restart.
+    async with running_bot(tmp_path / "data", background=False) as harness:
         data = page2["reply_markup"]["inline_keyboard"][1][1]["callback_data"]
         [page3] = await harness.send(callback(data, page1))
         assert "trang 3/3" in visible_text(page3["text"])
-    finally:
-        await harness.app.shutdown()
-        service.close()
 
 
 @pytest.mark.parametrize("data", ["p:99999:1", "o:1:2", "x:1", "p:abc:1", "", "u:" + "9" * 40])
-async def test_stale_or_forged_callback_is_answered_politely(bot: Bot, data: str) -> None:
+async def test_stale_or_forged_callback_is_answered_politely(bot: Running, data: str) -> None:
     sent = await bot.send(callback(data, {"chat_id": USER_ID}))
     assert sent == []
     [answered] = [c.params for c in bot.api.calls if c.method == "answerCallbackQuery"]
     assert answered["show_alert"] is True and ("Nút này đã cũ" in answered["text"] or "không còn" in answered["text"])
 
 
-async def test_search_usage_and_no_match(bot: Bot) -> None:
+async def test_search_usage_and_no_match(bot: Running) -> None:
     assert "Hãy gõ từ khóa sau /search" in await bot.say("/search")
     assert "Không có bài nào khớp với “xyzzy quux”" in await bot.say("/search xyzzy quux")
 
@@ -276,7 +225,7 @@ async def test_search_usage_and_no_match(bot: Bot) -> None:
 # --- subscriptions -------------------------------------------------------------------------------
 
 
-async def test_subscribe_list_unsubscribe(bot: Bot) -> None:
+async def test_subscribe_list_unsubscribe(bot: Running) -> None:
     assert "Đã đăng ký “bão lũ miền Trung”" in await bot.say("/subscribe bão lũ miền Trung")
     assert "Đã đăng ký" in await bot.say('/subscribe "Trương Thị Mai"')
     assert "đã đăng ký “bão lũ miền Trung” rồi" in await bot.say("/subscribe miền Trung, bão lũ")
@@ -292,7 +241,7 @@ async def test_subscribe_list_unsubscribe(bot: Bot) -> None:
     assert "chưa đăng ký nhận tin nào" in await bot.say("/subscriptions")
 
 
-async def test_subscription_limits(bot: Bot) -> None:
+async def test_subscription_limits(bot: Running) -> None:
     assert "Hãy gõ từ khóa sau /subscribe" in await bot.say("/subscribe")
     assert "chưa có từ nào để theo dõi" in await bot.say("/subscribe ??? !!!")
     assert "quá dài (120 ký tự), tối đa 100" in await bot.say("/subscribe " + "a" * 120)
@@ -309,22 +258,16 @@ async def test_subscription_limits(bot: Bot) -> None:
 
 
 async def test_subscriptions_survive_a_restart(seed_library: Library) -> None:
-    harness, service = await _bot(seed_library)
-    assert "Đã đăng ký" in await harness.say("/subscribe dân vận")
-    await harness.app.shutdown()
-    service.close()
-    harness, service = await _bot(Library(seed_library.data_dir))
-    try:
+    async with running_bot(seed_library, background=False) as harness:
+        assert "Đã đăng ký" in await harness.say("/subscribe dân vận")
+    async with running_bot(seed_library.data_dir, background=False) as harness:
         assert "1. dân vận" in await harness.say("/subscriptions")
-    finally:
-        await harness.app.shutdown()
-        service.close()
 
 
 # --- the rest ----------------------------------------------------------------------------------
 
 
-async def test_start_help_latest(bot: Bot) -> None:
+async def test_start_help_latest(bot: Running) -> None:
     start = await bot.say("/start")
     assert "Chào bạn! Mình là Hỏi Tin" in start and "Trương Thị Mai là ai?" in start
     assert f"@{BOT_USERNAME} từ khóa" in await bot.say("/help")
@@ -333,14 +276,14 @@ async def test_start_help_latest(bot: Bot) -> None:
     assert "Người làm công tác quần chúng" in latest and "15/01/2021" in latest
 
 
-async def test_stats_for_admins_only(bot: Bot) -> None:
+async def test_stats_for_admins_only(bot: Running) -> None:
     assert "chỉ dành cho quản trị viên" in await bot.say("/stats")
     await bot.say("/subscribe bão")
     stats = await bot.say("/stats", user_id=ADMIN)
     assert "Bài báo: 4" in stats and "Đăng ký: 1" in stats and "Đoạn đã lập chỉ mục:" in stats
 
 
-async def test_inline_query_offers_articles(bot: Bot) -> None:
+async def test_inline_query_offers_articles(bot: Running) -> None:
     await bot.send(inline_query("dân vận"))
     [answer] = bot.api.sent("answerInlineQuery")
     results = answer["results"]
@@ -355,7 +298,7 @@ async def test_inline_query_offers_articles(bot: Bot) -> None:
     assert len(bot.api.sent("answerInlineQuery")[1]["results"]) == 4  # the newest articles
 
 
-async def test_commands_registered_in_two_languages(bot: Bot) -> None:
+async def test_commands_registered_in_two_languages(bot: Running) -> None:
     await register_commands(bot.app)
     menus = bot.api.sent("setMyCommands")
     assert [m.get("language_code") for m in menus] == [None, "en"]
@@ -363,7 +306,7 @@ async def test_commands_registered_in_two_languages(bot: Bot) -> None:
     assert menus[1]["commands"][3] == {"command": "search", "description": "Search articles"}
 
 
-async def test_command_registration_failure_is_not_fatal(bot: Bot, caplog: pytest.LogCaptureFixture) -> None:
+async def test_command_registration_failure_is_not_fatal(bot: Running, caplog: pytest.LogCaptureFixture) -> None:
     bot.api.fail("setMyCommands", 500, "Internal Server Error", times=2)
     with caplog.at_level(logging.WARNING):
         await register_commands(bot.app)
@@ -374,7 +317,7 @@ async def test_command_registration_failure_is_not_fatal(bot: Bot, caplog: pytes
 # --- Telegram errors -----------------------------------------------------------------------------
 
 
-async def test_403_is_logged_not_retried(bot: Bot, caplog: pytest.LogCaptureFixture) -> None:
+async def test_403_is_logged_not_retried(bot: Running, caplog: pytest.LogCaptureFixture) -> None:
     bot.api.fail("sendMessage", 403, "Forbidden: bot was blocked by the user", times=5)
     with caplog.at_level(logging.WARNING):
         await bot.send(message(SEED_QUESTION))
@@ -383,20 +326,20 @@ async def test_403_is_logged_not_retried(bot: Bot, caplog: pytest.LogCaptureFixt
     assert "Trương Thị Mai" in await bot.say(SEED_QUESTION)
 
 
-async def test_429_waits_as_told_then_sends(bot: Bot) -> None:
+async def test_429_waits_as_told_then_sends(bot: Running) -> None:
     bot.api.fail("sendMessage", 429, "Too Many Requests: retry after 1", {"retry_after": 1})
     sent = await bot.send(message(SEED_QUESTION))
     assert len(sent) == 2  # refused once, then delivered
     assert "Trương Thị Mai" in visible_text(sent[1]["text"])
 
 
-async def test_500_retried_then_delivered(bot: Bot) -> None:
+async def test_500_retried_then_delivered(bot: Running) -> None:
     bot.api.fail("sendMessage", 500, "Internal Server Error")
     sent = await bot.send(message(SEED_QUESTION))
     assert len(sent) == 2 and "Trương Thị Mai" in visible_text(sent[1]["text"])
 
 
-async def test_persistent_500_is_reported_and_the_bot_goes_on(bot: Bot, caplog: pytest.LogCaptureFixture) -> None:
+async def test_persistent_500_is_reported_and_the_bot_goes_on(bot: Running, caplog: pytest.LogCaptureFixture) -> None:
     bot.api.fail("sendMessage", 500, "Internal Server Error", times=4)
     with caplog.at_level(logging.WARNING):
         sent = await bot.send(message(SEED_QUESTION))
@@ -406,14 +349,14 @@ async def test_persistent_500_is_reported_and_the_bot_goes_on(bot: Bot, caplog: 
     assert "Trương Thị Mai" in await bot.say(SEED_QUESTION)
 
 
-async def test_error_handler_apologises_without_traceback(bot: Bot) -> None:
+async def test_error_handler_apologises_without_traceback(bot: Running) -> None:
     bot.api.fail("sendMessage", 400, "Bad Request: chat not found")
     sent = await bot.send(message(SEED_QUESTION))
     assert [visible_text(p["text"]) for p in sent[1:]] == [
         "Xin lỗi, mình gặp lỗi khi xử lý tin nhắn này. Bạn thử lại sau nhé."]
 
 
-async def test_data_files_are_real_sqlite(bot: Bot, seed_library: Library) -> None:
+async def test_data_files_are_real_sqlite(bot: Running, seed_library: Library) -> None:
     await bot.say("/subscribe bão")
     import sqlite3
 

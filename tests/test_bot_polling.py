@@ -10,10 +10,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from bot.app import build_application
+from bot.app import build
 from bot.config import Settings
-from bot.service import Service
-from retrieval.service import Library
+from retrieval.library import Library
 
 from .conftest import ROOT, SEEDS
 from .fake_telegram import USER_ID, FakeBotAPI, message, serve, visible_text
@@ -35,7 +34,7 @@ async def polling(library: Library, api: FakeBotAPI) -> AsyncIterator[None]:
     """The bot long-polling the fake Bot API over HTTP, for the duration of the block."""
     runner, base_url = await serve(api, TOKEN)
     settings = Settings(telegram_token=TOKEN, api_base_url=base_url, data_dir=library.data_dir)
-    app = build_application(settings, Service(library))
+    app = build(settings, library=library).application
     try:
         async with app:
             await app.start()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot.config import ConfigError, load_settings
 from bot.console import MAX_QUESTION, Conversation, run_console
-from retrieval.service import Library
+from retrieval.library import Library
 
 from .conftest import ROOT
 

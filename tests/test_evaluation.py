@@ -12,7 +12,7 @@ import pytest
 from retrieval.__main__ import main as cli
 from retrieval.evaluation import contains, evaluate
 from retrieval.formats import read_file
-from retrieval.service import Library
+from retrieval.library import Library
 
 from .conftest import ROOT
 

@@ -10,8 +10,8 @@ import pytest
 from retrieval.__main__ import main as cli
 from retrieval.formats import read_file
 from retrieval.ingest import indexed_paragraphs, read_articles
+from retrieval.library import Library
 from retrieval.models import Article
-from retrieval.service import Library
 
 
 def write_jsonl(path: Path, records: list[dict]) -> Path:

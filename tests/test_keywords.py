@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.database import connect
+from bot.database import open_database
 from bot.subscriptions import Refusal, SubscriptionRefused, Subscriptions
 from retrieval.errors import EmptyQuery
 from retrieval.keywords import article_terms, parse_keywords
@@ -49,7 +49,7 @@ def test_same_request_same_key() -> None:
 
 
 def test_subscriptions_stored_and_matched(tmp_path: Path) -> None:
-    db = connect(tmp_path / "bot.sqlite3")
+    db = open_database(tmp_path / "bot.sqlite3")
     subs = Subscriptions(db)
     subs.add(1, "mua lu")
     subs.add(2, '"Trung miền"')
@@ -59,7 +59,7 @@ def test_subscriptions_stored_and_matched(tmp_path: Path) -> None:
         subs.add(1, "lu mua")
     assert refused.value.reason is Refusal.DUPLICATE and refused.value.details == {"keywords": "mua lu"}
     db.close()
-    again = Subscriptions(connect(tmp_path / "bot.sqlite3"))  # reopened: migrations do not run twice
+    again = Subscriptions(open_database(tmp_path / "bot.sqlite3"))  # reopened: migrations do not run twice
     assert [s.query.text for s in again.of_chat(1)] == ["mua lu"]
     assert again.remove(3, "quang binh so tan").query.text == "Quảng Bình sơ tán"
     assert again.count() == 2

@@ -11,8 +11,8 @@ import pytest
 from retrieval.errors import IndexFormatError
 from retrieval.index import Index
 from retrieval.ingest import article_sentences
+from retrieval.library import Library
 from retrieval.models import Article, Passage
-from retrieval.service import Library
 from retrieval.store import content_hash
 
 

@@ -1,0 +1,88 @@
+"""A local news site for feed tests: an RSS feed tests change between polls, and pages that fail
+in each way a real site can (slow, huge, broken, missing)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from xml.sax.saxutils import escape
+
+from aiohttp import web
+
+
+def rss(items: list[dict[str, str]], title: str = "Báo Thử") -> bytes:
+    now = format_datetime(datetime.now(UTC))
+    body = "".join(
+        f"<item><title>{escape(i['title'])}</title><link>{escape(i['link'])}</link><guid>{i['guid']}</guid>"
+        f"<pubDate>{i.get('date', now)}</pubDate><description>{escape(i['description'])}</description></item>"
+        for i in items
+    )
+    return (f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>{title}</title>'
+            f"<link>http://x/</link>{body}</channel></rss>").encode()
+
+
+@dataclass
+class Site:
+    """What the local news site serves; tests change it between polls."""
+
+    feed: bytes = b""
+    pages: dict[str, str] = field(default_factory=dict)
+    requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    base: str = ""
+
+    def app(self) -> web.Application:
+        async def feed(request: web.Request) -> web.StreamResponse:
+            self.requests.append((request.path, dict(request.headers)))
+            etag = f'"v{hash(self.feed)}"'
+            if request.headers.get("If-None-Match") == etag:
+                return web.Response(status=304)
+            return web.Response(body=self.feed, content_type="application/rss+xml", headers={"ETag": etag})
+
+        async def slow(request: web.Request) -> web.Response:
+            await asyncio.sleep(2)  # the poller gives up after 1 s
+            return web.Response(body=self.feed)
+
+        async def huge(request: web.Request) -> web.StreamResponse:
+            response = web.StreamResponse()  # no Content-Length: the cap must act while reading
+            await response.prepare(request)
+            chunk = b"<!-- " + b"x" * (1 << 20) + b" -->"
+            try:
+                for _ in range(10):
+                    await response.write(chunk)
+            except (ConnectionResetError, ConnectionError):
+                pass
+            return response
+
+        async def broken(request: web.Request) -> web.Response:
+            return web.Response(body="<rss><channel><title>Hỏng</ti".encode(), content_type="application/rss+xml")
+
+        async def page(request: web.Request) -> web.Response:
+            self.requests.append((request.path, dict(request.headers)))
+            return web.Response(text=self.pages[request.match_info["name"]], content_type="text/html")
+
+        app = web.Application()
+        app.router.add_get("/rss", feed)
+        app.router.add_get("/slow", slow)
+        app.router.add_get("/huge", huge)
+        app.router.add_get("/broken", broken)
+        app.router.add_get("/page/{name}", page)
+        return app
+
+
+@asynccontextmanager
+async def serving() -> AsyncIterator[Site]:
+    """The site on a free port of 127.0.0.1 for the duration of the block."""
+    served = Site()
+    runner = web.AppRunner(served.app())
+    await runner.setup()
+    tcp = web.TCPSite(runner, "127.0.0.1", 0)
+    await tcp.start()
+    served.base = f"http://127.0.0.1:{tcp._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+    try:
+        yield served
+    finally:
+        await runner.cleanup()

@@ -1,0 +1,152 @@
+"""Settings flow one way: every HOITIN_* / TELEGRAM_* variable, changed from its default, takes
+effect in ``python -m bot`` (``bot.__main__.main``, as ``make run`` starts it).
+
+One bot process, every setting changed at once, watched from outside: the fake Bot API it
+talks to, the local news site it polls, the folders it writes and the log it prints.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+from dataclasses import fields
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from bot.config import DEFAULTS, Settings, load_settings
+from retrieval.clock import VIETNAM
+
+from .conftest import ROOT
+from .fake_telegram import FakeBotAPI, message, serve, visible_text
+from .news_site import rss, serving
+
+TOKEN = "777000:SETTINGS-test-token"
+ADMIN, READER = 4242, 5151
+SEED = ("Cầu Rồng phun lửa tối thứ Bảy\n\nThời sự 01/12/2026 - 08:00\n\n"
+        "Ông Lê Văn Hòa, giám đốc Sở Giao thông vận tải Đà Nẵng, cho biết cầu Rồng sẽ phun lửa vào tối thứ Bảy.\n")
+
+
+def environment(tmp_path: Path, base_url: str, site: str) -> dict[str, str]:
+    return {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": base_url,
+        "HOITIN_DATA_DIR": str(tmp_path / "store"),
+        "HOITIN_SEEDS_DIR": str(tmp_path / "my-seeds"),
+        "HOITIN_ADMIN_IDS": str(ADMIN),
+        "HOITIN_LOG_LEVEL": "DEBUG",
+        "HOITIN_INBOX_DIR": str(tmp_path / "drop"),
+        "HOITIN_FEEDS": f"{site}/rss {site}/slow {site}/huge",
+        "HOITIN_FEED_INTERVAL": "10",
+        "HOITIN_FEED_TIMEOUT": "1",
+        "HOITIN_FEED_MAX_BYTES": "10000",
+        "HOITIN_POLL_SECONDS": "0.5",
+        "HOITIN_INDEX_SAVE_SECONDS": "10",
+        "HOITIN_ALERT_MAX_AGE_HOURS": "1",
+        "HOITIN_ALERTS_PER_SECOND": "3",
+    }
+
+
+def test_the_environment_names_every_setting(tmp_path: Path) -> None:
+    """Each field of Settings is read from a variable, and every variable here changes it."""
+    env = environment(tmp_path, "http://127.0.0.1:1/bot", "http://127.0.0.1:2")
+    settings = load_settings(env)
+    unchanged = [f.name for f in fields(Settings) if getattr(settings, f.name) == getattr(DEFAULTS, f.name)]
+    assert unchanged == []
+    names = {line.split("=")[0] for line in (ROOT / ".env.example").read_text(encoding="utf-8").splitlines()
+             if line and not line.startswith("#")}
+    assert names == set(env), ".env.example lists exactly the variables the bot reads"
+
+
+async def replies(api: FakeBotAPI, chat: int, text: str, seconds: float = 30.0) -> str:
+    """Send ``text`` from ``chat``; the visible text of the bot's reply."""
+    before = len([p for p in api.sent() if int(p["chat_id"]) == chat])
+    api.queue(message(text, user_id=chat))
+    for _ in range(int(seconds * 10)):
+        sent = [p for p in api.sent() if int(p["chat_id"]) == chat]
+        if len(sent) > before:
+            return visible_text(sent[before]["text"])
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"no reply to {text!r} within {seconds} s")
+
+
+async def until(condition, seconds: float, what: str) -> None:  # noqa: ANN001
+    for _ in range(int(seconds * 10)):
+        if condition():
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{what}: not within {seconds} s")
+
+
+async def test_every_setting_takes_effect_in_python_m_bot(tmp_path: Path) -> None:
+    (tmp_path / "my-seeds").mkdir()
+    (tmp_path / "my-seeds" / "cau-rong.txt").write_text(SEED, encoding="utf-8")
+    drop, store = tmp_path / "drop", tmp_path / "store"
+    api = FakeBotAPI()
+    runner, base_url = await serve(api, TOKEN)
+    async with serving() as site:
+        site.feed = rss([{"guid": "1", "title": "Giá xăng giảm nhẹ", "link": f"{site.base}/bai/1.html",
+                          "description": "Giá xăng giảm nhẹ từ chiều nay theo quyết định của liên bộ. " * 3}])
+        env = {**os.environ, **environment(tmp_path, base_url, site.base), "PYTHONPATH": str(ROOT)}
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", cwd=tmp_path, env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        try:
+            # TELEGRAM_BOT_TOKEN, TELEGRAM_API_BASE_URL: the fake answers only that token at that address.
+            # HOITIN_SEEDS_DIR, HOITIN_DATA_DIR: the answer comes from our seed, stored where we said.
+            answer = await replies(api, READER, "Ai là giám đốc Sở Giao thông vận tải Đà Nẵng?", 90)
+            assert "Lê Văn Hòa" in answer
+            assert (store / "articles.sqlite3").exists() and (store / "bot.sqlite3").exists()
+            assert not (tmp_path / "data").exists()
+            # HOITIN_ADMIN_IDS
+            assert "chỉ dành cho quản trị viên" in await replies(api, READER, "/stats")
+            assert "Bài báo:" in await replies(api, ADMIN, "/stats")
+            # HOITIN_ALERT_MAX_AGE_HOURS (1 h): of two matching articles, the one from 3 hours ago never alerts.
+            assert "Đã đăng ký" in await replies(api, READER, "/subscribe cầu Rồng")
+            generation = (store / "index" / "CURRENT").read_text()
+            now = datetime.now(VIETNAM)
+            records = [
+                {"id": "moi", "title": "Cầu Rồng đóng cửa sửa chữa", "published": now.isoformat(),
+                 "body": "Cầu Rồng sẽ đóng cửa để sửa chữa trong hai ngày cuối tuần."},
+                {"id": "cu", "title": "Cầu Rồng đón khách dịp lễ", "published": (now - timedelta(hours=3)).isoformat(),
+                 "body": "Cầu Rồng đón hàng nghìn khách du lịch trong dịp lễ."},
+            ]
+            (drop / "two.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records),
+                                            encoding="utf-8")
+            # HOITIN_INBOX_DIR (and HOITIN_POLL_SECONDS, in the start-up line below)
+            await until(lambda: (drop / "processed" / "two.jsonl").exists(), 20, "the inbox file handled")
+            await until(lambda: any(t.startswith("🔔") for t in _texts(api, READER)), 20, "an alert")
+            await asyncio.sleep(2.0)
+            [alert] = [t for t in _texts(api, READER) if t.startswith("🔔")]
+            assert "Cầu Rồng đóng cửa sửa chữa" in alert and "đón khách" not in alert
+            # HOITIN_FEEDS, HOITIN_FEED_TIMEOUT (1 s), HOITIN_FEED_MAX_BYTES (10,000)
+            feeds = ""
+            for _ in range(40):
+                feeds = await replies(api, ADMIN, "/feeds")
+                if "timed out after 1 s" in feeds and "over the 10,000-byte cap" in feeds:
+                    break
+                await asyncio.sleep(0.5)
+            assert f"{site.base}/rss" in feeds and "timed out after 1 s" in feeds
+            assert "over the 10,000-byte cap" in feeds
+            # HOITIN_FEED_INTERVAL (10 s): the good feed is asked again (the default waits 300 s).
+            await until(lambda: sum(p == "/rss" for p, _ in site.requests) >= 2, 25, "a second poll of the feed")
+            # HOITIN_INDEX_SAVE_SECONDS (10 s): the index ingested from the inbox is saved (default: 600 s).
+            await until(lambda: (store / "index" / "CURRENT").read_text() != generation, 20, "an index save")
+        finally:
+            if process.returncode is None:
+                process.send_signal(signal.SIGTERM)
+            _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+            await runner.cleanup()
+    log = stderr.decode()
+    assert process.returncode == 0, log[-3000:]
+    # HOITIN_LOG_LEVEL=DEBUG
+    assert " DEBUG " in log and TOKEN not in log
+    # The start-up line is written from the live loops, not from the settings.
+    assert (f"background: inbox {drop} every 0.5 s; 3 feed(s), each every 10 s (timeout 1 s, cap 10000 bytes); "
+            "index saved every 10 s; alerts up to 3/s, for articles up to 1 h old") in log
+
+
+def _texts(api: FakeBotAPI, chat: int) -> list[str]:
+    return [visible_text(p["text"]) for p in api.sent() if int(p["chat_id"]) == chat]
