@@ -60,7 +60,7 @@ class Deliverer:
         while not self._stopping:
             try:
                 sent = await self.deliver_due()
-            except Exception:  # noqa: BLE001 — the loop must outlive any one round
+            except Exception:  # the loop must outlive any one round
                 log.exception("alert delivery round failed; retrying in a second")
                 sent = 0
             if not sent:

@@ -3,7 +3,8 @@ talking to the fake Bot API (tests/fake_telegram.py) through python-telegram-bot
 
 ``running_bot(...)`` starts it as ``run_polling`` would (post_init: command menu, jobs, alert
 delivery), minus the polling: tests hand updates to ``process_update`` themselves. With
-``background=False`` only the handlers run, for tests of one reply at a time.
+``background=False`` only the handlers run, for tests of one reply at a time. ``polling(...)``
+is the other way round: real long polling over HTTP against the fake served on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from bot.config import Settings
 from bot.service import Service
 from retrieval.library import Library
 
-from .fake_telegram import FakeBotAPI, FakeRequest, message, visible_text
+from .fake_telegram import FakeBotAPI, FakeRequest, message, serve, visible_text
 
 TOKEN = "123456:SECRET-test-token"
 ADMIN = 7
@@ -93,3 +94,21 @@ async def running_bot(data: Path | Library, api: FakeBotAPI | None = None, *, ba
             await app.post_stop(app)
         await app.shutdown()
         await app.post_shutdown(app)
+
+
+@asynccontextmanager
+async def polling(library: Library, api: FakeBotAPI, token: str) -> AsyncIterator[None]:
+    """The bot long-polling the fake Bot API over HTTP (``TELEGRAM_API_BASE_URL``), for the block."""
+    runner, base_url = await serve(api, token)
+    settings = Settings(telegram_token=token, api_base_url=base_url, data_dir=library.data_dir)
+    app = build(settings, library=library).application
+    try:
+        async with app:
+            await app.start()
+            assert app.updater is not None, "built with an updater"
+            await app.updater.start_polling(poll_interval=0, timeout=1)
+            yield
+            await app.updater.stop()
+            await app.stop()
+    finally:
+        await runner.cleanup()

@@ -6,14 +6,11 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
-from bot.app import build
-from bot.config import Settings
 from retrieval.library import Library
 
+from .bot_harness import polling
 from .conftest import ROOT, SEEDS
 from .fake_telegram import USER_ID, FakeBotAPI, message, serve, visible_text
 
@@ -29,26 +26,9 @@ async def _wait_for_reply(api: FakeBotAPI, seconds: float) -> list[str]:
     raise AssertionError(f"no reply within {seconds} s; calls: {[c.method for c in api.calls]}")
 
 
-@asynccontextmanager
-async def polling(library: Library, api: FakeBotAPI) -> AsyncIterator[None]:
-    """The bot long-polling the fake Bot API over HTTP, for the duration of the block."""
-    runner, base_url = await serve(api, TOKEN)
-    settings = Settings(telegram_token=TOKEN, api_base_url=base_url, data_dir=library.data_dir)
-    app = build(settings, library=library).application
-    try:
-        async with app:
-            await app.start()
-            await app.updater.start_polling(poll_interval=0, timeout=1)
-            yield
-            await app.updater.stop()
-            await app.stop()
-    finally:
-        await runner.cleanup()
-
-
 async def test_polling_through_base_url(seed_library: Library) -> None:
     api = FakeBotAPI()
-    async with polling(seed_library, api):
+    async with polling(seed_library, api, TOKEN):
         api.queue(message(QUESTION))
         [reply] = await _wait_for_reply(api, 20)
     shown = visible_text(reply)
@@ -61,7 +41,7 @@ async def test_a_slow_chat_does_not_hold_up_another(seed_library: Library) -> No
     api = FakeBotAPI()
     slow_chat, other_chat = USER_ID, USER_ID + 1
     api.delays[slow_chat] = 4.0
-    async with polling(seed_library, api):
+    async with polling(seed_library, api, TOKEN):
         api.queue(message(QUESTION, user_id=slow_chat))
         api.queue(message("/help", user_id=other_chat))
         await _wait_for_reply(api, 20)
