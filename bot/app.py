@@ -33,6 +33,7 @@ from retrieval.library import Library
 from .background import FEED_CHECK_SECONDS, Background, Schedule
 from .config import ConfigError, Settings
 from .delivery import Deliverer
+from .fetcher import Fetcher, OutboundPolicy
 from .handlers import Handlers
 from .inbox import Inbox
 from .poller import FeedPoller
@@ -86,7 +87,8 @@ def build(settings: Settings, *, library: Library | None = None, request: BaseRe
     if library is None:
         library = prepare_library(settings.data_dir, settings.seeds_dir)
     service = build_service(settings, library)
-    handlers = Handlers(service, settings.admin_ids)
+    policy = OutboundPolicy(frozenset(settings.feed_allow))
+    handlers = Handlers(service, settings.admin_ids, policy)
     background: Background | None = None
 
     async def post_init(application: Application) -> None:
@@ -139,7 +141,7 @@ def build(settings: Settings, *, library: Library | None = None, request: BaseRe
     background = Background(
         service,
         Inbox(settings.inbox),
-        FeedPoller(service, settings.feed_interval, settings.feed_timeout, settings.feed_max_bytes),
+        FeedPoller(service, Fetcher(policy, settings.feed_timeout, settings.feed_max_bytes), settings.feed_interval),
         Deliverer(service, application.bot, settings.alerts_per_second),
         Schedule(poll=settings.poll_seconds, save=settings.save_seconds,
                  feed_check=min(FEED_CHECK_SECONDS, settings.feed_interval)),

@@ -68,7 +68,7 @@ class Background:
             "background: inbox %s every %g s; %d feed(s), each every %g s (timeout %g s, cap %d bytes); "
             "index saved every %g s; alerts up to %g/s, for articles up to %g h old",
             self.inbox.folder, self.schedule.poll, len(await self.service.feeds()), self.poller.interval,
-            self.poller.timeout, self.poller.max_bytes, self.schedule.save, self.deliverer.per_second,
+            self.poller.fetcher.timeout, self.poller.fetcher.max_bytes, self.schedule.save, self.deliverer.per_second,
             self.service.alert_max_age_hours,
         )
 

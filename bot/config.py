@@ -19,6 +19,7 @@ class Settings:
     api_base_url: str = DEFAULT_API_BASE_URL
     inbox_dir: Path | None = None  # None: data_dir / "inbox"
     feeds: tuple[str, ...] = ()
+    feed_allow: tuple[str, ...] = ()  # "host" or "host:port" fetched although not public (an intranet feed)
     feed_interval: float = 300.0  # seconds between two polls of a feed
     feed_timeout: float = 10.0
     feed_max_bytes: int = 5_000_000
@@ -74,7 +75,8 @@ def load_settings(env: dict[str, str] | None = None, dotenv: bool = True) -> Set
         log_level=_log_level(env.get("HOITIN_LOG_LEVEL") or d.log_level),
         api_base_url=_base_url(env.get("TELEGRAM_API_BASE_URL") or d.api_base_url),
         inbox_dir=Path(env["HOITIN_INBOX_DIR"]) if env.get("HOITIN_INBOX_DIR") else d.inbox_dir,
-        feeds=tuple(u for u in (env.get("HOITIN_FEEDS") or "").replace(",", " ").split() if u),
+        feeds=_words(env.get("HOITIN_FEEDS")),
+        feed_allow=tuple(h.lower() for h in _words(env.get("HOITIN_FEED_ALLOW"))),
         feed_interval=_number(env, "HOITIN_FEED_INTERVAL", d.feed_interval, minimum=10),
         feed_timeout=_number(env, "HOITIN_FEED_TIMEOUT", d.feed_timeout, minimum=1),
         feed_max_bytes=int(_number(env, "HOITIN_FEED_MAX_BYTES", d.feed_max_bytes, minimum=10_000)),
@@ -83,6 +85,11 @@ def load_settings(env: dict[str, str] | None = None, dotenv: bool = True) -> Set
         alert_max_age_hours=_number(env, "HOITIN_ALERT_MAX_AGE_HOURS", d.alert_max_age_hours, minimum=0),
         alerts_per_second=_number(env, "HOITIN_ALERTS_PER_SECOND", d.alerts_per_second, minimum=0.1),
     )
+
+
+def _words(value: str | None) -> tuple[str, ...]:
+    """A list setting: items separated by spaces or commas."""
+    return tuple((value or "").replace(",", " ").split())
 
 
 _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")

@@ -29,6 +29,7 @@ from retrieval.errors import EmptyQuery
 
 from . import formatting as fmt
 from .chats import parse_quiet
+from .fetcher import OutboundPolicy
 from .limits import INLINE_RESULTS, LATEST, MAX_FEED_URL, MAX_QUESTION, SEARCH_PAGE
 from .service import Service
 from .subscriptions import Subscription, SubscriptionRefused
@@ -108,9 +109,10 @@ def admin_only(handler: Handler) -> Handler:
 class Handlers:
     """The bot's handlers, bound to the service (nothing kept in loose ``bot_data`` keys)."""
 
-    def __init__(self, service: Service, admin_ids: frozenset[int]) -> None:
+    def __init__(self, service: Service, admin_ids: frozenset[int], outbound: OutboundPolicy) -> None:
         self.service = service
         self.admin_ids = admin_ids
+        self.outbound = outbound
 
     async def reply(self, update: Update, html: str, keyboard: InlineKeyboardMarkup | None = None) -> None:
         """Send ``html`` to the update's chat in as many messages as it takes; buttons on the last."""
@@ -232,6 +234,9 @@ class Handlers:
             await self.reply(update, text("addfeed_usage", lang))
         elif not re.fullmatch(r"https?://\S+", url, re.IGNORECASE) or len(url) > MAX_FEED_URL:
             await self.reply(update, fmt.html_text("addfeed_bad", lang, url=url[:200]))
+        elif (refusal := await self.outbound.refusal(url)) is not None:
+            log.info("/addfeed %s refused: %s", url[:200], refusal)
+            await self.reply(update, fmt.html_text("addfeed_refused", lang, url=url[:200], reason=refusal))
         else:
             added = await self.service.add_feed(url)
             await self.reply(update, fmt.html_text("addfeed_ok" if added else "addfeed_dup", lang, url=url))

@@ -33,6 +33,12 @@ class Site:
     pages: dict[str, str] = field(default_factory=dict)
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     base: str = ""
+    redirect_to: str = ""  # where /redirect sends its visitors
+
+    @property
+    def allow(self) -> str:
+        """The site's host:port, as HOITIN_FEED_ALLOW names it (it is on 127.0.0.1, never fetched otherwise)."""
+        return self.base.removeprefix("http://")
 
     def app(self) -> web.Application:
         async def feed(request: web.Request) -> web.StreamResponse:
@@ -57,6 +63,10 @@ class Site:
                 pass
             return response
 
+        async def redirect(request: web.Request) -> web.Response:
+            self.requests.append((request.path, dict(request.headers)))
+            raise web.HTTPFound(self.redirect_to)
+
         async def broken(request: web.Request) -> web.Response:
             return web.Response(body="<rss><channel><title>Hỏng</ti".encode(), content_type="application/rss+xml")
 
@@ -69,6 +79,7 @@ class Site:
         app.router.add_get("/slow", slow)
         app.router.add_get("/huge", huge)
         app.router.add_get("/broken", broken)
+        app.router.add_get("/redirect", redirect)
         app.router.add_get("/page/{name}", page)
         return app
 

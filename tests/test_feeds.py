@@ -13,6 +13,7 @@ import pytest
 
 from bot.app import build_service
 from bot.config import DEFAULTS
+from bot.fetcher import Fetcher, OutboundPolicy
 from bot.poller import FeedPoller
 from bot.service import Service
 from retrieval.feeds import canonical_url
@@ -54,16 +55,18 @@ async def _feed_state(service: Service, url: str):  # noqa: ANN202
     return next(f for f in await service.feeds() if f.url == url)
 
 
-def poller(service: Service, interval: float = DEFAULTS.feed_interval, timeout: float = DEFAULTS.feed_timeout) -> FeedPoller:
-    """A poller as the bot builds one, with the default settings unless told otherwise."""
-    return FeedPoller(service, interval, timeout, DEFAULTS.feed_max_bytes)
+def poller(service: Service, site: Site, interval: float = DEFAULTS.feed_interval,
+           timeout: float = DEFAULTS.feed_timeout) -> FeedPoller:
+    """A poller as the bot builds one, allowed to fetch from the test site, default settings otherwise."""
+    fetcher = Fetcher(OutboundPolicy(frozenset({site.allow})), timeout, DEFAULTS.feed_max_bytes)
+    return FeedPoller(service, fetcher, interval)
 
 
 async def test_new_entries_then_not_modified(site: Site, service: Service) -> None:
     url = f"{site.base}/rss"
     site.feed = rss([_item(site, "1", "Cầu Rồng phun lửa tối thứ Bảy"), _item(site, "2", "Tin thứ hai", BODY + " Hai.")])
     await service.add_feed(url)
-    feeds = poller(service, interval=0.01)
+    feeds = poller(service, site, interval=0.01)
     try:
         assert await feeds.poll(await _feed_state(service, url)) == 2
         answer = await service.answer("Ai là giám đốc Sở Giao thông vận tải Đà Nẵng?")
@@ -88,7 +91,7 @@ async def test_failing_feeds_back_off_and_say_why(site: Site, service: Service, 
     url = site.base + path
     await service.add_feed(url)
     articles = service.library.stats().articles
-    feeds = poller(service, interval=30, timeout=1.0)
+    feeds = poller(service, site, interval=30, timeout=1.0)
     try:
         assert await feeds.poll_due() == 0
         first = await _feed_state(service, url)
@@ -109,7 +112,7 @@ async def test_summary_only_entry_takes_its_text_from_the_page(site: Site, servi
     site.feed = rss([_item(site, "7", "Cầu Rồng phun lửa tối thứ Bảy", "Cầu Rồng sẽ phun lửa.",
                            f"{site.base}/page/cau-rong.html?utm_source=rss")])
     await service.add_feed(url)
-    feeds = poller(service)
+    feeds = poller(service, site)
     try:
         assert await feeds.poll(await _feed_state(service, url)) == 1
     finally:
@@ -122,7 +125,7 @@ async def test_summary_only_entry_takes_its_text_from_the_page(site: Site, servi
 async def test_feed_entry_alerts_once_and_edits_update_quietly(site: Site, data_dir: Path) -> None:
     url = f"{site.base}/rss"
     site.feed = rss([_item(site, "old", "Tin cũ về thời tiết", "Trời nắng. " * 80)])
-    async with running_bot(data_dir, feed_interval=0.5, feeds=(url,)) as bot:
+    async with running_bot(data_dir, feed_interval=0.5, feeds=(url,), feed_allow=(site.allow,)) as bot:
         await bot.wait_for(lambda: any(p == "/rss" for p, _ in site.requests))
         await bot.wait_for(lambda: bot.service.library.stats().articles == 5)
         assert "Đã đăng ký" in await bot.say("/subscribe cầu Rồng", user_id=ALICE)
@@ -151,7 +154,7 @@ async def test_feed_entry_alerts_once_and_edits_update_quietly(site: Site, data_
 
 
 async def test_admins_manage_feeds(data_dir: Path) -> None:
-    async with running_bot(data_dir, feed_interval=3600) as bot:
+    async with running_bot(data_dir, feed_interval=3600, feed_allow=("127.0.0.1:9",)) as bot:
         assert "chỉ dành cho quản trị viên" in await bot.say("/addfeed https://example.invalid/rss")
         assert "Chưa có nguồn tin" in await bot.say("/feeds", user_id=ADMIN)
         assert "không phải địa chỉ http(s)" in await bot.say("/addfeed ftp://x", user_id=ADMIN)

@@ -39,6 +39,7 @@ def environment(tmp_path: Path, base_url: str, site: str) -> dict[str, str]:
         "HOITIN_LOG_LEVEL": "DEBUG",
         "HOITIN_INBOX_DIR": str(tmp_path / "drop"),
         "HOITIN_FEEDS": f"{site}/rss {site}/slow {site}/huge",
+        "HOITIN_FEED_ALLOW": site.removeprefix("http://"),
         "HOITIN_FEED_INTERVAL": "10",
         "HOITIN_FEED_TIMEOUT": "1",
         "HOITIN_FEED_MAX_BYTES": "10000",
