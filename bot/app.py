@@ -140,7 +140,7 @@ def build(settings: Settings, *, library: Library | None = None, request: BaseRe
     application.add_error_handler(handlers.on_error)
     background = Background(
         service,
-        Inbox(settings.inbox),
+        Inbox(settings.inbox, settings.read_limits),
         FeedPoller(service, Fetcher(policy, settings.feed_timeout, settings.feed_max_bytes), settings.feed_interval),
         Deliverer(service, application.bot, settings.alerts_per_second),
         Schedule(poll=settings.poll_seconds, save=settings.save_seconds,

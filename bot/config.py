@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from retrieval.formats import ReadLimits
+
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 
 
@@ -23,6 +25,7 @@ class Settings:
     feed_interval: float = 300.0  # seconds between two polls of a feed
     feed_timeout: float = 10.0
     feed_max_bytes: int = 5_000_000
+    read_limits: ReadLimits = field(default_factory=ReadLimits)  # what an inbox file may hold
     poll_seconds: float = 2.0  # how often the inbox and the store are looked at
     # How often a changed index is written to disk: a save rewrites the whole index (3 s and
     # 750 MB at 35k articles) and holds up questions meanwhile; a restart re-indexes what an
@@ -79,7 +82,14 @@ def load_settings(env: dict[str, str] | None = None, dotenv: bool = True) -> Set
         feed_allow=tuple(h.lower() for h in _words(env.get("HOITIN_FEED_ALLOW"))),
         feed_interval=_number(env, "HOITIN_FEED_INTERVAL", d.feed_interval, minimum=10),
         feed_timeout=_number(env, "HOITIN_FEED_TIMEOUT", d.feed_timeout, minimum=1),
-        feed_max_bytes=int(_number(env, "HOITIN_FEED_MAX_BYTES", d.feed_max_bytes, minimum=10_000)),
+        feed_max_bytes=_count(env, "HOITIN_FEED_MAX_BYTES", d.feed_max_bytes, minimum=10_000),
+        read_limits=ReadLimits(
+            line_bytes=_count(env, "HOITIN_MAX_LINE_BYTES", d.read_limits.line_bytes, minimum=10_000),
+            file_bytes=_count(env, "HOITIN_MAX_FILE_BYTES", d.read_limits.file_bytes, minimum=100_000),
+            article_chars=_count(env, "HOITIN_MAX_ARTICLE_CHARS", d.read_limits.article_chars, minimum=1_000),
+            paragraphs=_count(env, "HOITIN_MAX_PARAGRAPHS", d.read_limits.paragraphs, minimum=10),
+            json_depth=_count(env, "HOITIN_MAX_JSON_DEPTH", d.read_limits.json_depth, minimum=3),
+        ),
         poll_seconds=_number(env, "HOITIN_POLL_SECONDS", d.poll_seconds, minimum=0.1),
         save_seconds=_number(env, "HOITIN_INDEX_SAVE_SECONDS", d.save_seconds, minimum=10),
         alert_max_age_hours=_number(env, "HOITIN_ALERT_MAX_AGE_HOURS", d.alert_max_age_hours, minimum=0),
@@ -113,6 +123,13 @@ def _number(env: dict[str, str], name: str, default: float, minimum: float) -> f
     if value < minimum:
         raise ConfigError(f"{name} must be at least {minimum:g}, not {raw}")
     return value
+
+
+def _count(env: dict[str, str], name: str, default: int, minimum: int) -> int:
+    value = _number(env, name, default, minimum)
+    if value != int(value):
+        raise ConfigError(f"{name} must be a whole number, not {env[name]!r}")
+    return int(value)
 
 
 def _base_url(value: str) -> str:

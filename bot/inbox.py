@@ -13,13 +13,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import stat
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from retrieval.errors import BadArticle
-from retrieval.formats import is_article_file, read_file
+from retrieval.formats import ReadLimits, is_article_file, read_file
 from retrieval.models import Article
 
 from .service import Service
@@ -30,23 +31,39 @@ _IGNORED_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".reason.txt")
 SETTLE_SECONDS = 1.0  # how long a file must be left alone before it is read
 
 
+class InboxError(RuntimeError):
+    """The inbox cannot be used as it is; the message says what to change."""
+
+
 @dataclass
 class Inbox:
+    """The watched folder. Entries are looked at with ``lstat``: a symbolic link, a device or a
+    pipe is never opened through its name; it is moved to ``rejected/`` with the reason."""
+
     folder: Path
+    limits: ReadLimits
     _seen: dict[Path, tuple[int, float]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for name in ("processed", "rejected"):
-            (self.folder / name).mkdir(parents=True, exist_ok=True)
+            self._subfolder(name).mkdir(parents=True, exist_ok=True)
+
+    def _subfolder(self, name: str) -> Path:
+        path = self.folder / name
+        if path.is_symlink() or (path.exists() and not path.is_dir()):
+            raise InboxError(f"{path} must be a folder, not a link or a file: move it away and restart")
+        return path
 
     def ready(self, now: float | None = None) -> list[Path]:
-        """Files that stopped changing since the previous scan, oldest first."""
+        """Entries that stopped changing since the previous scan, oldest first (folders skipped)."""
         now = time.time() if now is None else now
         current: dict[Path, tuple[int, float]] = {}
         for path in self.folder.iterdir():
-            if path.is_file() and not path.name.startswith(".") and not path.name.endswith(_IGNORED_SUFFIXES):
-                stat = path.stat()
-                current[path] = (stat.st_size, stat.st_mtime)
+            if path.name.startswith(".") or path.name.endswith(_IGNORED_SUFFIXES):
+                continue
+            entry = path.lstat()
+            if not stat.S_ISDIR(entry.st_mode):
+                current[path] = (entry.st_size, entry.st_mtime)
         ready = [p for p, sig in current.items() if self._seen.get(p) == sig and now - sig[1] >= SETTLE_SECONDS]
         self._seen = {p: sig for p, sig in current.items() if p not in ready}
         return sorted(ready, key=lambda p: current[p][1])
@@ -56,11 +73,12 @@ class Inbox:
         rejected = read == 0
         if rejected and not skipped:
             skipped = [BadArticle(path.name, "no article in the file")]
-        target = _free_name(self.folder / ("rejected" if rejected else "processed") / path.name)
-        os.replace(path, target)
+        target = _free_name(self._subfolder("rejected" if rejected else "processed") / path.name)
+        os.replace(path, target)  # a link moves as the link itself: it is never followed
         if skipped:
             reasons = "".join(f"{bad}\n" for bad in skipped)
-            _free_name(target.with_name(target.name + ".reason.txt")).write_text(reasons, encoding="utf-8")
+            with open(_free_name(target.with_name(target.name + ".reason.txt")), "x", encoding="utf-8") as out:
+                out.write(reasons)  # "x": never written through a link someone left under that name
         log.log(logging.WARNING if rejected else logging.INFO, "inbox: %s → %s (%d article(s), %d problem(s))",
                 path.name, target.parent.name, read, len(skipped))
         return target
@@ -68,20 +86,20 @@ class Inbox:
 
 def _free_name(path: Path) -> Path:
     """``path``, or the same name with a time stamp when that is taken."""
-    if not path.exists():
+    if not os.path.lexists(path):
         return path
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     return path.with_name(f"{stamp}-{path.name}")
 
 
-def read_inbox_file(path: Path) -> tuple[list[Article], list[BadArticle]]:
+def read_inbox_file(path: Path, limits: ReadLimits) -> tuple[list[Article], list[BadArticle]]:
     """The articles of one dropped file, and what could not be read."""
     if not is_article_file(path):
         return [], [BadArticle(path.name, "not an article file (.txt, .jsonl or .jsonl.gz)")]
     articles: list[Article] = []
     bad: list[BadArticle] = []
     try:
-        for item in read_file(path):
+        for item in read_file(path, limits=limits):
             if isinstance(item, BadArticle):
                 bad.append(item)
             else:
@@ -92,14 +110,23 @@ def read_inbox_file(path: Path) -> tuple[list[Article], list[BadArticle]]:
 
 
 async def scan(inbox: Inbox, service: Service) -> int:
-    """Ingest every complete file in the inbox; articles new or changed."""
+    """Ingest every complete file in the inbox; articles new or changed. One file that fails in
+    a way nobody foresaw is rejected with the error (and logged as the bug it is), never retried
+    forever, and the files behind it are still read."""
     changed = 0
     for path in inbox.ready():
-        articles, bad = await asyncio.to_thread(read_inbox_file, path)  # no database: not the worker
+        try:
+            articles, bad = await asyncio.to_thread(read_inbox_file, path, inbox.limits)  # no database: not the worker
+        except Exception as exc:  # a bug in reading: reject this file, go on with the others
+            log.exception("inbox: reading %s failed", path.name)
+            articles, bad = [], [BadArticle(path.name, f"could not be read ({type(exc).__name__}: {exc})")]
         report = await service.ingest(articles) if articles else None
         if report is not None:
             bad += report.skipped
             changed += report.ingested + report.replaced
             log.info("inbox: %s: %s", path.name, report.summary())
-        inbox.file_away(path, len(articles) - (len(report.skipped) if report else 0), bad)
+        try:
+            inbox.file_away(path, len(articles) - (len(report.skipped) if report else 0), bad)
+        except FileNotFoundError:
+            log.warning("inbox: %s vanished before it was filed away", path.name)
     return changed

@@ -16,18 +16,25 @@ optional ``title``, ``summary``, ``url``, ``published`` (ISO 8601), ``author``, 
 
 from __future__ import annotations
 
+import errno
 import gzip
 import json
+import os
 import re
+import stat
+import zlib
 from collections.abc import Iterator
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import BinaryIO
 
-from .clock import VIETNAM
+from .clock import VIETNAM, utc_now
 from .errors import BadArticle
 from .models import Article
 from .text import clean
 
+FUTURE_SLACK = timedelta(days=2)  # how far ahead of now a publication date may be (time zones, embargoes)
 TEXT_SUFFIXES = (".txt",)
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson")
 
@@ -61,7 +68,16 @@ def _date_line(line: str) -> tuple[str | None, datetime] | None:
     return category, published
 
 
-def parse_text_article(text: str, article_id: str, where: str | None = None) -> Article:
+def _check_size(paragraphs: list[str] | tuple[str, ...], where: str, limits: ReadLimits) -> None:
+    if len(paragraphs) > limits.paragraphs:
+        raise BadArticle(where, f"the article has {len(paragraphs):,} paragraphs, over the {limits.paragraphs:,} allowed")
+    chars = sum(len(p) for p in paragraphs)
+    if chars > limits.article_chars:
+        raise BadArticle(where, f"the article has {chars:,} characters, over the {limits.article_chars:,} allowed")
+
+
+def parse_text_article(text: str, article_id: str, where: str | None = None,
+                       limits: ReadLimits | None = None) -> Article:
     """Parse one article in the seed's plain-text format."""
     where = where or article_id
     lines = [clean(line) for line in text.splitlines()]
@@ -89,6 +105,7 @@ def parse_text_article(text: str, article_id: str, where: str | None = None) -> 
         paragraphs.append(line)
     if not paragraphs:
         raise BadArticle(where, "the article has no body text (only a title, date or captions)")
+    _check_size(paragraphs, where, limits or ReadLimits())
     return Article(
         id=article_id,
         title=title,
@@ -109,21 +126,25 @@ def _optional_text(record: dict, key: str, where: str) -> str | None:
     return clean(value) or None
 
 
-def parse_record(record: object, where: str) -> Article:
+def parse_record(record: object, where: str, limits: ReadLimits | None = None) -> Article:
     """Parse one JSON Lines record (the format of ``../shared/data/README.md``)."""
     if not isinstance(record, dict):
         raise BadArticle(where, "a record must be a JSON object")
     article_id = record.get("id")
-    if isinstance(article_id, int):
+    if isinstance(article_id, int) and not isinstance(article_id, bool):  # true is no id, 17 is "17"
         article_id = str(article_id)
     if not isinstance(article_id, str) or not article_id.strip():
         raise BadArticle(where, "the record has no 'id'")
     body = record.get("body")
     if not isinstance(body, str):
         raise BadArticle(where, "the record has no 'body' text")
+    limits = limits or ReadLimits()
+    if len(body) > limits.article_chars * 2:  # refused before cleaning: cleaning a huge body costs time too
+        raise BadArticle(where, f"the body has {len(body):,} characters, over the {limits.article_chars:,} allowed")
     paragraphs = tuple(p for p in (clean(line) for line in body.split("\n")) if p)
     if not paragraphs:
         raise BadArticle(where, "the body is empty")
+    _check_size(paragraphs, where, limits)
     published = None
     if raw := _optional_text(record, "published", where):
         try:
@@ -132,6 +153,8 @@ def parse_record(record: object, where: str) -> Article:
             raise BadArticle(where, f"'published' is not an ISO 8601 date: {raw!r}") from None
         if published.tzinfo is None:
             published = published.replace(tzinfo=VIETNAM)
+        if published > utc_now() + FUTURE_SLACK:  # a wrong date would pin the article to the top of /latest
+            published = None
     tags = record.get("tags") or ()
     if not isinstance(tags, (list, tuple)):
         raise BadArticle(where, "'tags' must be a list")
@@ -162,57 +185,198 @@ def is_article_file(path: Path) -> bool:
     return name.endswith(TEXT_SUFFIXES + JSONL_SUFFIXES) and not name.startswith(".")
 
 
-def _lines(path: Path) -> Iterator[bytes]:
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
-    with opener(path, "rb") as handle:
-        yield from handle
+@dataclass(frozen=True)
+class ReadLimits:
+    """How much of a file is read, so that no file can exhaust memory or time.
+
+    A record over a limit is skipped with its reason; a file past ``file_bytes`` (counted
+    after decompression, while reading: a small gzip never inflates past it) stops there,
+    keeping the records read so far.
+    """
+
+    line_bytes: int = 4 << 20  # one JSON Lines record, or one plain-text article file
+    file_bytes: int = 1 << 30  # a whole file, decompressed
+    article_chars: int = 400_000  # the text of one article (a long feature is ~50,000)
+    paragraphs: int = 2_000
+    json_depth: int = 20  # nesting of arrays and objects in one record (an article needs 2)
 
 
-def read_file(path: Path, limit: int | None = None) -> Iterator[Article | BadArticle]:
+_CHUNK = 1 << 20
+_NONBLANK_LINE_RE = re.compile(rb"[^\n]*[^\s][^\n]*")  # bytes.split would make a list of every blank line
+
+
+def _open_regular(path: Path) -> BinaryIO:
+    """The file for reading, if it is a regular file reached without following a symbolic link."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise BadArticle(str(path), "not a regular file (a device, a pipe or a folder): not read")
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _lines(handle: BinaryIO, limits: ReadLimits, where: str) -> Iterator[tuple[int, bytes] | BadArticle]:
+    """(line number, line) of every non-blank line, within the limits; a BadArticle for each
+    line over ``line_bytes`` (read past, never held whole) and for a file over ``file_bytes``."""
+    number, total, pending, skipping = 1, 0, b"", False  # number: the line ``pending`` belongs to
+    while chunk := handle.read(_CHUNK):
+        total += len(chunk)
+        if total > limits.file_bytes:
+            yield BadArticle(where, f"the file is over {limits.file_bytes:,} bytes (decompressed): stopped reading there")
+            return
+        data, start = pending + chunk, 0
+        if skipping:  # still inside a line already refused
+            first = data.find(b"\n")
+            if first < 0:
+                pending = b""
+                continue
+            skipping, start, number = False, first + 1, number + 1
+        end = data.rfind(b"\n") + 1  # the complete lines end here
+        if end > start:
+            position = start
+            for match in _NONBLANK_LINE_RE.finditer(data, start, end):
+                number += data.count(b"\n", position, match.start())
+                position = match.start()
+                if len(match[0]) > limits.line_bytes:
+                    yield BadArticle(f"{where}:{number}", f"the line is over {limits.line_bytes:,} bytes")
+                else:
+                    yield number, match[0]
+            number += data.count(b"\n", position, end)
+            pending = data[end:]
+        else:
+            pending = data[start:]
+        if len(pending) > limits.line_bytes:
+            yield BadArticle(f"{where}:{number}", f"the line is over {limits.line_bytes:,} bytes")
+            pending, skipping = b"", True
+    if pending.strip() and not skipping:
+        yield number, pending
+
+
+def json_depth_over(raw: bytes, limit: int) -> bool:
+    """Whether a JSON text nests arrays and objects deeper than ``limit``, found without recursion
+    (``json.loads`` recurses once per level and a 5,000-deep line overflows the stack)."""
+    depth, in_string = 0, False
+    for match in _JSON_TOKEN_RE.finditer(raw):
+        token = match[0]
+        if token == b'"':
+            in_string = not in_string
+        elif in_string:
+            continue  # a bracket or an escape inside a string
+        elif token in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return True
+        elif token in (b"]", b"}"):
+            depth -= 1
+    return False
+
+
+_JSON_TOKEN_RE = re.compile(rb'\\.|["\[\]{}]')
+
+
+def read_file(path: Path, limit: int | None = None, limits: ReadLimits = ReadLimits()) -> Iterator[Article | BadArticle]:
     """Articles of one file, with a :class:`BadArticle` in place of each unreadable one.
 
     A broken record does not stop the rest of a JSON Lines file; ``limit`` caps the records read.
+    Symbolic links are not followed and only regular files are read.
     """
     where = str(path)
     name = path.name.lower()
-    if name.endswith(TEXT_SUFFIXES):
-        try:
-            yield parse_text_article(_decode(path.read_bytes(), where), path.stem, where)
-        except OSError as exc:
-            yield BadArticle(where, f"cannot read the file: {exc.strerror or exc}")
-        except BadArticle as bad:
-            yield bad
-        return
-    if not name.endswith(JSONL_SUFFIXES):
+    if not name.endswith(TEXT_SUFFIXES + JSONL_SUFFIXES):
         yield BadArticle(where, "not an article file (expected .txt, .jsonl or .jsonl.gz)")
         return
-    count = 0
     try:
-        for number, line in enumerate(_lines(path), start=1):
+        handle = _open_regular(path)
+    except BadArticle as bad:
+        yield bad
+        return
+    except OSError as exc:
+        reason = "a symbolic link: not followed" if exc.errno == errno.ELOOP else f"cannot read the file: {exc.strerror or exc}"
+        yield BadArticle(where, reason)
+        return
+    with handle:
+        if name.endswith(TEXT_SUFFIXES):
+            yield _read_text(handle, path, limits)
+            return
+        yield from _read_jsonl(handle, where, limit, limits)
+
+
+def _read_text(handle: BinaryIO, path: Path, limits: ReadLimits) -> Article | BadArticle:
+    where = str(path)
+    try:
+        raw = handle.read(limits.line_bytes + 1)
+        if len(raw) > limits.line_bytes:
+            return BadArticle(where, f"the file is over {limits.line_bytes:,} bytes: not one article")
+        return parse_text_article(_decode(raw, where), path.stem, where, limits)
+    except OSError as exc:
+        return BadArticle(where, f"cannot read the file: {exc.strerror or exc}")
+    except BadArticle as bad:
+        return bad
+
+
+def _read_jsonl(handle: BinaryIO, where: str, limit: int | None, limits: ReadLimits) -> Iterator[Article | BadArticle]:
+    count = 0
+    stream: BinaryIO = gzip.GzipFile(fileobj=handle) if where.lower().endswith(".gz") else handle  # type: ignore[assignment]
+    try:
+        for item in _lines(stream, limits, where):
+            if isinstance(item, BadArticle):
+                yield item
+                continue
             if limit is not None and count >= limit:
                 return
-            if not line.strip():
-                continue
             count += 1
-            line_where = f"{where}:{number}"
-            try:
-                yield parse_record(json.loads(_decode(line, line_where)), line_where)
-            except json.JSONDecodeError as exc:
-                yield BadArticle(line_where, f"broken JSON ({exc.msg} at column {exc.colno})")
-            except BadArticle as bad:
-                yield bad
-    except (OSError, EOFError) as exc:  # gzip.BadGzipFile is an OSError
+            number, line = item
+            yield _record(line, f"{where}:{number}", limits)
+    except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
         yield BadArticle(where, f"cannot read the file: {exc}")
 
 
+def _record(line: bytes, where: str, limits: ReadLimits) -> Article | BadArticle:
+    """One JSON Lines record, or why it is not an article: never an exception."""
+    try:
+        if json_depth_over(line, limits.json_depth):
+            return BadArticle(where, f"JSON nested deeper than {limits.json_depth} levels")
+        return parse_record(json.loads(_decode(line, where)), where, limits)
+    except json.JSONDecodeError as exc:
+        return BadArticle(where, f"broken JSON ({exc.msg} at column {exc.colno})")
+    except BadArticle as bad:
+        return bad
+    except (ValueError, TypeError, RecursionError) as exc:  # whatever else a hostile record finds
+        return BadArticle(where, f"unreadable record ({type(exc).__name__}: {str(exc)[:200]})")
+
+
 def find_files(paths: list[Path]) -> Iterator[Path | BadArticle]:
-    """Article files under the given files and folders (recursive, in name order)."""
+    """Article files under the given files and folders (recursive, in name order).
+
+    Symbolic links, to files or folders, are never followed: each is reported instead.
+    """
     for path in paths:
-        if path.is_dir():
-            for child in sorted(p for p in path.rglob("*") if p.is_file()):
-                if is_article_file(child):
-                    yield child
-        elif path.is_file():
-            yield path
-        else:
+        try:
+            mode = os.lstat(path).st_mode
+        except OSError:
             yield BadArticle(str(path), "no such file or folder")
+            continue
+        if stat.S_ISDIR(mode):
+            yield from _walk(path)
+        elif stat.S_ISLNK(mode):
+            yield BadArticle(str(path), "a symbolic link: not followed")
+        else:
+            yield path
+
+
+def _walk(folder: Path) -> Iterator[Path | BadArticle]:
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        here = Path(root)
+        for name in sorted(dirs):
+            if (here / name).is_symlink():
+                yield BadArticle(str(here / name), "a symbolic link: not followed")
+        dirs.sort()
+        for name in sorted(files):
+            child = here / name
+            if child.is_symlink():
+                yield BadArticle(str(child), "a symbolic link: not followed")
+            elif is_article_file(child):
+                yield child

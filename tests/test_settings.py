@@ -47,6 +47,11 @@ def environment(tmp_path: Path, base_url: str, site: str) -> dict[str, str]:
         "HOITIN_INDEX_SAVE_SECONDS": "10",
         "HOITIN_ALERT_MAX_AGE_HOURS": "1",
         "HOITIN_ALERTS_PER_SECOND": "3",
+        "HOITIN_MAX_LINE_BYTES": "100000",
+        "HOITIN_MAX_FILE_BYTES": "2000000",
+        "HOITIN_MAX_ARTICLE_CHARS": "20000",
+        "HOITIN_MAX_PARAGRAPHS": "50",
+        "HOITIN_MAX_JSON_DEPTH": "5",
     }
 
 
@@ -122,6 +127,15 @@ async def test_every_setting_takes_effect_in_python_m_bot(tmp_path: Path) -> Non
             await asyncio.sleep(2.0)
             [alert] = [t for t in _texts(api, READER) if t.startswith("🔔")]
             assert "Cầu Rồng đóng cửa sửa chữa" in alert and "đón khách" not in alert
+            # HOITIN_MAX_*: each record over one limit is skipped with that limit in its reason.
+            _drop_over_the_limits(drop)
+            await until(lambda: (drop / "processed" / "limits.jsonl.reason.txt").exists(), 20, "limits.jsonl handled")
+            await until(lambda: (drop / "rejected" / "big.jsonl.reason.txt").exists(), 20, "big.jsonl handled")
+            reasons = (drop / "processed" / "limits.jsonl.reason.txt").read_text(encoding="utf-8")
+            for said in ("line is over 100,000 bytes", "nested deeper than 5 levels", "over the 50 allowed",
+                         "over the 20,000 allowed"):
+                assert said in reasons, reasons
+            assert "over 2,000,000 bytes (decompressed)" in (drop / "rejected" / "big.jsonl.reason.txt").read_text()
             # HOITIN_FEEDS, HOITIN_FEED_TIMEOUT (1 s), HOITIN_FEED_MAX_BYTES (10,000)
             feeds = ""
             for _ in range(40):
@@ -147,6 +161,26 @@ async def test_every_setting_takes_effect_in_python_m_bot(tmp_path: Path) -> Non
     # The start-up line is written from the live loops, not from the settings.
     assert (f"background: inbox {drop} every 0.5 s; 3 feed(s), each every 10 s (timeout 1 s, cap 10000 bytes); "
             "index saved every 10 s; alerts up to 3/s, for articles up to 1 h old") in log
+
+
+def _drop_over_the_limits(drop: Path) -> None:
+    """Two files: one record under every limit and one over each; a file over the file limit."""
+    def record(number: int, body: str, **extra: object) -> str:
+        return json.dumps({"id": f"gioi-han-{number}", "title": f"Bài thử {number}", "body": body, **extra},
+                          ensure_ascii=False)
+
+    sentence = "Nông dân Tiền Giang thu hoạch lúa sớm."
+    lines = [
+        record(1, sentence),
+        record(2, sentence + " x" * 60_000),  # a line over 100,000 bytes
+        record(3, sentence, tags=[[[[[["sâu"]]]]]]),  # nested 6 deep
+        record(4, "\n".join([sentence] * 60)),  # 60 paragraphs
+        record(5, (sentence + " ") * 600),  # about 23,000 characters
+    ]
+    (drop / "limits.jsonl.part").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (drop / "limits.jsonl.part").rename(drop / "limits.jsonl")
+    (drop / "big.jsonl.part").write_bytes(b"\n" * 2_500_000 + record(6, sentence).encode() + b"\n")
+    (drop / "big.jsonl.part").rename(drop / "big.jsonl")
 
 
 def _texts(api: FakeBotAPI, chat: int) -> list[str]:
