@@ -24,6 +24,7 @@ from .service import Service
 log = logging.getLogger(__name__)
 
 FEED_CHECK_SECONDS = 5.0  # how often the feed list is looked at for feeds that are due
+REFS_PRUNE_SECONDS = 3600.0  # how often expired button numbers are forgotten
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class Background:
             ("inbox", self._inbox, self.schedule.poll, 0.2),
             ("feeds", self.poller.poll_due, self.schedule.feed_check, 0.3),
             ("save the index", self.service.save_index, self.schedule.save, None),
+            ("forget old button numbers", self.service.prune_refs, REFS_PRUNE_SECONDS, None),
         ):
             jobs.run_repeating(self._spawner(name, work), interval=interval, first=first, name=name)
         log.info(

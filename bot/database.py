@@ -76,6 +76,21 @@ MIGRATIONS: tuple[str, ...] = (
         next_poll REAL NOT NULL DEFAULT 0
     );
     """,
+    # 2 → 3: refs belong to the chat that made them (numbers from before point nowhere: their
+    # buttons say they are stale) and remember when they were last used, to expire.
+    """
+    CREATE TABLE refs_by_chat (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        value TEXT NOT NULL,
+        chat_id INTEGER NOT NULL,
+        used REAL NOT NULL,
+        UNIQUE (kind, value, chat_id)
+    );
+    DROP TABLE refs;
+    ALTER TABLE refs_by_chat RENAME TO refs;
+    CREATE INDEX refs_used ON refs (used);
+    """,
 )
 
 

@@ -184,7 +184,7 @@ class Handlers:
             await self.reply(update, fmt.html_text("too_long", lang, length=len(query), limit=MAX_QUESTION))
         else:
             try:
-                found = await self.service.search(query, 1, SEARCH_PAGE)
+                found = await self.service.search(_chat_id(update), query, 1, SEARCH_PAGE)
             except EmptyQuery:
                 await self.reply(update, text("search_empty", lang))
                 return
@@ -296,14 +296,14 @@ class Handlers:
             await query.answer(text("stale_button", lang), show_alert=True)
             return
         if isinstance(pressed, fmt.PageButton):
-            found = await self.service.search_again(pressed.query, pressed.page, SEARCH_PAGE)
+            found = await self.service.search_again(_chat_id(update), pressed.query, pressed.page, SEARCH_PAGE)
             if found is None:
                 await query.answer(text("stale_button", lang), show_alert=True)
                 return
             await _edit(query, fmt.html_search(found.page, lang),
                         fmt.search_keyboard(found.page, found.query_ref, found.article_refs, lang))
         elif isinstance(pressed, fmt.OpenButton):
-            excerpt = await self.service.excerpt(pressed.article, pressed.paragraph)
+            excerpt = await self.service.excerpt(_chat_id(update), pressed.article, pressed.paragraph)
             if excerpt is None:
                 await query.answer(text("article_gone", lang), show_alert=True)
                 return
@@ -327,7 +327,7 @@ class Handlers:
         results: list[fmt.InlineArticle] = []
         if words:
             try:
-                found = await self.service.search(words, 1, INLINE_RESULTS)
+                found = await self.service.search(inline_query.from_user.id, words, 1, INLINE_RESULTS)
             except EmptyQuery:
                 found = None
             if found:

@@ -90,29 +90,34 @@ class Service:
     async def answer(self, question: str) -> Answer:
         return await self._worker.run(self.library.answer, question)
 
-    async def search(self, query: str, page: int, per_page: int) -> Found:
-        return await self._worker.run(self._search, query, page, per_page)
+    async def search(self, owner: int, query: str, page: int, per_page: int) -> Found:
+        """A page of results; the numbers its buttons carry belong to ``owner`` (the chat)."""
+        return await self._worker.run(self._search, owner, query, page, per_page)
 
-    def _search(self, query: str, page: int, per_page: int) -> Found:
+    def _search(self, owner: int, query: str, page: int, per_page: int) -> Found:
         found = self.library.search(query, page=page, per_page=per_page)
-        articles = [self._refs.number(ARTICLE, r.citation.article_id) for r in found.results]
-        return Found(found, self._refs.number(QUERY, found.query), articles)
+        articles = [self._refs.number(ARTICLE, r.citation.article_id, owner) for r in found.results]
+        return Found(found, self._refs.number(QUERY, found.query, owner), articles)
 
-    async def search_again(self, query_ref: int, page: int, per_page: int) -> Found | None:
-        """A page of a search a button refers to; None when the number is unknown."""
-        return await self._worker.run(self._search_again, query_ref, page, per_page)
+    async def search_again(self, owner: int, query_ref: int, page: int, per_page: int) -> Found | None:
+        """A page of a search a button refers to; None when the number is not ``owner``'s (or expired)."""
+        return await self._worker.run(self._search_again, owner, query_ref, page, per_page)
 
-    def _search_again(self, query_ref: int, page: int, per_page: int) -> Found | None:
-        query = self._refs.value(QUERY, query_ref)
-        return None if query is None else self._search(query, page, per_page)
+    def _search_again(self, owner: int, query_ref: int, page: int, per_page: int) -> Found | None:
+        query = self._refs.value(QUERY, query_ref, owner)
+        return None if query is None else self._search(owner, query, page, per_page)
 
-    async def excerpt(self, article_ref: int, paragraph: int) -> Excerpt | None:
-        """A paragraph of the article a button refers to; None when either is gone."""
-        return await self._worker.run(self._excerpt, article_ref, paragraph)
+    async def excerpt(self, owner: int, article_ref: int, paragraph: int) -> Excerpt | None:
+        """A paragraph of the article a button refers to; None when either is gone or not ``owner``'s."""
+        return await self._worker.run(self._excerpt, owner, article_ref, paragraph)
 
-    def _excerpt(self, article_ref: int, paragraph: int) -> Excerpt | None:
-        article_id = self._refs.value(ARTICLE, article_ref)
+    def _excerpt(self, owner: int, article_ref: int, paragraph: int) -> Excerpt | None:
+        article_id = self._refs.value(ARTICLE, article_ref, owner)
         return None if article_id is None else self.library.excerpt(article_id, paragraph)
+
+    async def prune_refs(self) -> int:
+        """Forget button numbers unused for a month; how many."""
+        return await self._worker.run(self._refs.prune, time.time())
 
     async def article(self, article_id: str) -> Article | None:
         return await self._worker.run(self.library.article, article_id)

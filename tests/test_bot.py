@@ -363,3 +363,39 @@ async def test_data_files_are_real_sqlite(bot: Running, seed_library: Library) -
     db = sqlite3.connect(seed_library.data_dir / "bot.sqlite3")
     rows = db.execute("SELECT chat_id, keywords, terms FROM subscriptions").fetchall()
     assert rows == [(USER_ID, "bão", json.dumps(["bão"], ensure_ascii=False))]
+
+
+# --- button privacy (issue 11, row 8) --------------------------------------------------------------
+
+
+async def test_another_chat_cannot_replay_or_guess_a_search_button(bot: Running) -> None:
+    [mine] = await bot.send(message("/search hội nghị mật khẩu riêng của Lan"))
+    buttons = [b["callback_data"] for row in mine["reply_markup"]["inline_keyboard"] for b in row if "callback_data" in b]
+    intruder = USER_ID + 77
+    guesses = [*buttons, *(f"p:{n}:1" for n in range(1, 30)), *(f"o:{n}:2:1:1" for n in range(1, 30))]
+    for data in guesses:
+        sent = await bot.send(callback(data, {"chat_id": intruder, "message_id": 9}, user_id=intruder))
+        assert sent == [], f"{data} showed something to another chat"
+    alerts = [c.params for c in bot.api.calls if c.method == "answerCallbackQuery"]
+    assert len(alerts) == len(guesses) and all(a["show_alert"] for a in alerts)
+    assert not any("mật khẩu" in str(c.params) for c in bot.api.calls if c.params.get("chat_id") == intruder)
+    [again] = await bot.send(callback(buttons[0], mine))  # the owner's own button still works
+    assert "(đoạn" in visible_text(again["text"])
+
+
+async def test_unused_button_numbers_expire(seed_library: Library) -> None:
+    import sqlite3
+    import time
+
+    from bot.refs import EXPIRY_DAYS
+
+    async with running_bot(seed_library, background=False) as harness:
+        [page] = await harness.send(message("/search hội nghị"))
+        data = page["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+        db = sqlite3.connect(seed_library.data_dir / "bot.sqlite3")
+        db.execute("UPDATE refs SET used = ?", (time.time() - (EXPIRY_DAYS + 1) * 86400,))
+        db.commit()
+        assert await harness.send(callback(data, page)) == []  # stale: a polite alert, nothing shown
+        assert await harness.service.prune_refs() > 0
+        assert db.execute("SELECT count(*) FROM refs").fetchone() == (0,)
+        db.close()
