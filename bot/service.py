@@ -156,8 +156,7 @@ class Service:
         return indexed
 
     def _sync(self) -> tuple[int, int]:
-        indexed = self.library.catch_up() if self.library.seq != self.library.index.seq else 0
-        return indexed, self._matcher.queue_new()
+        return self.library.refresh(), self._matcher.queue_new()
 
     async def save_index(self) -> bool:
         """Persist the index if it moved since the last save; whether it did."""

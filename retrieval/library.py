@@ -92,7 +92,7 @@ class Library:
         self.index_dir = self.data_dir / "index"
         self.index = self._load_index()
         self._saved_seq = self.index.seq
-        if self.catch_up():
+        if self.check_store() or self.catch_up():
             self.save_index()
 
     def _analysis(self) -> dict[str, object]:
@@ -115,7 +115,24 @@ class Library:
     def _new_index(self) -> Index:
         index = Index()
         index.analysis = self._analysis()
+        index.store_id = self.store.identity
         return index
+
+    def check_store(self) -> bool:
+        """Rebuild the index when it was not built from this store as it is now (the store was
+        replaced, restored from an older copy, or deleted and made anew); whether it did.
+
+        Without this, an index ahead of its store answers with articles the store no longer has
+        and never indexes the new ones (their change numbers are below the index's)."""
+        index, store = self.index, self.store
+        if index.store_id == store.identity and index.seq <= store.seq:
+            return False
+        why = ("it was built from another store" if index.store_id != store.identity
+               else f"it reflects change {index.seq:,} and the store is at {store.seq:,}")
+        log.warning("the index at %s does not belong to the store (%s); rebuilding it from the store", self.index_dir, why)
+        self.index = self._new_index()
+        self.catch_up()
+        return True
 
     def close(self) -> None:
         self.store.close()
@@ -132,6 +149,13 @@ class Library:
                 done += self._index_batch(batch, progress)
         done += self._index_batch(batch, progress)
         return done
+
+    def refresh(self) -> int:
+        """Bring the index up to the store as other processes left it; articles indexed (a
+        rebuild counts every article)."""
+        if self.check_store():
+            return self.index.n_articles
+        return self.catch_up() if self.store.seq != self.index.seq else 0
 
     def _index_batch(self, batch: list[StoredArticle], progress: Callable[[int], None] | None) -> int:
         if not batch:
@@ -228,6 +252,8 @@ class Library:
         return out
 
     def stats(self) -> Stats:
+        if self.check_store():
+            self.save_index()
         size = sum(p.stat().st_size for p in self.index_dir.rglob("*") if p.is_file()) if self.index_dir.exists() else 0
         return Stats(
             articles=self.store.count(),

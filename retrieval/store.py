@@ -16,6 +16,7 @@ import hashlib
 import json
 import logging
 import sqlite3
+import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -98,6 +99,9 @@ class Store:
             self._db = connect(path)
             self._db.executescript(SCHEMA)
             migrate(self._db, MIGRATIONS, f"the article store {path}")
+            # Who this store is: an index built from another store (a file replaced, restored or
+            # deleted and made anew) is told apart by it, whatever its change number.
+            self._db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('store_id', ?)", (uuid.uuid4().hex,))
             self._refresh_evidence()
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"cannot open the article store {path}: {exc}") from exc
@@ -141,6 +145,10 @@ class Store:
     def seq(self) -> int:
         row = self._db.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()
         return int(row[0]) if row else 0
+
+    @property
+    def identity(self) -> str:
+        return str(self._db.execute("SELECT value FROM meta WHERE key = 'store_id'").fetchone()[0])
 
     def count(self) -> int:
         return self._db.execute("SELECT count(*) FROM articles").fetchone()[0]
