@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .formats import read_file
 from .library import Library, Settings
-from .text import strip_marks
+from .text import SEGMENTATION_VERSION, strip_marks
 
 
 def contains(text: str, answers: list[str]) -> bool:
@@ -38,6 +38,8 @@ def eval_library(
     ``extra`` files are added whole (the protocol's full news run adds all of vnexpress-bongda).
     """
     key = f"{articles.resolve()}|{distractors.resolve() if distractors else ''}|{limit}|{settings.shape}"
+    if SEGMENTATION_VERSION > 1:  # version 1 caches were made before the version was part of the key
+        key += f"|segmentation {SEGMENTATION_VERSION}"
     if extra:
         key += "|" + "|".join(str(p.resolve()) for p in extra)
     folder = cache_root / hashlib.sha1(key.encode()).hexdigest()[:12]

@@ -119,3 +119,16 @@ def test_a_question_with_marks_on_some_words_only_is_matched_word_by_word() -> N
     assert "~ghi_ban" in terms, "a pair with one unmarked word is looked up folded"
     assert not is_mixed("Ai chủ trì hội nghị tổng kết nhiệm kỳ 2016-2020?")
     assert not is_mixed("ai chu tri hoi nghi") and not is_mixed("Vì sao Paris tổ chức Thế vận hội?")
+
+
+@pytest.mark.parametrize(("paragraph", "sentences"), [
+    ("U23 Việt Nam dự VCK U23 châu Á. Trận đầu gặp Jordan.", ["U23 Việt Nam dự VCK U23 châu Á.", "Trận đầu gặp Jordan."]),
+    ("Đội tuyển sang Ý. Họ tập ở Milan.", ["Đội tuyển sang Ý.", "Họ tập ở Milan."]),
+    ("Nắng nóng 39 độ C. Người dân hạn chế ra đường.", ["Nắng nóng 39 độ C.", "Người dân hạn chế ra đường."]),
+    ("Việt Nam nằm ở bảng B. Trận đầu diễn ra tối nay.", ["Việt Nam nằm ở bảng B.", "Trận đầu diễn ra tối nay."]),
+    ("Tiền vệ A. Samedov ghi bàn.", ["Tiền vệ A. Samedov ghi bàn."]),  # an initial
+    ("Ông George W. Bush phát biểu.", ["Ông George W. Bush phát biểu."]),
+    ("Anh Đ. Văn Hùng cho biết.", ["Anh Đ. Văn Hùng cho biết."]),  # Đ. is an initial (Đức, Đình …)
+])
+def test_a_one_letter_word_ends_a_sentence_an_initial_does_not(paragraph: str, sentences: list[str]) -> None:
+    assert split_sentences(paragraph) == sentences
