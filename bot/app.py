@@ -33,6 +33,7 @@ from retrieval.library import Library
 from .background import FEED_CHECK_SECONDS, Background, Schedule
 from .config import ConfigError, Settings
 from .delivery import Deliverer
+from .fairness import REPLY_BURST, ReplyPacer
 from .fetcher import Fetcher, OutboundPolicy
 from .handlers import Handlers
 from .inbox import Inbox
@@ -88,7 +89,8 @@ def build(settings: Settings, *, library: Library | None = None, request: BaseRe
         library = prepare_library(settings.data_dir, settings.seeds_dir)
     service = build_service(settings, library)
     policy = OutboundPolicy(frozenset(settings.feed_allow))
-    handlers = Handlers(service, settings.admin_ids, policy)
+    pacer = ReplyPacer(settings.chat_replies_per_second, REPLY_BURST)
+    handlers = Handlers(service, settings.admin_ids, policy, pacer)
     background: Background | None = None
 
     async def post_init(application: Application) -> None:
@@ -127,15 +129,16 @@ def build(settings: Settings, *, library: Library | None = None, request: BaseRe
         "pause": handlers.pause, "resume": handlers.resume, "quiet": handlers.quiet,
         "feeds": handlers.feeds, "addfeed": handlers.add_feed, "delfeed": handlers.remove_feed,
     }
-    application.add_handlers([CommandHandler(name, callback) for name, callback in commands.items()])
+    fair = handlers.fair
+    application.add_handlers([CommandHandler(name, fair(callback)) for name, callback in commands.items()])
     application.add_handlers([
-        MessageHandler(new_text & private, handlers.private_text),
-        MessageHandler(new_text & groups, handlers.group_text),
-        MessageHandler(filters.UpdateType.MESSAGE & filters.COMMAND & private, handlers.unknown_command),
+        MessageHandler(new_text & private, fair(handlers.private_text)),
+        MessageHandler(new_text & groups, fair(handlers.group_text)),
+        MessageHandler(filters.UpdateType.MESSAGE & filters.COMMAND & private, fair(handlers.unknown_command)),
         MessageHandler(filters.UpdateType.MESSAGE & private & ~filters.TEXT & ~filters.StatusUpdate.ALL,
-                       handlers.not_text),
-        CallbackQueryHandler(handlers.button),
-        InlineQueryHandler(handlers.inline),
+                       fair(handlers.not_text)),
+        CallbackQueryHandler(fair(handlers.button)),
+        InlineQueryHandler(fair(handlers.inline)),
     ])
     application.add_error_handler(handlers.on_error)
     background = Background(
@@ -146,6 +149,7 @@ def build(settings: Settings, *, library: Library | None = None, request: BaseRe
         Schedule(poll=settings.poll_seconds, save=settings.save_seconds,
                  feed_check=min(FEED_CHECK_SECONDS, settings.feed_interval)),
         settings.feeds,
+        pacer,
     )
     return HoiTin(settings, service, background, application)
 

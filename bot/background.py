@@ -17,6 +17,7 @@ from typing import Any
 from telegram.ext import Application
 
 from .delivery import Deliverer
+from .fairness import ReplyPacer
 from .inbox import Inbox, scan
 from .poller import FeedPoller
 from .service import Service
@@ -40,13 +41,14 @@ class Background:
     """The loops and jobs, built elsewhere (:func:`bot.app.build`), started and stopped here."""
 
     def __init__(self, service: Service, inbox: Inbox, poller: FeedPoller, deliverer: Deliverer,
-                 schedule: Schedule, feeds: tuple[str, ...]) -> None:
+                 schedule: Schedule, feeds: tuple[str, ...], pacer: ReplyPacer) -> None:
         self.service = service
         self.inbox = inbox
         self.poller = poller
         self.deliverer = deliverer
         self.schedule = schedule
         self.feeds = feeds
+        self.pacer = pacer
         self._delivery: asyncio.Task[None] | None = None
         self._tasks: dict[str, asyncio.Task[object]] = {}
 
@@ -68,10 +70,10 @@ class Background:
             jobs.run_repeating(self._spawner(name, work), interval=interval, first=first, name=name)
         log.info(
             "background: inbox %s every %g s; %d feed(s), each every %g s (timeout %g s, cap %d bytes); "
-            "index saved every %g s; alerts up to %g/s, for articles up to %g h old",
+            "index saved every %g s; alerts up to %g/s, for articles up to %g h old; replies up to %g/s a chat",
             self.inbox.folder, self.schedule.poll, len(await self.service.feeds()), self.poller.interval,
             self.poller.fetcher.timeout, self.poller.fetcher.max_bytes, self.schedule.save, self.deliverer.per_second,
-            self.service.alert_max_age_hours,
+            self.service.alert_max_age_hours, self.pacer.per_second,
         )
 
     def _spawner(

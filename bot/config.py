@@ -33,6 +33,7 @@ class Settings:
     save_seconds: float = 600.0
     alert_max_age_hours: float = 48.0
     alerts_per_second: float = 25.0
+    chat_replies_per_second: float = 1.0  # replies to one chat, after a short burst (Telegram: about 1/s)
 
     @property
     def inbox(self) -> Path:
@@ -94,6 +95,7 @@ def load_settings(env: dict[str, str] | None = None, dotenv: bool = True) -> Set
         save_seconds=_number(env, "HOITIN_INDEX_SAVE_SECONDS", d.save_seconds, minimum=10),
         alert_max_age_hours=_number(env, "HOITIN_ALERT_MAX_AGE_HOURS", d.alert_max_age_hours, minimum=0),
         alerts_per_second=_number(env, "HOITIN_ALERTS_PER_SECOND", d.alerts_per_second, minimum=0.1),
+        chat_replies_per_second=_number(env, "HOITIN_CHAT_REPLIES_PER_SECOND", d.chat_replies_per_second, minimum=0.1),
     )
 
 

@@ -29,6 +29,7 @@ from retrieval.errors import EmptyQuery
 
 from . import formatting as fmt
 from .chats import parse_quiet
+from .fairness import PENDING_PER_CHAT, Admission, ChatGate, ReplyPacer
 from .fetcher import OutboundPolicy
 from .limits import INLINE_RESULTS, LATEST, MAX_FEED_URL, MAX_QUESTION, SEARCH_PAGE
 from .service import Service
@@ -109,10 +110,36 @@ def admin_only(handler: Handler) -> Handler:
 class Handlers:
     """The bot's handlers, bound to the service (nothing kept in loose ``bot_data`` keys)."""
 
-    def __init__(self, service: Service, admin_ids: frozenset[int], outbound: OutboundPolicy) -> None:
+    def __init__(self, service: Service, admin_ids: frozenset[int], outbound: OutboundPolicy,
+                 pacer: ReplyPacer) -> None:
         self.service = service
         self.admin_ids = admin_ids
         self.outbound = outbound
+        self.pacer = pacer
+        self.gate = ChatGate(PENDING_PER_CHAT)
+
+    def fair(self, handler: Callable[[Update, Context], Coroutine[Any, Any, None]]
+             ) -> Callable[[Update, Context], Coroutine[Any, Any, None]]:
+        """``handler`` behind the chat's gate: beyond what a chat may have in hand, its updates are
+        dropped and it is told once to slow down (see :mod:`bot.fairness`)."""
+
+        @wraps(handler)
+        async def gated(update: Update, context: Context) -> None:
+            chat = update.effective_chat.id if update.effective_chat else (
+                update.effective_user.id if update.effective_user else 0)
+            admission = self.gate.enter(chat)
+            if admission is Admission.REFUSED_FIRST:
+                log.info("chat %s sends faster than it is answered: updates dropped until it slows down", chat)
+                if update.effective_message is not None:
+                    await self.reply(update, text("slow_down", _lang(update)))
+            if admission is not Admission.ADMITTED:
+                return
+            try:
+                await handler(update, context)
+            finally:
+                self.gate.leave(chat)
+
+        return gated
 
     async def reply(self, update: Update, html: str, keyboard: InlineKeyboardMarkup | None = None) -> None:
         """Send ``html`` to the update's chat in as many messages as it takes; buttons on the last."""
@@ -122,6 +149,7 @@ class Handlers:
         quote = message.chat.type != ChatType.PRIVATE  # in a group, show which message is answered
         for number, part in enumerate(parts, start=1):
             markup = keyboard if number == len(parts) else None
+            await self.pacer.wait(message.chat.id)
             await with_retries(partial(message.reply_html, part, reply_markup=markup, do_quote=quote and number == 1))
 
     # --- questions -----------------------------------------------------------------------

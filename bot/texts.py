@@ -142,6 +142,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "addfeed_usage": ("Gõ địa chỉ nguồn tin sau /addfeed, ví dụ <i>/addfeed https://vnexpress.net/rss/tin-moi-nhat.rss</i>",
                       "Put the feed address after /addfeed, e.g. <i>/addfeed https://vnexpress.net/rss/tin-moi-nhat.rss</i>"),
     "addfeed_bad": ("“{url}” không phải địa chỉ http(s).", "“{url}” is not an http(s) address."),
+    "slow_down": ("Bạn gửi nhanh quá, mình trả lời không kịp. Đợi mình trả lời xong rồi hỏi tiếp nhé.",
+                  "You are sending faster than I can answer. Please wait for my replies, then go on."),
     "addfeed_refused": ("Không thêm nguồn tin {url}: {reason}. Bot chỉ đọc các địa chỉ công khai trên Internet.",
                         "Feed {url} not added: {reason}. The bot only reads public Internet addresses."),
     "addfeed_ok": ("Đã thêm nguồn tin {url}; mình sẽ đọc nó trong ít giây.", "Added {url}; it will be read in a few seconds."),

@@ -47,6 +47,7 @@ def environment(tmp_path: Path, base_url: str, site: str) -> dict[str, str]:
         "HOITIN_INDEX_SAVE_SECONDS": "10",
         "HOITIN_ALERT_MAX_AGE_HOURS": "1",
         "HOITIN_ALERTS_PER_SECOND": "3",
+        "HOITIN_CHAT_REPLIES_PER_SECOND": "7",
         "HOITIN_MAX_LINE_BYTES": "100000",
         "HOITIN_MAX_FILE_BYTES": "2000000",
         "HOITIN_MAX_ARTICLE_CHARS": "20000",
@@ -160,7 +161,7 @@ async def test_every_setting_takes_effect_in_python_m_bot(tmp_path: Path) -> Non
     assert " DEBUG " in log and TOKEN not in log
     # The start-up line is written from the live loops, not from the settings.
     assert (f"background: inbox {drop} every 0.5 s; 3 feed(s), each every 10 s (timeout 1 s, cap 10000 bytes); "
-            "index saved every 10 s; alerts up to 3/s, for articles up to 1 h old") in log
+            "index saved every 10 s; alerts up to 3/s, for articles up to 1 h old; replies up to 7/s a chat") in log
 
 
 def _drop_over_the_limits(drop: Path) -> None:
