@@ -65,9 +65,12 @@ class Conversation:
 
     def _search(self, query: str, page: int) -> str:
         try:
-            return format_search(self.library.search(query, page=page, per_page=SEARCH_PAGE))
+            found = self.library.search(query, page=page, per_page=SEARCH_PAGE)
         except EmptyQuery:
             return say("search_empty")
+        if found.page != page:  # the library shows the nearest page; the reader asked for another
+            return say("no_such_page", page=page, pages=found.pages)
+        return format_search(found)
 
     def _latest(self) -> str:
         articles = self.library.latest(LATEST)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import sys
 
+from telegram.error import TelegramError
+
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
@@ -26,11 +28,26 @@ class RedactingFormatter(logging.Formatter):
         return out
 
 
+class TelegramErrorsInOneLine(logging.Filter):
+    """python-telegram-bot logs a Telegram or network error with its whole traceback (50 lines
+    for a wrong token, 100 a retry while the Bot API is unreachable). Those are conditions, not
+    bugs: the record keeps its message and the error's own line, and drops the traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], TelegramError):
+            record.msg = f"{record.getMessage()} ({type(record.exc_info[1]).__name__}: {record.exc_info[1]})"
+            record.args, record.exc_info, record.exc_text = None, None, None
+        return True
+
+
 def setup_logging(level: str, secrets: list[str]) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(RedactingFormatter(secrets))
+    handler.addFilter(TelegramErrorsInOneLine())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # httpx logs every request URL (with the token) at INFO; only its warnings are news.
-    logging.getLogger("httpx").setLevel(max(logging.WARNING, root.level))
+    # httpx logs every request URL (with the token) at INFO, the job scheduler every run of
+    # every job (2.4 lines a second): only their warnings are news.
+    for noisy in ("httpx", "apscheduler"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from dataclasses import replace
 
 from retrieval.errors import BadArticle
 from retrieval.feeds import ParsedFeed, complete_from_page, parse_feed
@@ -62,10 +63,18 @@ class FeedPoller:
         return report.ingested + report.replaced
 
     async def _complete(self, article: Article) -> Article:
-        """The entry with the main text of its page; the entry as it came when the page fails."""
+        """The entry with the main text of its page; the entry as it came when the page fails.
+
+        The entry's teaser is kept as the summary: an entry seen again with the same title,
+        link and teaser is the stored article, and its page is not fetched again."""
+        teaser = article.summary or " ".join(article.paragraphs)
+        stored = await self.service.article(article.id)
+        if stored is not None and (stored.title, stored.url, stored.summary) == (article.title, article.url, teaser):
+            return stored
         try:
             page = await self.fetcher.fetch(article.url or "")
-            return await asyncio.to_thread(complete_from_page, article, page.body)
+            completed = await asyncio.to_thread(complete_from_page, article, page.body)
+            return completed if completed is article else replace(completed, summary=teaser)
         except FetchError as exc:
             log.warning("page %s: %s; keeping the feed's summary", article.url, exc)
             return article

@@ -195,6 +195,8 @@ TEXTS: dict[str, tuple[str, str]] = {
                              "Type keywords after /search, e.g. /search dân vận"),
     "console_no_search_yet": ("Chưa có lần tìm nào. Hãy dùng /search <từ khóa> trước.",
                               "No search yet: use /search <keywords> first."),
+    "console_no_such_page": ("Không có trang {page}: kết quả chỉ có {pages} trang.",
+                             "There is no page {page}: the results have {pages} page(s)."),
     "console_page_usage": ("Hãy gõ số trang, ví dụ: /page 2", "Type a page number, e.g. /page 2"),
     "console_unknown_command": ("Không có lệnh {command}. Gõ /help để xem các lệnh.",
                                 "There is no command {command}. Type /help for the commands."),

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from .errors import RetrievalError
+from .errors import EmptyQuery, RetrievalError
 from .evaluation import FIGURES, eval_library, evaluate, load_questions
 from .ingest import read_articles
 from .library import Library, Settings
@@ -63,15 +63,25 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def cmd_ask(args: argparse.Namespace) -> int:
     library = Library(args.data_dir)
     if args.questions:
-        for line in open(args.questions, encoding="utf-8"):
-            if not line.strip():
-                continue
-            record = json.loads(line)
-            start = time.perf_counter()
-            answer = library.answer(record["question"], args.k)
-            print(json.dumps({"id": record.get("id"), **answer_json(answer, (time.perf_counter() - start) * 1000)},
-                             ensure_ascii=False))
-        return 0
+        bad = 0
+        with open(args.questions, encoding="utf-8", errors="replace") as lines:
+            for number, line in enumerate(lines, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                    question = record["question"]
+                    if not isinstance(question, str):
+                        raise TypeError("'question' is not text")
+                    start = time.perf_counter()
+                    answer = library.answer(question, args.k)
+                except (ValueError, KeyError, TypeError, AttributeError, EmptyQuery) as exc:
+                    bad += 1  # one bad line is reported and skipped; the others are answered
+                    print(f"{args.questions}:{number}: skipped ({type(exc).__name__}: {exc})", file=sys.stderr)
+                    continue
+                print(json.dumps({"id": record.get("id"), **answer_json(answer, (time.perf_counter() - start) * 1000)},
+                                 ensure_ascii=False))
+        return 1 if bad else 0
     if not args.question:
         print("error: give a question, or --questions FILE.jsonl", file=sys.stderr)
         return 2
@@ -173,13 +183,17 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m retrieval",
         description="Hỏi Tin retrieval: ingest Vietnamese news articles, then ask questions or search them.",
     )
-    parser.add_argument("--data-dir", type=Path, default=default_data_dir(),
-                        help="folder of the article store and index (default: $HOITIN_DATA_DIR or ./data)")
+    data_help = "folder of the article store and index (default: $HOITIN_DATA_DIR or ./data)"
+    parser.add_argument("--data-dir", type=Path, default=default_data_dir(), help=data_help)
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    # The same option after the command ("ingest --data-dir X"): given there, it wins.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS, help=data_help)
     sub = parser.add_subparsers(dest="command", required=True)
+    parents = [common]
 
-    p = sub.add_parser("ingest", help="add article files and folders to the store and index",
+    p = sub.add_parser("ingest", parents=parents, help="add article files and folders to the store and index",
                        description="Add articles: .txt files in the seed format, .jsonl or .jsonl.gz records; "
                                    "folders are searched recursively. Unchanged articles are skipped, changed ones "
                                    "replaced, unreadable ones reported with the reason.")
@@ -188,7 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=None, help="segmentation processes (default: all cores)")
     p.set_defaults(func=cmd_ingest)
 
-    p = sub.add_parser("ask", help="answer a question with cited sentences",
+    p = sub.add_parser("ask", parents=parents, help="answer a question with cited sentences",
                        description="Answer a Vietnamese question (diacritics optional) with the best sentences "
                                    "and where they come from. Exit code 3 when nothing fits.")
     p.add_argument("question", nargs="?", help="the question, e.g. \"Ai chủ trì hội nghị?\"")
@@ -197,14 +211,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=int, default=3, help="how many sentences (default 3)")
     p.set_defaults(func=cmd_ask)
 
-    p = sub.add_parser("search", help="list matching articles with snippets",
+    p = sub.add_parser("search", parents=parents, help="list matching articles with snippets",
                        description="Articles ranked by their best passage, 5 per page, matched words marked.")
     p.add_argument("query")
     p.add_argument("--page", type=int, default=1)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_search)
 
-    p = sub.add_parser("eval", help="measure answer quality on a question set (../shared/data protocol)",
+    p = sub.add_parser("eval", parents=parents, help="measure answer quality on a question set (../shared/data protocol)",
                        description="Index the question set's articles plus the first N distractors, answer every "
                                    "question through the same path as 'ask', print answer@1/@3, passage@1/@5 and "
                                    "latency. The evaluation index is cached under DATA_DIR/eval.")
@@ -221,7 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval)
 
-    p = sub.add_parser("train", help="fit the answer ranker on both dev sets; print cross-validated figures",
+    p = sub.add_parser("train", parents=parents, help="fit the answer ranker on both dev sets; print cross-validated figures",
                        description="Ask every question of the ViQuAD and news dev sets (with and without diacritics) "
                                    "over their articles plus the first N baomoi distractors, fit the answer-sentence "
                                    "ranker, print answer@1/@3 cross-validated by article (by set, typing and kind), "
@@ -236,9 +250,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="how many ViQuAD questions one news question counts as")
     p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("stats", help="articles, passages and index size")
+    p = sub.add_parser("stats", parents=parents, help="articles, passages and index size")
     p.set_defaults(func=cmd_stats)
-    p = sub.add_parser("rebuild", help="rebuild the index from the store (no re-segmentation)")
+    p = sub.add_parser("rebuild", parents=parents, help="rebuild the index from the store (no re-segmentation)")
     p.set_defaults(func=cmd_rebuild)
     return parser
 
@@ -255,14 +269,14 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         return args.func(args)
-    except RetrievalError as exc:
+    except BrokenPipeError:  # output piped into `head` and the like: not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except (RetrievalError, OSError) as exc:  # a full disk, a missing file: the reason, never a traceback
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:  # output piped into `head` and the like: not an error
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
 
 
 if __name__ == "__main__":

@@ -93,7 +93,7 @@ class Library:
         self.index = self._load_index()
         self._saved_seq = self.index.seq
         if self.check_store() or self.catch_up():
-            self.save_index()
+            self._save_if_possible()
 
     def _analysis(self) -> dict[str, object]:
         shape = self.settings.shape
@@ -197,6 +197,14 @@ class Library:
             self.save_index()
         return report
 
+    def _save_if_possible(self) -> None:
+        """Save the index, or say why not and go on with it in memory: a full disk must not stop
+        a reader (the store is intact, and the next save or start writes the index)."""
+        try:
+            self.save_index()
+        except OSError as exc:
+            log.warning("the index could not be saved (%s); answering from memory, the store is intact", exc)
+
     def save_index(self) -> None:
         """Persist the index (a new generation, made current atomically)."""
         self.index.save(self.index_dir)
@@ -253,7 +261,7 @@ class Library:
 
     def stats(self) -> Stats:
         if self.check_store():
-            self.save_index()
+            self._save_if_possible()
         size = sum(p.stat().st_size for p in self.index_dir.rglob("*") if p.is_file()) if self.index_dir.exists() else 0
         return Stats(
             articles=self.store.count(),

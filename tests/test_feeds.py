@@ -165,3 +165,29 @@ async def test_admins_manage_feeds(data_dir: Path) -> None:
         assert "• http://127.0.0.1:9/rss: được lúc chưa có; lỗi: ConnectError" in stats
         assert "Đã bỏ nguồn tin http://127.0.0.1:9/rss" in await bot.say("/delfeed 1", user_id=ADMIN)
         assert "Không có nguồn tin “1”" in await bot.say("/delfeed 1", user_id=ADMIN)
+
+
+async def test_an_entry_seen_again_does_not_fetch_its_page_again(site: Site, service: Service) -> None:
+    url = f"{site.base}/rss"
+    site.pages["cau-rong.html"] = (
+        "<html><body><article><h1>Cầu Rồng phun lửa tối thứ Bảy</h1>"
+        + "".join(f"<p>{escape(s)}.</p>" for s in BODY.split(". ") if s) + "</article></body></html>")
+    teaser = _item(site, "7", "Cầu Rồng phun lửa tối thứ Bảy", "Cầu Rồng sẽ phun lửa.", f"{site.base}/page/cau-rong.html")
+    site.feed = rss([teaser])
+    await service.add_feed(url)
+    feeds = poller(service, site, interval=0.01)
+    try:
+        assert await feeds.poll(await _feed_state(service, url)) == 1
+        site.feed = rss([teaser, _item(site, "8", "Tin thứ hai", BODY + " Hai.")])  # the feed changed, not this entry
+        assert await feeds.poll(await _feed_state(service, url)) == 1
+    finally:
+        await feeds.close()
+    assert [p for p, _ in site.requests].count("/page/cau-rong.html") == 1
+    stored = await service.article(_feed_id("7"))
+    assert stored is not None and "20 giờ đến 21 giờ" in " ".join(stored.paragraphs), "the page's text is kept"
+
+
+def _feed_id(guid: str) -> str:
+    import hashlib
+
+    return "feed-" + hashlib.sha1(guid.encode()).hexdigest()[:16]
