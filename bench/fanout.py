@@ -88,7 +88,7 @@ async def run(chats: int, rate: float) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as folder:
         data = Path(folder)
         settings = replace(Settings(telegram_token=TOKEN, api_base_url=base_url, data_dir=data),
-                           alerts_per_second=rate, poll_seconds=3600, save_seconds=3600)
+                           alerts_per_second=rate, poll_seconds=3600)
         bot = build(settings, library=Library(data))
         service, app = bot.service, bot.application
         for chat in range(1, chats + 1):

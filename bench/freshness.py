@@ -36,7 +36,7 @@ from tests.bot_harness import running_bot  # noqa: E402
 
 async def run(data_dir: Path, runs: int) -> dict[str, object]:
     seconds: list[float] = []
-    async with running_bot(data_dir, poll_seconds=2.0, save_seconds=600.0) as bot:
+    async with running_bot(data_dir, poll_seconds=2.0) as bot:
         stats = bot.service.library.stats()
         for number in range(runs):
             tag = uuid.uuid4().hex[:8]

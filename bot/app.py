@@ -146,7 +146,7 @@ def build(settings: Settings, *, library: Library | None = None, request: BaseRe
         Inbox(settings.inbox, settings.read_limits),
         FeedPoller(service, Fetcher(policy, settings.feed_timeout, settings.feed_max_bytes), settings.feed_interval),
         Deliverer(service, application.bot, settings.alerts_per_second),
-        Schedule(poll=settings.poll_seconds, save=settings.save_seconds,
+        Schedule(poll=settings.poll_seconds,
                  feed_check=min(FEED_CHECK_SECONDS, settings.feed_interval)),
         settings.feeds,
         pacer,

@@ -33,7 +33,6 @@ class Schedule:
     """How often each piece of background work runs (seconds); from the settings."""
 
     poll: float  # the inbox, and the store for what other processes ingested
-    save: float  # a changed index written to disk
     feed_check: float  # the feed list looked at for due feeds
 
 
@@ -64,15 +63,14 @@ class Background:
             ("sync with the store", self._sync, self.schedule.poll, 0.1),
             ("inbox", self._inbox, self.schedule.poll, 0.2),
             ("feeds", self.poller.poll_due, self.schedule.feed_check, 0.3),
-            ("save the index", self.service.save_index, self.schedule.save, None),
             ("forget old button numbers", self.service.prune_refs, REFS_PRUNE_SECONDS, None),
         ):
             jobs.run_repeating(self._spawner(name, work), interval=interval, first=first, name=name)
         log.info(
             "background: inbox %s every %g s; %d feed(s), each every %g s (timeout %g s, cap %d bytes); "
-            "index saved every %g s; alerts up to %g/s, for articles up to %g h old; replies up to %g/s a chat",
+            "alerts up to %g/s, for articles up to %g h old; replies up to %g/s a chat",
             self.inbox.folder, self.schedule.poll, len(await self.service.feeds()), self.poller.interval,
-            self.poller.fetcher.timeout, self.poller.fetcher.max_bytes, self.schedule.save, self.deliverer.per_second,
+            self.poller.fetcher.timeout, self.poller.fetcher.max_bytes, self.deliverer.per_second,
             self.service.alert_max_age_hours, self.pacer.per_second,
         )
 

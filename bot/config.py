@@ -27,10 +27,6 @@ class Settings:
     feed_max_bytes: int = 5_000_000
     read_limits: ReadLimits = field(default_factory=ReadLimits)  # what an inbox file may hold
     poll_seconds: float = 2.0  # how often the inbox and the store are looked at
-    # How often a changed index is written to disk: a save rewrites the whole index (3 s and
-    # 750 MB at 35k articles) and holds up questions meanwhile; a restart re-indexes what an
-    # unsaved index missed from the store (no segmentation), so rarely is enough.
-    save_seconds: float = 600.0
     alert_max_age_hours: float = 48.0
     alerts_per_second: float = 25.0
     chat_replies_per_second: float = 1.0  # replies to one chat, after a short burst (Telegram: about 1/s)
@@ -92,7 +88,6 @@ def load_settings(env: dict[str, str] | None = None, dotenv: bool = True) -> Set
             json_depth=_count(env, "HOITIN_MAX_JSON_DEPTH", d.read_limits.json_depth, minimum=3),
         ),
         poll_seconds=_number(env, "HOITIN_POLL_SECONDS", d.poll_seconds, minimum=0.1),
-        save_seconds=_number(env, "HOITIN_INDEX_SAVE_SECONDS", d.save_seconds, minimum=10),
         alert_max_age_hours=_number(env, "HOITIN_ALERT_MAX_AGE_HOURS", d.alert_max_age_hours, minimum=0),
         alerts_per_second=_number(env, "HOITIN_ALERTS_PER_SECOND", d.alerts_per_second, minimum=0.1),
         chat_replies_per_second=_number(env, "HOITIN_CHAT_REPLIES_PER_SECOND", d.chat_replies_per_second, minimum=0.1),

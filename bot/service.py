@@ -1,20 +1,30 @@
 """What the bot can do, as named awaitable methods: the one way handlers and loops reach its state.
 
-Behind it: the :class:`~retrieval.library.Library` (articles) and the bot database (chats,
-subscriptions, refs, outbox, feeds: one storage class each), all used on one
-:class:`~bot.worker.Worker` thread. Callers get records back and leave formatting to
-:mod:`bot.formatting`. Nothing here knows of Telegram.
+Behind it: the articles (:class:`~retrieval.library.Library`) and the bot database (chats,
+subscriptions, refs, outbox, feeds: one storage class each). Callers get records back and
+leave formatting to :mod:`bot.formatting`. Nothing here knows of Telegram.
+
+Two sides, each with its own thread (:class:`~bot.worker.Worker`) and its own connections,
+so that a question never waits behind ingest:
+
+- the answer side reads: questions, searches, buttons, chats' settings. Its library answers
+  from the index generation last saved, memory-mapped;
+- the ingest side writes articles: it stores, segments (in child processes for big batches),
+  indexes, matches alerts, saves a new index generation and hands it to the answer side,
+  which starts using it between two questions.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from retrieval.errors import BadArticle
+from retrieval.errors import BadArticle, IndexFormatError
+from retrieval.index import Index
 from retrieval.ingest import IngestReport
 from retrieval.library import Library
 from retrieval.models import Answer, Article, Excerpt, SearchPage
@@ -32,6 +42,8 @@ from .worker import Worker
 log = logging.getLogger(__name__)
 
 QUERY, ARTICLE = "query", "article"  # kinds of refs
+SEGMENT_IN_PROCESSES_FROM = 8  # articles in one ingest from which pyvi runs in child processes
+SEGMENT_PROCESSES = max(1, (os.cpu_count() or 1))
 
 
 @dataclass(frozen=True)
@@ -57,8 +69,9 @@ class BotStats:
 
 
 class Service:
-    """The library and the bot database, each method one unit of work on the worker thread.
+    """The library and the bot database, each method one unit of work on one side's thread.
 
+    ``library`` is the answer side's; the ingest side opens its own over the same folder.
     ``db_path`` is the bot database; ``alert_max_age_hours``: older articles never alert.
     ``on_queued`` is told how many alerts were queued (the delivery loop wakes up on it).
     """
@@ -71,18 +84,26 @@ class Service:
         self._chats = Chats(self._db)
         self._outbox = Outbox(self._db)
         self._feeds = FeedStore(self._db)
-        self._matcher = AlertMatcher(self._db, library, self._subscriptions, self._chats, self._outbox,
-                                     alert_max_age_hours)
+        self._worker = Worker("answer")
+        # The ingest side: its own library (store connection, index in memory), its own bot
+        # database connection for matching, its own thread.
+        self._writer = Library(library.data_dir, library.settings)
+        self._ingest_db = open_database(db_path)
+        self._matcher = AlertMatcher(self._ingest_db, self._writer, Subscriptions(self._ingest_db),
+                                     Chats(self._ingest_db), Outbox(self._ingest_db), alert_max_age_hours)
+        self._ingest = Worker("ingest")
         self.on_queued: Callable[[int], None] | None = None
-        self._worker = Worker("retrieval")
 
     @property
     def alert_max_age_hours(self) -> float:
         return self._matcher.max_age_hours
 
     def close(self) -> None:
+        self._ingest.close()
         self._worker.close()
+        self._ingest_db.close()
         self._db.close()
+        self._writer.close()
         self.library.close()
 
     # --- articles ------------------------------------------------------------------------
@@ -140,33 +161,55 @@ class Service:
     # --- new articles --------------------------------------------------------------------
 
     async def ingest(self, items: Sequence[Article | BadArticle]) -> IngestReport:
-        """Store, index and match new articles (they are answerable when this returns)."""
-        report, queued = await self._worker.run(self._ingest, items)
+        """Store, index and match new articles on the ingest side (answerable when this returns)."""
+        report, queued, fresh = await self._ingest.run(self._ingest_items, items)
+        await self._take(fresh)
         self._queued(queued)
         return report
 
-    def _ingest(self, items: Sequence[Article | BadArticle]) -> tuple[IngestReport, int]:
-        report = self.library.ingest(items, workers=1, save=False)
-        return report, self._matcher.queue_new()
+    def _ingest_items(self, items: Sequence[Article | BadArticle]) -> tuple[IngestReport, int, Index | None]:
+        workers = SEGMENT_PROCESSES if len(items) >= SEGMENT_IN_PROCESSES_FROM else 1
+        report = self._writer.ingest(items, workers=workers, save=False)
+        return report, self._matcher.queue_new(), self._publish()
 
     async def sync(self) -> int:
         """Index what other processes stored meanwhile and queue its alerts; articles indexed."""
-        indexed, queued = await self._worker.run(self._sync)
+        indexed, queued, fresh = await self._ingest.run(self._sync)
+        await self._take(fresh)
         self._queued(queued)
         return indexed
 
-    def _sync(self) -> tuple[int, int]:
-        return self.library.refresh(), self._matcher.queue_new()
+    def _sync(self) -> tuple[int, int, Index | None]:
+        return self._writer.refresh(), self._matcher.queue_new(), self._publish()
 
     async def save_index(self) -> bool:
-        """Persist the index if it moved since the last save; whether it did."""
-        return await self._worker.run(self._save_index)
+        """Save and hand over the ingest side's index if it moved; whether it did."""
+        fresh = await self._ingest.run(self._publish)
+        await self._take(fresh)
+        return fresh is not None
 
-    def _save_index(self) -> bool:
-        if not self.library.unsaved:
-            return False
-        self.library.save_index()
-        return True
+    def _publish(self) -> Index | None:
+        """On the ingest side: save the index when it moved, and load what is on disk (saved by
+        this side or by another process) when the answer side does not have it yet."""
+        if self._writer.unsaved:
+            self._writer.save_index()
+        if Index.current_generation(self._writer.index_dir) == self._answering:
+            return None
+        try:
+            return self._writer.load_saved()
+        except IndexFormatError as exc:  # being replaced by another process this very moment: next time
+            log.warning("the saved index could not be loaded (%s); trying again at the next sync", exc)
+            return None
+
+    @property
+    def _answering(self) -> str:
+        return self.library.index.generation
+
+    async def _take(self, fresh: Index | None) -> None:
+        """Hand a loaded generation to the answer side, between two of its calls."""
+        if fresh is not None and fresh.generation != self._answering:
+            await self._worker.run(self.library.use_index, fresh)
+            log.info("answering from index %s (%d passages)", fresh.generation, fresh.n_passages)
 
     def _queued(self, count: int) -> None:
         if count and self.on_queued is not None:

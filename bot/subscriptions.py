@@ -52,9 +52,19 @@ class Subscriptions:
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self._db = db
-        self.version = 0  # grows with every change; the term index is rebuilt when it moved
         self._by_anchor: dict[str, list[Subscription]] = {}
         self._indexed_version = -1
+
+    @property
+    def version(self) -> int:
+        """Grows with every change, made through any connection or process (it lives in the
+        database, moved in the transaction of the change); the term index follows it."""
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'subscriptions_version'").fetchone()
+        return int(row[0]) if row else 0
+
+    def _changed(self) -> None:
+        self._db.execute("INSERT INTO meta (key, value) VALUES ('subscriptions_version', '1') ON CONFLICT (key)"
+                         " DO UPDATE SET value = CAST(value AS INTEGER) + 1")
 
     def add(self, chat_id: int, keywords: str) -> Subscription:
         keywords = " ".join(keywords.split())
@@ -78,7 +88,7 @@ class Subscriptions:
                 (chat_id, query.text, query.key, json.dumps(sorted(query.terms), ensure_ascii=False),
                  utc_stamp()),
             )
-        self.version += 1
+            self._changed()
         assert cursor.lastrowid is not None, "an inserted row has an id"
         return Subscription(cursor.lastrowid, chat_id, query)
 
@@ -116,8 +126,9 @@ class Subscriptions:
         ).fetchone()
         if row is None:
             return None
-        self._db.execute("DELETE FROM subscriptions WHERE id = ?", (subscription_id,))
-        self.version += 1
+        with transaction(self._db):
+            self._db.execute("DELETE FROM subscriptions WHERE id = ?", (subscription_id,))
+            self._changed()
         return _subscription(row)
 
     def all(self) -> list[Subscription]:
@@ -131,7 +142,7 @@ class Subscriptions:
         """A group became a supergroup: its subscriptions follow it (duplicates dropped)."""
         self._db.execute("UPDATE OR IGNORE subscriptions SET chat_id = ? WHERE chat_id = ?", (new_chat, old_chat))
         self._db.execute("DELETE FROM subscriptions WHERE chat_id = ?", (old_chat,))
-        self.version += 1
+        self._changed()
 
     def matching(self, terms: frozenset[str]) -> list[Subscription]:
         """Subscriptions an article with these terms matches, in the order they were made.
@@ -147,11 +158,12 @@ class Subscriptions:
         return sorted(found, key=lambda s: s.id)
 
     def _index(self) -> dict[str, list[Subscription]]:
-        if self._indexed_version != self.version:
+        version = self.version
+        if self._indexed_version != version:
             by_anchor: dict[str, list[Subscription]] = {}
             for s in self.all():
                 by_anchor.setdefault(_anchor(s.query.terms), []).append(s)
-            self._by_anchor, self._indexed_version = by_anchor, self.version
+            self._by_anchor, self._indexed_version = by_anchor, version
         return self._by_anchor
 
 

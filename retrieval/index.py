@@ -73,6 +73,7 @@ class Index:
         self.seq = 0  # the store's change sequence number this index reflects
         self.analysis: dict[str, object] = {}  # how passages were cut and terms made (see Library)
         self.store_id = ""  # the identity of the store this index was built from (see Library)
+        self.generation = ""  # the folder on disk this index was loaded from or saved to
         self._a = _empty_arrays()
         self._df = np.zeros(0, dtype=np.int64)
         self._cache: tuple[np.ndarray, np.ndarray, float] | None = None  # idf, norm, avgdl
@@ -373,7 +374,16 @@ class Index:
         for stale in folder.glob(".gen-tmp-*"):
             shutil.rmtree(stale, ignore_errors=True)
         log.info("index saved: %s (%d passages, %d terms)", final, self.n_passages, len(self.vocab))
+        self.generation = generation
         return final
+
+    @staticmethod
+    def current_generation(folder: Path) -> str:
+        """The name of the generation in force on disk ("" when there is none)."""
+        try:
+            return (folder / "CURRENT").read_text(encoding="utf-8").strip()
+        except OSError:
+            return ""
 
     @classmethod
     def load(cls, folder: Path, mmap: bool = False) -> Index:
@@ -405,6 +415,7 @@ class Index:
         index.seq = int(meta["seq"])
         index.analysis = meta.get("analysis", {})
         index.store_id = str(meta.get("store", ""))
+        index.generation = generation
         index._a = _Arrays(**arrays)
         a = index._a
         passages = meta["passages"]

@@ -29,7 +29,7 @@ from .fake_telegram import FakeBotAPI, FakeRequest, message, serve, visible_text
 
 TOKEN = "123456:SECRET-test-token"
 ADMIN = 7
-FAST = Settings(telegram_token=TOKEN, admin_ids=frozenset({ADMIN}), poll_seconds=0.2, save_seconds=1.0,
+FAST = Settings(telegram_token=TOKEN, admin_ids=frozenset({ADMIN}), poll_seconds=0.2,
                 chat_replies_per_second=1000.0)  # tests talk fast; tests/test_fairness.py keeps Telegram's pace
 
 
