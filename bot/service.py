@@ -4,20 +4,20 @@ Behind it: the articles (:class:`~retrieval.library.Library`) and the bot databa
 subscriptions, refs, outbox, feeds: one storage class each). Callers get records back and
 leave formatting to :mod:`bot.formatting`. Nothing here knows of Telegram.
 
-Two sides, each with its own thread (:class:`~bot.worker.Worker`) and its own connections,
-so that a question never waits behind ingest:
+Two sides, so that a question never waits behind ingest:
 
-- the answer side reads: questions, searches, buttons, chats' settings. Its library answers
-  from the index generation last saved, memory-mapped;
-- the ingest side writes articles: it stores, segments (in child processes for big batches),
-  indexes, matches alerts, saves a new index generation and hands it to the answer side,
-  which starts using it between two questions.
+- the answer side, on one thread of this process (:class:`~bot.worker.Worker`): questions,
+  searches, buttons, chats' settings. Its library answers from the index generation last
+  saved, memory-mapped;
+- the ingest side, in a process of its own (:class:`~bot.ingester.Ingester`): it stores,
+  segments, indexes, matches alerts and saves a new index generation, which the answer side
+  maps (on another thread) and starts using between two questions.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -33,7 +33,7 @@ from retrieval.sqlite import transaction
 from .chats import Chats, ChatState
 from .database import open_database
 from .feedstore import FeedState, FeedStore, Polled
-from .matching import AlertMatcher
+from .ingester import Ingester, IngestSettings
 from .outbox import Alert, Outbox
 from .refs import Refs
 from .subscriptions import Subscription, Subscriptions
@@ -42,8 +42,7 @@ from .worker import Worker
 log = logging.getLogger(__name__)
 
 QUERY, ARTICLE = "query", "article"  # kinds of refs
-SEGMENT_IN_PROCESSES_FROM = 8  # articles in one ingest from which pyvi runs in child processes
-SEGMENT_PROCESSES = max(1, (os.cpu_count() or 1))
+
 
 
 @dataclass(frozen=True)
@@ -85,25 +84,16 @@ class Service:
         self._outbox = Outbox(self._db)
         self._feeds = FeedStore(self._db)
         self._worker = Worker("answer")
-        # The ingest side: its own library (store connection, index in memory), its own bot
-        # database connection for matching, its own thread.
-        self._writer = Library(library.data_dir, library.settings)
-        self._ingest_db = open_database(db_path)
-        self._matcher = AlertMatcher(self._ingest_db, self._writer, Subscriptions(self._ingest_db),
-                                     Chats(self._ingest_db), Outbox(self._ingest_db), alert_max_age_hours)
-        self._ingest = Worker("ingest")
+        self._store_identity = library.store.identity
+        self.alert_max_age_hours = alert_max_age_hours
+        self._ingester = Ingester(IngestSettings(library.data_dir, db_path, alert_max_age_hours,
+                                                 logging.getLevelName(logging.getLogger().getEffectiveLevel())))
         self.on_queued: Callable[[int], None] | None = None
 
-    @property
-    def alert_max_age_hours(self) -> float:
-        return self._matcher.max_age_hours
-
     def close(self) -> None:
-        self._ingest.close()
+        self._ingester.close()
         self._worker.close()
-        self._ingest_db.close()
         self._db.close()
-        self._writer.close()
         self.library.close()
 
     # --- articles ------------------------------------------------------------------------
@@ -162,54 +152,37 @@ class Service:
 
     async def ingest(self, items: Sequence[Article | BadArticle]) -> IngestReport:
         """Store, index and match new articles on the ingest side (answerable when this returns)."""
-        report, queued, fresh = await self._ingest.run(self._ingest_items, items)
-        await self._take(fresh)
+        report, queued, generation = await self._ingester.ingest(items)
+        await self._take(generation)
         self._queued(queued)
         return report
 
-    def _ingest_items(self, items: Sequence[Article | BadArticle]) -> tuple[IngestReport, int, Index | None]:
-        workers = SEGMENT_PROCESSES if len(items) >= SEGMENT_IN_PROCESSES_FROM else 1
-        report = self._writer.ingest(items, workers=workers, save=False)
-        return report, self._matcher.queue_new(), self._publish()
-
     async def sync(self) -> int:
         """Index what other processes stored meanwhile and queue its alerts; articles indexed."""
-        indexed, queued, fresh = await self._ingest.run(self._sync)
-        await self._take(fresh)
+        indexed, queued, generation = await self._ingester.sync()
+        await self._take(generation)
         self._queued(queued)
         return indexed
 
-    def _sync(self) -> tuple[int, int, Index | None]:
-        return self._writer.refresh(), self._matcher.queue_new(), self._publish()
-
     async def save_index(self) -> bool:
-        """Save and hand over the ingest side's index if it moved; whether it did."""
-        fresh = await self._ingest.run(self._publish)
-        await self._take(fresh)
-        return fresh is not None
+        """Have the ingest side save its index if it moved, and answer from it; whether it was new."""
+        return await self._take(await self._ingester.publish())
 
-    def _publish(self) -> Index | None:
-        """On the ingest side: save the index when it moved, and load what is on disk (saved by
-        this side or by another process) when the answer side does not have it yet."""
-        if self._writer.unsaved:
-            self._writer.save_index()
-        if Index.current_generation(self._writer.index_dir) == self._answering:
-            return None
+    async def _take(self, generation: str) -> bool:
+        """Map ``generation`` (on a thread of its own: loading checks every file) and hand it to
+        the answer side between two of its calls; whether it was a new one."""
+        if generation in ("", self.library.index.generation):
+            return False
         try:
-            return self._writer.load_saved()
-        except IndexFormatError as exc:  # being replaced by another process this very moment: next time
+            fresh = await asyncio.to_thread(Index.load, self.library.index_dir, True)
+        except IndexFormatError as exc:  # replaced by another process this very moment: next time
             log.warning("the saved index could not be loaded (%s); trying again at the next sync", exc)
-            return None
-
-    @property
-    def _answering(self) -> str:
-        return self.library.index.generation
-
-    async def _take(self, fresh: Index | None) -> None:
-        """Hand a loaded generation to the answer side, between two of its calls."""
-        if fresh is not None and fresh.generation != self._answering:
-            await self._worker.run(self.library.use_index, fresh)
-            log.info("answering from index %s (%d passages)", fresh.generation, fresh.n_passages)
+            return False
+        if fresh.store_id != self._store_identity or fresh.generation == self.library.index.generation:
+            return False
+        await self._worker.run(self.library.use_index, fresh)
+        log.info("answering from index %s (%d passages)", fresh.generation, fresh.n_passages)
+        return True
 
     def _queued(self, count: int) -> None:
         if count and self.on_queued is not None:

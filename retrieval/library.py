@@ -205,15 +205,6 @@ class Library:
         except OSError as exc:
             log.warning("the index could not be saved (%s); answering from memory, the store is intact", exc)
 
-    def load_saved(self) -> Index:
-        """The generation on disk, memory-mapped, as a new object (this library's own index is
-        left alone). Loading checks every file, which takes a while at scale: a reader lets
-        another thread call this, then takes the result with :meth:`use_index`."""
-        index = Index.load(self.index_dir, mmap=True)
-        if index.analysis != self._analysis() or index.store_id != self.store.identity:
-            raise IndexFormatError(f"the index at {self.index_dir} was built for another store or analysis")
-        return index
-
     def use_index(self, index: Index) -> None:
         """Answer from ``index`` from now on (see :meth:`saved_index`)."""
         self.index = index

@@ -1,0 +1,137 @@
+"""The ingest side of the bot, in a process of its own.
+
+Ingest is heavy Python and numpy (segmentation, the store's writes, merging postings, saving a
+generation); in a thread of the bot's own process it held the interpreter lock long enough to
+keep questions waiting for seconds. Here it runs in a child process (started with ``spawn``:
+nothing of the parent's threads or locks is inherited) with its own library and its own
+connection to the bot database for alert matching. It segments in-line, on one core, so the
+answering process keeps the other core on a two-core machine.
+
+The child answers three calls (ingest, sync, publish); each returns the name of the index
+generation now on disk, which the answering side then maps and switches to.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from retrieval.errors import BadArticle
+from retrieval.index import Index
+from retrieval.ingest import IngestReport
+from retrieval.library import Library
+from retrieval.models import Article
+
+from .chats import Chats
+from .database import open_database
+from .logs import setup_logging
+from .matching import AlertMatcher
+from .outbox import Outbox
+from .subscriptions import Subscriptions
+
+log = logging.getLogger(__name__)
+
+PARENT_CHECK_SECONDS = 0.5
+
+
+@dataclass(frozen=True)
+class IngestSettings:
+    """What the child needs to open its side: plain values, sent to it once at start."""
+
+    data_dir: Path
+    db_path: Path
+    alert_max_age_hours: float
+    log_level: str
+
+
+class _Side:
+    """The ingest side itself (it lives in the child)."""
+
+    def __init__(self, settings: IngestSettings) -> None:
+        self.library = Library(settings.data_dir)
+        db = open_database(settings.db_path)
+        self.matcher = AlertMatcher(db, self.library, Subscriptions(db), Chats(db), Outbox(db),
+                                    settings.alert_max_age_hours)
+
+    def ingest(self, items: Sequence[Article | BadArticle]) -> tuple[IngestReport, int, str]:
+        report = self.library.ingest(items, workers=1, save=False)
+        return report, self.matcher.queue_new(), self.publish()
+
+    def sync(self) -> tuple[int, int, str]:
+        return self.library.refresh(), self.matcher.queue_new(), self.publish()
+
+    def publish(self) -> str:
+        if self.library.unsaved:
+            self.library.save_index()
+        return Index.current_generation(self.library.index_dir)
+
+
+_side: _Side | None = None
+
+
+def _open(settings: IngestSettings) -> None:
+    global _side
+    setup_logging(settings.log_level, [])
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True, name="parent watch").start()
+    _side = _Side(settings)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Leave when the bot is gone (killed with SIGKILL, it cannot say so): an orphan would go on
+    holding the bot's output and writing its store beside the next bot."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(1)  # mid-transaction at worst: SQLite rolls it back, the store is the truth
+
+
+def _call(name: str, *args: object) -> object:
+    assert _side is not None, "the ingest process starts with _open"
+    return getattr(_side, name)(*args)
+
+
+class Ingester:
+    """The parent's handle on the ingest process: awaitable calls, and a restart if it dies."""
+
+    def __init__(self, settings: IngestSettings) -> None:
+        self.settings = settings
+        self._pool = self._start()
+
+    def _start(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_open, initargs=(self.settings,))
+
+    async def _run(self, name: str, *args: object) -> Any:
+        call: Callable[[], object] = partial(_call, name, *args)
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._pool, call)
+        except BrokenProcessPool:
+            log.error("the ingest process died; starting another (the store is the truth: nothing is lost)")
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = self._start()
+            raise
+
+    async def ingest(self, items: Sequence[Article | BadArticle]) -> tuple[IngestReport, int, str]:
+        """Store, index and match ``items``: the report, the alerts queued, the generation on disk."""
+        return await self._run("ingest", list(items))
+
+    async def sync(self) -> tuple[int, int, str]:
+        """Index what other processes stored: articles indexed, alerts queued, the generation."""
+        return await self._run("sync")
+
+    async def publish(self) -> str:
+        """Save the index if it moved; the generation on disk."""
+        return await self._run("publish")
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
