@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 from retrieval.library import Library
 
@@ -36,3 +37,30 @@ async def test_a_flooding_chat_is_throttled_and_others_go_first(seed_library: Li
     times = [c.at for c in to_flood]
     paced = [b - a for a, b in zip(times[5:], times[6:])]  # after the burst of five
     assert all(gap >= 0.9 for gap in paced), f"replies to one chat came closer than a second: {paced}"
+
+
+async def test_a_forged_button_over_http_shows_nothing_of_another_chat(seed_library: Library) -> None:
+    """Issue 11, row 8, over real long polling: B presses the buttons A's search made, and guesses."""
+    from .fake_telegram import callback
+
+    api = FakeBotAPI()
+    alice, bob = USER_ID, USER_ID + 5
+    async with polling(seed_library, api, TOKEN):
+        api.queue(message("/search hội nghị mật khẩu riêng của Lan", user_id=alice))
+        for _ in range(200):
+            if api.sent():
+                break
+            await asyncio.sleep(0.05)
+        [page] = api.sent()
+        datas = [b["callback_data"] for row in page["reply_markup"]["inline_keyboard"] for b in row if "callback_data" in b]
+        for number, data in enumerate([*datas, "p:1:1", "p:2:1", "o:1:2:1:1"], start=1):
+            api.queue(callback(data, {"chat_id": bob}, user_id=bob))  # one press at a time, as a person presses
+            for _ in range(200):
+                if len([c for c in api.calls if c.method == "answerCallbackQuery"]) >= number:
+                    break
+                await asyncio.sleep(0.05)
+    to_bob = [c.params for c in api.calls if str(c.params.get("chat_id")) == str(bob)]
+    assert to_bob == [], "nothing was sent to or edited for the other chat"
+    answers = [c.params for c in api.calls if c.method == "answerCallbackQuery"]
+    assert len(answers) == len(datas) + 3 and all(a.get("show_alert") for a in answers)
+    assert not any("mật khẩu" in json.dumps(a, ensure_ascii=False) for a in answers)
