@@ -4,13 +4,17 @@ talking to the fake Bot API (tests/fake_telegram.py) through python-telegram-bot
 ``running_bot(...)`` starts it as ``run_polling`` would (post_init: command menu, jobs, alert
 delivery), minus the polling: tests hand updates to ``process_update`` themselves. With
 ``background=False`` only the handlers run, for tests of one reply at a time. ``polling(...)``
-is the other way round: real long polling over HTTP against the fake served on 127.0.0.1.
+is the other way round: real long polling over HTTP against the fake served on 127.0.0.1;
+:class:`BotProcess` is ``python -m bot`` itself, as ``make run`` starts it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import sqlite3
+import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, closing
 from dataclasses import dataclass, replace
@@ -61,11 +65,16 @@ class Running:
         return bot_rows(self.settings.data_dir, "SELECT article_key, chat_id, status FROM outbox ORDER BY id")
 
     async def wait_for(self, condition: Callable[[], object], seconds: float = 20.0) -> None:
-        for _ in range(int(seconds * 20)):
-            if condition():
-                return
-            await asyncio.sleep(0.05)
-        raise AssertionError(f"still waiting after {seconds} s; Bot API calls: {[c.method for c in self.api.calls]}")
+        await until(condition, seconds, f"Bot API calls: {[c.method for c in self.api.calls]}")
+
+
+async def until(condition: Callable[[], object], seconds: float, what: str) -> None:
+    """Return once ``condition()`` is true; fail saying ``what`` was awaited when it never is."""
+    for _ in range(int(seconds * 20)):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"still waiting after {seconds} s: {what}")
 
 
 def bot_rows(data_dir: Path, sql: str) -> list[tuple[Any, ...]]:
@@ -113,3 +122,37 @@ async def polling(library: Library, api: FakeBotAPI, token: str) -> AsyncIterato
             await app.stop()
     finally:
         await runner.cleanup()
+
+
+class BotProcess:
+    """``python -m bot`` as a process a test can start, stop, kill and start again; ``env`` is
+    the bot's whole configuration (on top of this environment), ``cwd`` its working folder."""
+
+    def __init__(self, cwd: Path, env: dict[str, str]) -> None:
+        self.cwd = cwd
+        self.env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent), **env}
+        self.process: asyncio.subprocess.Process | None = None
+        self.returncode: int | None = None
+
+    async def start(self) -> None:
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", cwd=self.cwd, env=self.env,
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.kill()  # SIGKILL: no clean-up of any kind
+
+    async def stop(self) -> str:
+        """SIGTERM (unless it ended), then its log (stderr); ``returncode`` says how it ended."""
+        assert self.process is not None
+        try:
+            if self.process.returncode is None:
+                self.process.send_signal(signal.SIGTERM)
+            _, stderr = await asyncio.wait_for(self.process.communicate(), timeout=120)
+        finally:
+            if self.process.returncode is None:
+                self.process.kill()
+                await self.process.wait()
+        self.returncode = self.process.returncode
+        return stderr.decode()

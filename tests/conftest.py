@@ -28,6 +28,14 @@ def seed_library_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
+def data_dir(seed_library_dir: Path, tmp_path: Path) -> Path:
+    """A writable data folder holding the seed articles, for a bot or a CLI to open."""
+    folder = tmp_path / "data"
+    shutil.copytree(seed_library_dir, folder)
+    return folder
+
+
+@pytest.fixture
 def seed_library(seed_library_dir: Path, tmp_path: Path) -> Library:
     """A writable library holding the seed articles."""
     folder = tmp_path / "data"

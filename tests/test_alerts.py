@@ -5,13 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shutil
 import subprocess
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
-
-import pytest
 
 from bot.app import build_service
 from bot.config import Settings
@@ -41,13 +38,6 @@ RICE = ("Giá lúa gạo ở Đồng bằng sông Cửu Long tăng mạnh",
         "Ông Nguyễn Hữu Phước, chủ một vựa lúa ở Cần Thơ, cho biết thương lái thu mua lúa với giá 9.000 đồng mỗi kg.")
 MATCH = ("Đội tuyển bóng chuyền nữ thắng trận mở màn",
          "Đội tuyển bóng chuyền nữ Việt Nam thắng trận mở màn giải vô địch châu Á với tỉ số 3-1.")
-
-
-@pytest.fixture
-def data_dir(seed_library_dir: Path, tmp_path: Path) -> Path:
-    folder = tmp_path / "data"
-    shutil.copytree(seed_library_dir, folder)
-    return folder
 
 
 async def test_inbox_file_alerts_the_subscribed_chat_only(data_dir: Path) -> None:

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import sys
 from pathlib import Path
 
 from retrieval.library import Library
 
-from .bot_harness import polling
+from .bot_harness import BotProcess, polling
 from .conftest import ROOT, SEEDS
 from .fake_telegram import USER_ID, FakeBotAPI, message, serve, visible_text
 
@@ -59,21 +57,15 @@ async def test_make_run_answers_over_a_local_bot_api(tmp_path: Path) -> None:
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": base_url,
            "HOITIN_DATA_DIR": str(tmp_path / "data"), "HOITIN_SEEDS_DIR": str(SEEDS), "HOITIN_LOG_LEVEL": "DEBUG",
            "PYTHONPATH": str(ROOT)}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", cwd=tmp_path, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    bot = BotProcess(tmp_path, env)
+    await bot.start()
     try:
         api.queue(message(QUESTION))
         [reply] = await _wait_for_reply(api, 90)
-        process.send_signal(signal.SIGTERM)
-        _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
     finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
+        log = await bot.stop()
         await runner.cleanup()
-    log = stderr.decode()
-    assert process.returncode == 0, log
+    assert bot.returncode == 0, log
     assert "Trương Thị Mai" in visible_text(reply)
     assert [c.params.get("language_code") for c in api.calls if c.method == "setMyCommands"] == [None, "en"]
     assert "could not register the vi command menu" in log

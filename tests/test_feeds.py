@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
@@ -31,13 +30,6 @@ BODY = ("Sáng nay, Sở Giao thông vận tải Đà Nẵng cho biết cầu R�
 async def site() -> AsyncIterator[Site]:
     async with serving() as served:
         yield served
-
-
-@pytest.fixture
-def data_dir(seed_library_dir: Path, tmp_path: Path) -> Path:
-    folder = tmp_path / "data"
-    shutil.copytree(seed_library_dir, folder)
-    return folder
 
 
 @pytest.fixture

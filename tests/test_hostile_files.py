@@ -9,7 +9,6 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -35,13 +34,6 @@ def jsonl(path: Path, *records: object) -> Path:
 def cli_ingest(data_dir: Path, *paths: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "retrieval", "--data-dir", str(data_dir), "ingest", *map(str, paths)],
                           cwd=ROOT, capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
-
-
-@pytest.fixture
-def data_dir(seed_library_dir: Path, tmp_path: Path) -> Path:
-    folder = tmp_path / "data"
-    shutil.copytree(seed_library_dir, folder)
-    return folder
 
 
 # --- row 2: links are never followed ---------------------------------------------------------------

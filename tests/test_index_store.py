@@ -37,13 +37,6 @@ def current_generation(data_dir: Path) -> Path:
     return data_dir / "index" / (data_dir / "index" / "CURRENT").read_text().strip()
 
 
-@pytest.fixture
-def data_dir(seed_library_dir: Path, tmp_path: Path) -> Path:
-    folder = tmp_path / "data"
-    shutil.copytree(seed_library_dir, folder)
-    return folder
-
-
 def remove_store(data_dir: Path) -> None:
     for suffix in ("", "-wal", "-shm"):
         (data_dir / f"articles.sqlite3{suffix}").unlink(missing_ok=True)

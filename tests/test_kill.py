@@ -12,9 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
 import sqlite3
-import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, closing
 from pathlib import Path
@@ -24,7 +22,8 @@ import pytest
 from retrieval.index import Index
 from retrieval.library import Library
 
-from .conftest import ROOT, SEEDS
+from .bot_harness import BotProcess, until
+from .conftest import SEEDS
 from .fake_telegram import USER_ID, FakeBotAPI, message, serve, visible_text
 from .news_site import Site, rss, serving
 
@@ -51,31 +50,10 @@ def drop(inbox: Path, name: str, items: list[dict[str, str]]) -> None:
     os.replace(part, inbox / name)
 
 
-class Bot:
-    """``python -m bot`` as a process the test can start, kill and start again."""
-
-    def __init__(self, data_dir: Path, base_url: str, extra: dict[str, str]) -> None:
-        self.env = {**os.environ, "PYTHONPATH": str(ROOT), "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": base_url,
-                    "HOITIN_DATA_DIR": str(data_dir), "HOITIN_SEEDS_DIR": str(SEEDS), "HOITIN_POLL_SECONDS": "0.3",
-                    **extra}
-        self.cwd = data_dir.parent
-        self.process: asyncio.subprocess.Process | None = None
-
-    async def start(self) -> None:
-        self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", cwd=self.cwd, env=self.env,
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.kill()  # SIGKILL: no clean-up of any kind
-
-    async def stop(self) -> str:
-        assert self.process is not None
-        if self.process.returncode is None:
-            self.process.send_signal(signal.SIGTERM)
-        _, stderr = await asyncio.wait_for(self.process.communicate(), timeout=120)
-        return stderr.decode()
+def bot_process(data_dir: Path, base_url: str, extra: dict[str, str]) -> BotProcess:
+    return BotProcess(data_dir.parent, {
+        "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": base_url, "HOITIN_DATA_DIR": str(data_dir),
+        "HOITIN_SEEDS_DIR": str(SEEDS), "HOITIN_POLL_SECONDS": "0.3", **extra})
 
 
 @asynccontextmanager
@@ -88,12 +66,6 @@ async def bot_api() -> AsyncIterator[tuple[FakeBotAPI, str]]:
         await runner.cleanup()
 
 
-async def until(condition, seconds: float, what: str) -> None:  # noqa: ANN001
-    for _ in range(int(seconds * 20)):
-        if condition():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{what}: not within {seconds} s")
 
 
 def stored_ids(data_dir: Path) -> list[str]:
@@ -127,7 +99,7 @@ def assert_consistent(data_dir: Path) -> None:
 async def test_kill_during_inbox_ingest_or_index_save(tmp_path: Path, work: str) -> None:
     data_dir = tmp_path / "data"
     async with bot_api() as (api, base_url):
-        bot = Bot(data_dir, base_url, {})
+        bot = bot_process(data_dir, base_url, {})
         await bot.start()
         await until(lambda: any(c.method == "getUpdates" for c in api.calls), 90, "the bot polling")
         inbox = data_dir / "inbox"
@@ -155,7 +127,7 @@ async def test_kill_during_a_feed_poll(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     async with serving() as site, bot_api() as (api, base_url):
         site.feed = _feed(site, 60)
-        bot = Bot(data_dir, base_url, {"HOITIN_FEEDS": f"{site.base}/rss", "HOITIN_FEED_ALLOW": site.allow,
+        bot = bot_process(data_dir, base_url, {"HOITIN_FEEDS": f"{site.base}/rss", "HOITIN_FEED_ALLOW": site.allow,
                                        "HOITIN_FEED_INTERVAL": "10"})
         await bot.start()
         await until(lambda: any(p == "/rss" for p, _ in site.requests), 90, "the first poll")
@@ -179,7 +151,7 @@ def _feed(site: Site, count: int) -> bytes:
 async def test_kill_during_alert_delivery(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     async with bot_api() as (api, base_url):
-        bot = Bot(data_dir, base_url, {})
+        bot = bot_process(data_dir, base_url, {})
         await bot.start()
         api.queue(message("/subscribe vụ lúa", user_id=USER_ID))
         await until(lambda: any("Đã đăng ký" in visible_text(p["text"]) for p in api.sent()), 90, "the subscription")

@@ -8,7 +8,6 @@ holds a secret page. The bot must never ask the internal server for anything.
 from __future__ import annotations
 
 import ipaddress
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -79,13 +78,6 @@ async def internal() -> AsyncIterator[Internal]:
     served.base = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
     yield served
     await runner.cleanup()
-
-
-@pytest.fixture
-def data_dir(seed_library_dir: Path, tmp_path: Path) -> Path:
-    folder = tmp_path / "data"
-    shutil.copytree(seed_library_dir, folder)
-    return folder
 
 
 async def test_metadata_and_loopback_feeds_are_refused_in_the_chat(data_dir: Path) -> None:

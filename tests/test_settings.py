@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import signal
-import sys
 from dataclasses import fields
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -19,6 +16,7 @@ from pathlib import Path
 from bot.config import DEFAULTS, Settings, load_settings
 from retrieval.clock import VIETNAM
 
+from .bot_harness import BotProcess, until
 from .conftest import ROOT
 from .fake_telegram import FakeBotAPI, message, serve, visible_text
 from .news_site import rss, serving
@@ -78,12 +76,6 @@ async def replies(api: FakeBotAPI, chat: int, text: str, seconds: float = 30.0) 
     raise AssertionError(f"no reply to {text!r} within {seconds} s")
 
 
-async def until(condition, seconds: float, what: str) -> None:  # noqa: ANN001
-    for _ in range(int(seconds * 10)):
-        if condition():
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"{what}: not within {seconds} s")
 
 
 async def test_every_setting_takes_effect_in_python_m_bot(tmp_path: Path) -> None:
@@ -95,10 +87,8 @@ async def test_every_setting_takes_effect_in_python_m_bot(tmp_path: Path) -> Non
     async with serving() as site:
         site.feed = rss([{"guid": "1", "title": "Giá xăng giảm nhẹ", "link": f"{site.base}/bai/1.html",
                           "description": "Giá xăng giảm nhẹ từ chiều nay theo quyết định của liên bộ. " * 3}])
-        env = {**os.environ, **environment(tmp_path, base_url, site.base), "PYTHONPATH": str(ROOT)}
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", cwd=tmp_path, env=env,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        bot = BotProcess(tmp_path, environment(tmp_path, base_url, site.base))
+        await bot.start()
         try:
             # TELEGRAM_BOT_TOKEN, TELEGRAM_API_BASE_URL: the fake answers only that token at that address.
             # HOITIN_SEEDS_DIR, HOITIN_DATA_DIR: the answer comes from our seed, stored where we said.
@@ -150,12 +140,9 @@ async def test_every_setting_takes_effect_in_python_m_bot(tmp_path: Path) -> Non
             # The ingest side saved a new generation for the answer side (there is no save interval any more).
             assert (store / "index" / "CURRENT").read_text() != generation
         finally:
-            if process.returncode is None:
-                process.send_signal(signal.SIGTERM)
-            _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+            log = await bot.stop()
             await runner.cleanup()
-    log = stderr.decode()
-    assert process.returncode == 0, log[-3000:]
+    assert bot.returncode == 0, log[-3000:]
     # HOITIN_LOG_LEVEL=DEBUG
     assert " DEBUG " in log and TOKEN not in log
     # The start-up line is written from the live loops, not from the settings.

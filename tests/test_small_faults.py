@@ -12,11 +12,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from bot.console import Conversation
 from retrieval.library import Library
 
+from .bot_harness import BotProcess
 from .conftest import ROOT, SEEDS
 from .fake_telegram import FakeBotAPI, message, serve
 
@@ -27,13 +26,6 @@ QUESTION = "Ai chủ trì hội nghị tổng kết nhiệm kỳ 2016-2020?"
 def run(*args: str, env: dict[str, str] | None = None, cwd: Path = ROOT, **kwargs: object) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, *args], cwd=cwd, capture_output=True, text=True, timeout=300,
                           env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}, **kwargs)  # type: ignore[call-overload]
-
-
-@pytest.fixture
-def data_dir(seed_library_dir: Path, tmp_path: Path) -> Path:
-    folder = tmp_path / "data"
-    shutil.copytree(seed_library_dir, folder)
-    return folder
 
 
 async def test_a_wrong_token_is_one_line_not_a_traceback(tmp_path: Path) -> None:
@@ -53,10 +45,9 @@ async def test_a_wrong_token_is_one_line_not_a_traceback(tmp_path: Path) -> None
 async def test_an_unreachable_bot_api_logs_one_line_per_retry_and_no_scheduler_chatter(tmp_path: Path) -> None:
     api = FakeBotAPI()
     runner, base_url = await serve(api, TOKEN)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", cwd=tmp_path, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": base_url,
-             "HOITIN_SEEDS_DIR": str(SEEDS), "HOITIN_POLL_SECONDS": "0.2"})
+    bot = BotProcess(tmp_path, {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": base_url,
+                                "HOITIN_SEEDS_DIR": str(SEEDS), "HOITIN_POLL_SECONDS": "0.2"})
+    await bot.start()
     try:
         api.queue(message(QUESTION))
         for _ in range(600):
@@ -66,13 +57,8 @@ async def test_an_unreachable_bot_api_logs_one_line_per_retry_and_no_scheduler_c
         assert api.sent(), "the bot answered while the Bot API was up"
         await runner.cleanup()  # the Bot API goes away
         await asyncio.sleep(6.0)
-        process.send_signal(signal.SIGTERM)
-        _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
     finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-    log = stderr.decode()
+        log = await bot.stop()
     assert "Traceback" not in log, log[-3000:]
     assert "apscheduler" not in log
     network = [line for line in log.splitlines() if "NetworkError" in line or "ConnectError" in line]
