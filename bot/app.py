@@ -63,7 +63,7 @@ def prepare_library(data_dir: Path, seeds_dir: Path) -> Library:
 
 def build_service(settings: Settings, library: Library) -> Service:
     """The bot's service over ``library``, its database in the library's data folder."""
-    return Service(library, library.data_dir / BOT_DATABASE, settings.alert_max_age_hours)
+    return Service(library, library.data_dir / BOT_DATABASE, settings.alert_max_age_hours, settings.log_level)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 
 from retrieval.errors import BadArticle
-from retrieval.formats import ReadLimits, is_article_file, read_file
+from retrieval.formats import ReadLimits, read_file
 from retrieval.models import Article
 
 from .service import Service
@@ -93,19 +93,15 @@ def _free_name(path: Path) -> Path:
 
 
 def read_inbox_file(path: Path, limits: ReadLimits) -> tuple[list[Article], list[BadArticle]]:
-    """The articles of one dropped file, and what could not be read."""
-    if not is_article_file(path):
-        return [], [BadArticle(path.name, "not an article file (.txt, .jsonl or .jsonl.gz)")]
+    """The articles of one dropped file, and what could not be read (``read_file`` turns a wrong
+    kind of file and every read error into a reason)."""
     articles: list[Article] = []
     bad: list[BadArticle] = []
-    try:
-        for item in read_file(path, limits=limits):
-            if isinstance(item, BadArticle):
-                bad.append(item)
-            else:
-                articles.append(item)
-    except OSError as exc:
-        bad.append(BadArticle(path.name, f"cannot read it: {exc}"))
+    for item in read_file(path, limits=limits):
+        if isinstance(item, BadArticle):
+            bad.append(item)
+        else:
+            articles.append(item)
     return articles, bad
 
 

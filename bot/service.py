@@ -71,11 +71,11 @@ class Service:
     """The library and the bot database, each method one unit of work on one side's thread.
 
     ``library`` is the answer side's; the ingest side opens its own over the same folder.
-    ``db_path`` is the bot database; ``alert_max_age_hours``: older articles never alert.
-    ``on_queued`` is told how many alerts were queued (the delivery loop wakes up on it).
+    ``db_path`` is the bot database; ``alert_max_age_hours``: older articles never alert;
+    ``log_level``: the ingest process's. ``on_queued`` is told how many alerts were queued (the delivery loop wakes up on it).
     """
 
-    def __init__(self, library: Library, db_path: Path, alert_max_age_hours: float) -> None:
+    def __init__(self, library: Library, db_path: Path, alert_max_age_hours: float, log_level: str) -> None:
         self.library = library
         self._db = open_database(db_path)
         self._subscriptions = Subscriptions(self._db)
@@ -86,8 +86,7 @@ class Service:
         self._worker = Worker("answer")
         self._store_identity = library.store.identity
         self.alert_max_age_hours = alert_max_age_hours
-        self._ingester = Ingester(IngestSettings(library.data_dir, db_path, alert_max_age_hours,
-                                                 logging.getLevelName(logging.getLogger().getEffectiveLevel())))
+        self._ingester = Ingester(IngestSettings(library.data_dir, db_path, alert_max_age_hours, log_level))
         self.on_queued: Callable[[int], None] | None = None
 
     def close(self) -> None:

@@ -1,8 +1,9 @@
-"""One thread for all of the bot's blocking work, run in order, off the event loop.
+"""One thread for the answer side's blocking work, run in order, off the event loop.
 
 Retrieval and SQLite are blocking and the connections they hold are not to be shared
-between threads at once: every call therefore runs here, one after the other, and a slow
-question never stalls the event loop. Only :class:`bot.service.Service` uses a worker.
+between threads at once: every call of the answer side therefore runs here, one after the
+other, and a slow question never stalls the event loop (ingest has a process of its own,
+:mod:`bot.ingester`). Only :class:`bot.service.Service` uses a worker.
 """
 
 from __future__ import annotations

@@ -189,8 +189,9 @@ class Library:
     ) -> IngestReport:
         """Store new and changed articles and index them; persist the index unless ``save`` is off.
 
-        A long-running process passes ``save=False`` and calls :meth:`save_index` now and then:
-        the store is the source of truth, so an index saved late loses nothing on a restart.
+        A long-running writer passes ``save=False`` and saves when it chooses (the bot's ingest
+        process after each batch): the store is the source of truth, so an index saved late
+        loses nothing on a restart.
         """
         report = ingest(self.store, items, workers=workers, progress=progress)
         if self.catch_up() and save:
@@ -206,7 +207,7 @@ class Library:
             log.warning("the index could not be saved (%s); answering from memory, the store is intact", exc)
 
     def use_index(self, index: Index) -> None:
-        """Answer from ``index`` from now on (see :meth:`saved_index`)."""
+        """Answer from ``index`` (a generation another side saved and loaded) from now on."""
         self.index = index
         self._saved_seq = index.seq
 
