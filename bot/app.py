@@ -126,7 +126,7 @@ def build(settings: Settings, *, library: Library | None = None, request: BaseRe
         "start": handlers.start, "help": handlers.help, "ask": handlers.ask, "search": handlers.search,
         "latest": handlers.latest, "stats": handlers.stats, "subscribe": handlers.subscribe,
         "subscriptions": handlers.subscriptions, "unsubscribe": handlers.unsubscribe,
-        "pause": handlers.pause, "resume": handlers.resume, "quiet": handlers.quiet,
+        "pause": handlers.pause, "resume": handlers.resume, "quiet": handlers.quiet, "lang": handlers.choose_language,
         "feeds": handlers.feeds, "addfeed": handlers.add_feed, "delfeed": handlers.remove_feed,
     }
     fair = handlers.fair

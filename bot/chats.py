@@ -16,6 +16,7 @@ class ChatState:
     paused: bool = False
     unreachable: str | None = None
     quiet: tuple[int, int] | None = None  # (start hour, end hour), Vietnam time
+    chosen_lang: str | None = None  # /lang; None: every user reads their own Telegram language
 
     @property
     def receives(self) -> bool:
@@ -37,18 +38,28 @@ class Chats:
 
     def state(self, chat_id: int) -> ChatState:
         row = self._db.execute(
-            "SELECT lang, paused, unreachable, quiet_start, quiet_end FROM chats WHERE chat_id = ?", (chat_id,)
-        ).fetchone()
+            "SELECT lang, paused, unreachable, quiet_start, quiet_end, chosen_lang FROM chats WHERE chat_id = ?",
+            (chat_id,)).fetchone()
         if row is None:
             return ChatState(chat_id)
-        lang, paused, unreachable, start, end = row
-        return ChatState(chat_id, lang, bool(paused), unreachable, None if start is None else (start, end))
+        lang, paused, unreachable, start, end, chosen = row
+        return ChatState(chat_id, lang, bool(paused), unreachable, None if start is None else (start, end), chosen)
+
+    def chosen_language(self, chat_id: int) -> str | None:
+        row = self._db.execute("SELECT chosen_lang FROM chats WHERE chat_id = ?", (chat_id,)).fetchone()
+        return row[0] if row else None
 
     def _set(self, chat_id: int, column: str, value: object) -> None:
         self._db.execute("INSERT OR IGNORE INTO chats (chat_id) VALUES (?)", (chat_id,))
         self._db.execute(f"UPDATE chats SET {column} = ? WHERE chat_id = ?", (value, chat_id))
 
     def remember_language(self, chat_id: int, lang: str) -> None:
+        """The language alerts to this chat are written in."""
+        self._set(chat_id, "lang", lang)
+
+    def choose_language(self, chat_id: int, lang: str) -> None:
+        """/lang: the chat's replies and alerts in ``lang``, whatever each user's Telegram says."""
+        self._set(chat_id, "chosen_lang", lang)
         self._set(chat_id, "lang", lang)
 
     def pause(self, chat_id: int) -> None:

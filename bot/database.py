@@ -1,7 +1,7 @@
 """The bot's own SQLite database (``bot.sqlite3`` in the data folder).
 
-Subscriptions, refs (numbers in callback data), chats (pause, quiet hours, unreachable),
-the alert outbox and the feeds.
+Subscriptions, refs (numbers in callback data), chats (language, pause, quiet hours,
+unreachable), the alert outbox, the feeds, and which messages carried an answer.
 Articles live in the retrieval store; this file holds what belongs to chats. The schema is
 migrated forward by ``PRAGMA user_version`` (:func:`retrieval.sqlite.migrate`): each entry of
 ``MIGRATIONS`` runs once, in a transaction, so a database is never left half-migrated.
@@ -90,6 +90,21 @@ MIGRATIONS: tuple[str, ...] = (
     DROP TABLE refs;
     ALTER TABLE refs_by_chat RENAME TO refs;
     CREATE INDEX refs_used ON refs (used);
+    """,
+    # 3 → 4: the language a chat chose with /lang (NULL: each user's own Telegram language).
+    """
+    ALTER TABLE chats ADD COLUMN chosen_lang TEXT;
+    """,
+    # 4 → 5: the bot's messages that carried an answer (a reply to one is a follow-up).
+    """
+    CREATE TABLE replies (
+        chat_id INTEGER NOT NULL,
+        message_id INTEGER NOT NULL,
+        answer_id INTEGER NOT NULL,             -- its number in the answer log (answers.sqlite3)
+        sent REAL NOT NULL,
+        PRIMARY KEY (chat_id, message_id)
+    );
+    CREATE INDEX replies_sent ON replies (sent);
     """,
 )
 

@@ -25,7 +25,7 @@ from telegram.error import (
 
 from retrieval.clock import utc_now
 
-from .formatting import html_digest
+from .formatting import digest_preview, html_digest
 from .outbox import Alert
 from .service import Service
 
@@ -103,7 +103,8 @@ class Deliverer:
                 return 0
             self._last_sent[chat_id] = time.time()
             try:
-                await self.bot.send_message(chat_id, html_digest(digest, lang))
+                await self.bot.send_message(chat_id, html_digest(digest, lang),
+                                            link_preview_options=digest_preview(digest))
             except RetryAfter as exc:
                 wait = float(exc.retry_after if not hasattr(exc.retry_after, "total_seconds")
                              else exc.retry_after.total_seconds())

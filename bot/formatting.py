@@ -19,6 +19,7 @@ from telegram import (
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
     InputTextMessageContent,
+    LinkPreviewOptions,
 )
 from telegram.constants import ParseMode
 
@@ -37,7 +38,7 @@ from retrieval.text import shorten
 from .chats import ChatState
 from .feedstore import FeedState
 from .outbox import Alert
-from .service import BotStats
+from .service import Answered, BotStats
 from .subscriptions import Subscription, SubscriptionRefused
 from .texts import text
 
@@ -139,6 +140,7 @@ def html_stats(s: BotStats, lang: str) -> str:
              index_mb=f"{s.index_bytes / 1e6:.1f}", subscriptions=s.subscriptions),
         text("stats_alerts", lang, pending=s.pending_alerts, last_hour=s.sent_last_hour,
              unreachable=s.unreachable_chats),
+        text("stats_ratings", lang, up=s.ratings.up, down=s.ratings.down, rated=s.ratings.answers_rated),
     ]
     never = text("never", lang)
     lines.extend(html_text("stats_feed", lang, url=f.url, success=f.last_success or never, error=f.last_error or "—")
@@ -182,6 +184,57 @@ def html_digest(alerts: list[Alert], lang: str) -> str:
 
 def _alert_citation(a: Alert) -> Citation:
     return Citation("", a.title, a.published, a.source, a.url, 1)
+
+
+# --- link previews -----------------------------------------------------------------------
+
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+def preview(urls: list[str | None]) -> LinkPreviewOptions:
+    """The preview of the first URL Telegram accepts, small; none when there is no such URL."""
+    url = next((u for u in urls if u and _URL_RE.match(u)), None)
+    # is_disabled said outright: python-telegram-bot fills the fields left unset from the
+    # application's defaults, which disable previews.
+    return NO_PREVIEW if url is None else LinkPreviewOptions(is_disabled=False, url=url, prefer_small_media=True)
+
+
+def answer_preview(answer: Answer) -> LinkPreviewOptions:
+    """An answer previews its first cited article."""
+    return preview([c.url for c in answer.sources()])
+
+
+def digest_preview(alerts: list[Alert]) -> LinkPreviewOptions:
+    return preview([a.url for a in alerts])
+
+
+# --- reading an article in the chat ----------------------------------------------------------
+
+PAGE_LIMIT = MESSAGE_LIMIT - 96  # room left for the page line under each page
+QUOTE_OVER = 600  # characters: a longer paragraph is shown as an expandable quote
+
+
+def article_pages(article: Article, lang: str) -> list[str]:
+    """The article as HTML pages of at most :data:`MESSAGE_LIMIT` units, each ending in its page
+    line: title, date and source on the first, paragraphs packed in order, long ones as
+    expandable quotes, one longer than a page cut between words (tags closed and reopened)."""
+    blocks = [_source_line(article, lang)]
+    for paragraph in article.paragraphs:
+        body = escape(paragraph)
+        blocks.append(f"<blockquote expandable>{body}</blockquote>" if len(paragraph) > QUOTE_OVER else body)
+    pages: list[str] = []
+    current = ""
+    for block in blocks:
+        for piece in split_html(block, PAGE_LIMIT):
+            candidate = f"{current}\n\n{piece}" if current else piece
+            if _units(candidate) <= PAGE_LIMIT:
+                current = candidate
+            else:
+                pages.append(current)
+                current = piece
+    pages.append(current)
+    return [f"{page}\n\n<i>{text('page_of', lang, page=n, pages=len(pages))}</i>"
+            for n, page in enumerate(pages, start=1)]
 
 
 # --- splitting ---------------------------------------------------------------------------
@@ -290,8 +343,26 @@ class RemoveButton:
     subscription: int
 
 
-Button = PageButton | OpenButton | RemoveButton
-_PREFIXES: dict[type, str] = {PageButton: "p", OpenButton: "o", RemoveButton: "u"}
+@dataclass(frozen=True)
+class ReadButton:
+    """Show page ``page`` of article number ``article``: in a new message (``turn`` 0, from an
+    answer or a search), or in place of the page shown (``turn`` 1, the ‹ › buttons)."""
+
+    article: int
+    page: int
+    turn: int
+
+
+@dataclass(frozen=True)
+class RateButton:
+    """👍 (``good`` 1) or 👎 (0) on the answer with rating number ``answer``."""
+
+    answer: int
+    good: int
+
+
+Button = PageButton | OpenButton | RemoveButton | ReadButton | RateButton
+_PREFIXES: dict[type, str] = {PageButton: "p", OpenButton: "o", RemoveButton: "u", ReadButton: "r", RateButton: "f"}
 _KINDS = {prefix: kind for kind, prefix in _PREFIXES.items()}
 
 
@@ -319,8 +390,14 @@ def _button(label: str, button: Button) -> InlineKeyboardButton:
     return InlineKeyboardButton(label, callback_data=encode(button))
 
 
+def _read_row(articles: list[int], first: int) -> list[InlineKeyboardButton]:
+    """"📖 n" for each numbered article: its text in the chat."""
+    return [_button(f"📖 {first + i}", ReadButton(article, 1, 0)) for i, article in enumerate(articles)]
+
+
 def search_keyboard(page: SearchPage, query: int, articles: list[int], lang: str) -> InlineKeyboardMarkup | None:
-    """A button per result (its number) on one row, previous/next on the next."""
+    """A button per result (its number: the matching paragraph) on one row, "📖 n" (the whole
+    article) on the next, previous/next under them."""
     if not page.results:
         return None
     first = (page.page - 1) * page.per_page + 1
@@ -333,15 +410,35 @@ def search_keyboard(page: SearchPage, query: int, articles: list[int], lang: str
         moves.append(_button(text("previous", lang), PageButton(query, page.page - 1)))
     if page.page < page.pages:
         moves.append(_button(text("next", lang), PageButton(query, page.page + 1)))
-    return InlineKeyboardMarkup([opens, moves] if moves else [opens])
+    return InlineKeyboardMarkup([opens, _read_row(articles, first), moves] if moves
+                                else [opens, _read_row(articles, first)])
 
 
-def excerpt_keyboard(excerpt: Excerpt, query: int, page: int, lang: str) -> InlineKeyboardMarkup:
-    row = [_button(text("back", lang), PageButton(query, page))]
-    url = excerpt.citation.url
-    if url and _URL_RE.match(url):
-        row.append(InlineKeyboardButton(text("open_link", lang), url=url))
-    return InlineKeyboardMarkup([row])
+def _link_button(url: str | None, lang: str) -> list[InlineKeyboardButton]:
+    return [InlineKeyboardButton(text("open_link", lang), url=url)] if url and _URL_RE.match(url) else []
+
+
+def excerpt_keyboard(excerpt: Excerpt, query: int, page: int, article: int, lang: str) -> InlineKeyboardMarkup:
+    row = [_button(text("back", lang), PageButton(query, page)), _button(text("read", lang), ReadButton(article, 1, 0))]
+    return InlineKeyboardMarkup([row + _link_button(excerpt.citation.url, lang)])
+
+
+def answer_keyboard(answered: Answered, lang: str) -> InlineKeyboardMarkup | None:
+    """"📖 n" for each source [n], then 👍 / 👎."""
+    if answered.rating_ref is None:
+        return None
+    rate = [_button("👍", RateButton(answered.rating_ref, 1)), _button("👎", RateButton(answered.rating_ref, 0))]
+    return InlineKeyboardMarkup([_read_row(answered.article_refs, 1), rate])
+
+
+def read_keyboard(article: int, page: int, pages: int, url: str | None, lang: str) -> InlineKeyboardMarkup:
+    """‹ and › around the article's pages, and its link."""
+    row = []
+    if page > 1:
+        row.append(_button("‹", ReadButton(article, page - 1, 1)))
+    if page < pages:
+        row.append(_button("›", ReadButton(article, page + 1, 1)))
+    return InlineKeyboardMarkup([row + _link_button(url, lang)])
 
 
 def subscriptions_keyboard(subscriptions: list[Subscription], lang: str) -> InlineKeyboardMarkup | None:

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from telegram import (
     CallbackQuery,
     InlineKeyboardMarkup,
+    LinkPreviewOptions,
     Message,
     MessageEntity,
     Update,
@@ -34,7 +35,7 @@ from .fetcher import OutboundPolicy
 from .limits import INLINE_RESULTS, LATEST, MAX_FEED_URL, MAX_QUESTION, SEARCH_PAGE
 from .service import Service
 from .subscriptions import Subscription, SubscriptionRefused
-from .texts import language, text
+from .texts import EN, VI, language, text
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,8 @@ async def with_retries(send: Callable[[], Awaitable[T]], attempts: int = SEND_AT
     raise AssertionError("unreachable")
 
 
-def _lang(update: Update) -> str:
+def _user_lang(update: Update) -> str:
+    """The language of the user's Telegram app (Vietnamese unless it says otherwise)."""
     user = update.effective_user
     return language(user.language_code if user else None)
 
@@ -100,7 +102,7 @@ def admin_only(handler: Handler) -> Handler:
     async def guarded(self: Handlers, update: Update, context: Context) -> None:
         user = update.effective_user
         if user is None or user.id not in self.admin_ids:
-            await self.reply(update, text("admins_only", _lang(update)))
+            await self.reply(update, text("admins_only", await self.lang(update)))
             return
         await handler(self, update, context)
 
@@ -131,7 +133,7 @@ class Handlers:
             if admission is Admission.REFUSED_FIRST:
                 log.info("chat %s sends faster than it is answered: updates dropped until it slows down", chat)
                 if update.effective_message is not None:
-                    await self.reply(update, text("slow_down", _lang(update)))
+                    await self.reply(update, text("slow_down", _user_lang(update)))
             if admission is not Admission.ADMITTED:
                 return
             try:
@@ -141,31 +143,50 @@ class Handlers:
 
         return gated
 
-    async def reply(self, update: Update, html: str, keyboard: InlineKeyboardMarkup | None = None) -> None:
-        """Send ``html`` to the update's chat in as many messages as it takes; buttons on the last."""
+    async def lang(self, update: Update) -> str:
+        """The language to answer in: the chat's choice (/lang), else the user's Telegram language."""
+        chat = update.effective_chat
+        chosen = await self.service.chosen_language(chat.id) if chat is not None else None
+        return chosen or _user_lang(update)
+
+    async def reply(self, update: Update, html: str, keyboard: InlineKeyboardMarkup | None = None,
+                    preview: LinkPreviewOptions = fmt.NO_PREVIEW) -> list[Message]:
+        """Send ``html`` to the update's chat (its forum topic, if any) in as many messages as it
+        takes: the link preview on the first, buttons on the last. The messages sent."""
         message = _message(update)
-        assert message is not None
         parts = fmt.split_html(html)
         quote = message.chat.type != ChatType.PRIVATE  # in a group, show which message is answered
+        sent = []
         for number, part in enumerate(parts, start=1):
             markup = keyboard if number == len(parts) else None
             await self.pacer.wait(message.chat.id)
-            await with_retries(partial(message.reply_html, part, reply_markup=markup, do_quote=quote and number == 1))
+            sent.append(await with_retries(partial(
+                message.reply_html, part, reply_markup=markup, do_quote=quote and number == 1,
+                link_preview_options=preview if number == 1 else fmt.NO_PREVIEW)))
+        return sent
 
     # --- questions -----------------------------------------------------------------------
 
     async def answer(self, update: Update, question: str) -> None:
-        lang = _lang(update)
+        """Answer with cited sentences, 📖 per source and 👍 / 👎; a reply to one of the bot's
+        answers is a follow-up, asked within that answer's articles first."""
+        lang = await self.lang(update)
         question = question.strip()
         if len(question) > MAX_QUESTION:
             await self.reply(update, fmt.html_text("too_long", lang, length=len(question), limit=MAX_QUESTION))
             return
+        message = _message(update)
+        replied = message.reply_to_message
+        replying_to = replied.message_id if replied and replied.from_user and replied.from_user.is_bot else None
         try:
-            answer = await self.service.answer(question)
+            answered = await self.service.answer(message.chat.id, question, replying_to)
         except EmptyQuery:
             await self.reply(update, text("empty_question", lang))
             return
-        await self.reply(update, fmt.html_answer(answer, lang))
+        sent = await self.reply(update, fmt.html_answer(answered.answer, lang), fmt.answer_keyboard(answered, lang),
+                                fmt.answer_preview(answered.answer))
+        if answered.answer_id is not None:
+            await self.service.answer_sent(message.chat.id, [m.message_id for m in sent], answered.answer_id)
 
     async def private_text(self, update: Update, context: Context) -> None:
         """Any text in a private chat is a question."""
@@ -182,29 +203,30 @@ class Handlers:
         """/ask <question>, the way to ask in a group."""
         question = _argument(context)
         if not question:
-            await self.reply(update, text("ask_usage", _lang(update)))
+            await self.reply(update, text("ask_usage", await self.lang(update)))
             return
         await self.answer(update, question)
 
     async def not_text(self, update: Update, context: Context) -> None:
         """Photos, stickers, voice…: a hint that only text is read."""
-        await self.reply(update, text("not_text", _lang(update)))
+        await self.reply(update, text("not_text", await self.lang(update)))
 
     async def unknown_command(self, update: Update, context: Context) -> None:
         command = (_message(update).text or "").split()[0]
-        await self.reply(update, fmt.html_text("unknown_command", _lang(update), command=command[:64]))
+        await self.reply(update, fmt.html_text("unknown_command", await self.lang(update), command=command[:64]))
 
     # --- commands ------------------------------------------------------------------------
 
     async def start(self, update: Update, context: Context) -> None:
-        examples = await self.service.examples(3) or [text("example_question", _lang(update))]
-        await self.reply(update, fmt.html_welcome(examples, _lang(update)))
+        lang = await self.lang(update)
+        examples = await self.service.examples(3) or [text("example_question", lang)]
+        await self.reply(update, fmt.html_welcome(examples, lang))
 
     async def help(self, update: Update, context: Context) -> None:
-        await self.reply(update, fmt.html_text("help", _lang(update), username=context.bot.username or "bot"))
+        await self.reply(update, fmt.html_text("help", await self.lang(update), username=context.bot.username or "bot"))
 
     async def search(self, update: Update, context: Context) -> None:
-        lang = _lang(update)
+        lang = await self.lang(update)
         query = _argument(context)
         if not query:
             await self.reply(update, text("search_usage", lang))
@@ -220,24 +242,33 @@ class Handlers:
                              fmt.search_keyboard(found.page, found.query_ref, found.article_refs, lang))
 
     async def latest(self, update: Update, context: Context) -> None:
-        await self.reply(update, fmt.html_latest(await self.service.latest(LATEST), _lang(update)))
+        await self.reply(update, fmt.html_latest(await self.service.latest(LATEST), await self.lang(update)))
 
     @admin_only
     async def stats(self, update: Update, context: Context) -> None:
         """/stats (admins): the library, subscriptions, alerts and feeds."""
-        await self.reply(update, fmt.html_stats(await self.service.stats(), _lang(update)))
+        await self.reply(update, fmt.html_stats(await self.service.stats(), await self.lang(update)))
+
+    async def choose_language(self, update: Update, context: Context) -> None:
+        """/lang vi|en: the chat's language; /lang alone shows how and what is set."""
+        choice = _argument(context).lower()
+        if choice not in (VI, EN):
+            await self.reply(update, text("lang_usage", await self.lang(update)))
+            return
+        await self.service.choose_language(_chat_id(update), choice)
+        await self.reply(update, text("lang_set", choice))
 
     async def pause(self, update: Update, context: Context) -> None:
         await self.service.pause(_chat_id(update))
-        await self.reply(update, text("paused", _lang(update)))
+        await self.reply(update, text("paused", await self.lang(update)))
 
     async def resume(self, update: Update, context: Context) -> None:
         await self.service.resume(_chat_id(update))
-        await self.reply(update, text("resumed", _lang(update)))
+        await self.reply(update, text("resumed", await self.lang(update)))
 
     async def quiet(self, update: Update, context: Context) -> None:
         """/quiet 22-7 (Vietnam time), /quiet off, or /quiet alone to see the current setting."""
-        lang = _lang(update)
+        lang = await self.lang(update)
         chat_id = _chat_id(update)
         try:
             hours = parse_quiet(_argument(context))
@@ -251,12 +282,12 @@ class Handlers:
     @admin_only
     async def feeds(self, update: Update, context: Context) -> None:
         """/feeds (admins): every feed with its last success and last error."""
-        await self.reply(update, fmt.html_feeds(await self.service.feeds(), _lang(update)))
+        await self.reply(update, fmt.html_feeds(await self.service.feeds(), await self.lang(update)))
 
     @admin_only
     async def add_feed(self, update: Update, context: Context) -> None:
         """/addfeed <url> (admins)."""
-        lang = _lang(update)
+        lang = await self.lang(update)
         url = _argument(context)
         if not url:
             await self.reply(update, text("addfeed_usage", lang))
@@ -272,7 +303,7 @@ class Handlers:
     @admin_only
     async def remove_feed(self, update: Update, context: Context) -> None:
         """/delfeed <number|url> (admins)."""
-        lang = _lang(update)
+        lang = await self.lang(update)
         which = _argument(context)
         if not which:
             await self.reply(update, text("delfeed_usage", lang))
@@ -282,12 +313,12 @@ class Handlers:
                          else fmt.html_text("delfeed_missing", lang, which=which[:200]))
 
     async def subscribe(self, update: Update, context: Context) -> None:
-        lang = _lang(update)
+        lang = await self.lang(update)
         subscribe = partial(self.service.subscribe, lang=lang)  # alerts come in the subscriber's language
         await self._change_subscription(update, context, subscribe, "sub_usage", "sub_ok")
 
     async def subscriptions(self, update: Update, context: Context) -> None:
-        lang = _lang(update)
+        lang = await self.lang(update)
         subs = await self.service.subscriptions_of(_chat_id(update))
         await self.reply(update, fmt.html_subscriptions(subs, lang), fmt.subscriptions_keyboard(subs, lang))
 
@@ -299,7 +330,7 @@ class Handlers:
         usage: str, done: str,
     ) -> None:
         """/subscribe and /unsubscribe: the arguments, the change, its outcome or refusal."""
-        lang = _lang(update)
+        lang = await self.lang(update)
         argument = _argument(context)
         if not argument:
             await self.reply(update, text(usage, lang))
@@ -316,7 +347,7 @@ class Handlers:
     async def button(self, update: Update, context: Context) -> None:
         """Every inline button: search pages, opening a result, removing a subscription."""
         query = _present(update.callback_query, "a button press")
-        lang = _lang(update)
+        lang = await self.lang(update)
         try:
             pressed = fmt.decode(query.data)
         except fmt.BadCallback:
@@ -336,7 +367,18 @@ class Handlers:
                 await query.answer(text("article_gone", lang), show_alert=True)
                 return
             await _edit(query, fmt.html_excerpt(excerpt, lang),
-                        fmt.excerpt_keyboard(excerpt, pressed.query, pressed.page, lang))
+                        fmt.excerpt_keyboard(excerpt, pressed.query, pressed.page, pressed.article, lang))
+        elif isinstance(pressed, fmt.ReadButton):
+            await self._read(update, query, pressed, lang)
+            return
+        elif isinstance(pressed, fmt.RateButton):
+            changed = await self.service.rate(_chat_id(update), query.from_user.id, pressed.answer, bool(pressed.good))
+            if changed is None:
+                await query.answer(text("stale_button", lang), show_alert=True)
+            else:
+                await query.answer(text(("rated_up" if pressed.good else "rated_down") if changed else "rated_same",
+                                        lang))
+            return
         else:
             chat_id = _chat_id(update)
             removed = await self.service.unsubscribe_id(chat_id, pressed.subscription)
@@ -347,10 +389,25 @@ class Handlers:
             return
         await query.answer()
 
+    async def _read(self, update: Update, query: CallbackQuery, pressed: fmt.ReadButton, lang: str) -> None:
+        """📖: the article's page in a new message; ‹ ›: the page shown replaced by another."""
+        article = await self.service.read(_chat_id(update), pressed.article)
+        if article is None:
+            await query.answer(text("article_gone", lang), show_alert=True)
+            return
+        pages = fmt.article_pages(article, lang)
+        page = min(max(pressed.page, 1), len(pages))
+        keyboard = fmt.read_keyboard(pressed.article, page, len(pages), article.url, lang)
+        if pressed.turn:
+            await _edit(query, pages[page - 1], keyboard)
+        else:
+            await self.reply(update, pages[page - 1], keyboard)
+        await query.answer()
+
     async def inline(self, update: Update, context: Context) -> None:
         """``@bot query`` in any chat: the best matching articles, ready to share."""
         inline_query = _present(update.inline_query, "an inline query")
-        lang = _lang(update)
+        lang = await self.lang(update)
         words = inline_query.query.strip()[:MAX_QUESTION]
         results: list[fmt.InlineArticle] = []
         if words:
@@ -379,7 +436,7 @@ class Handlers:
         log.error("update %s failed: %s", update_id, error, exc_info=error)
         if not isinstance(update, Update):
             return
-        lang = _lang(update)
+        lang = _user_lang(update)
         try:
             if update.callback_query:
                 await update.callback_query.answer(text("error", lang), show_alert=True)

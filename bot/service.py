@@ -24,10 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from retrieval.errors import BadArticle, IndexFormatError
+from retrieval.feedback import ANSWER_LOG, AnswerLog, Ratings
 from retrieval.index import Index
 from retrieval.ingest import IngestReport
 from retrieval.library import Library
-from retrieval.models import Answer, Article, Excerpt, SearchPage
+from retrieval.models import Answer, Article, Excerpt, FollowUp, SearchPage
 from retrieval.sqlite import transaction
 
 from .chats import Chats, ChatState
@@ -35,14 +36,14 @@ from .database import open_database
 from .feedstore import FeedState, FeedStore, Polled
 from .ingester import Ingester, IngestSettings
 from .outbox import Alert, Outbox
-from .refs import Refs
+from .refs import EXPIRY_DAYS, Refs
+from .replies import Replies
 from .subscriptions import Subscription, Subscriptions
 from .worker import Worker
 
 log = logging.getLogger(__name__)
 
-QUERY, ARTICLE = "query", "article"  # kinds of refs
-
+QUERY, ARTICLE, ANSWER = "query", "article", "answer"  # kinds of refs
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,17 @@ class Found:
 
     page: SearchPage
     query_ref: int
+    article_refs: list[int]
+
+
+@dataclass(frozen=True)
+class Answered:
+    """An answer with the numbers its buttons use: its rating (None when nothing was found) and
+    each cited article, in the order of ``answer.sources()``."""
+
+    answer: Answer
+    answer_id: int | None
+    rating_ref: int | None
     article_refs: list[int]
 
 
@@ -65,6 +77,7 @@ class BotStats:
     sent_last_hour: int
     unreachable_chats: int
     feeds: list[FeedState]
+    ratings: Ratings
 
 
 class Service:
@@ -83,6 +96,8 @@ class Service:
         self._chats = Chats(self._db)
         self._outbox = Outbox(self._db)
         self._feeds = FeedStore(self._db)
+        self._replies = Replies(self._db)
+        self._answers = AnswerLog(library.data_dir / ANSWER_LOG)
         self._worker = Worker("answer")
         self._store_identity = library.store.identity
         self.alert_max_age_hours = alert_max_age_hours
@@ -92,13 +107,51 @@ class Service:
     def close(self) -> None:
         self._ingester.close()
         self._worker.close()
+        self._answers.close()
         self._db.close()
         self.library.close()
 
     # --- articles ------------------------------------------------------------------------
 
-    async def answer(self, question: str) -> Answer:
-        return await self._worker.run(self.library.answer, question)
+    async def answer(self, chat_id: int, question: str, replying_to: int | None = None) -> Answered:
+        """Answer ``question`` in ``chat_id``; asked in reply to the bot's message ``replying_to``,
+        within the articles that message's answer cited (a follow-up)."""
+        return await self._worker.run(self._answer, chat_id, question, replying_to)
+
+    def _answer(self, chat_id: int, question: str, replying_to: int | None) -> Answered:
+        follow_up = None
+        if replying_to is not None and (earlier := self._replies.answer_of(chat_id, replying_to)) is not None:
+            logged = self._answers.get(earlier)
+            follow_up = FollowUp(logged.question, logged.cited) if logged else None
+        answer = self.library.answer(question, follow_up=follow_up)
+        if not answer.found:
+            return Answered(answer, None, None, [])
+        answer_id = self._answers.record(answer)
+        with transaction(self._db):
+            rating = self._refs.number(ANSWER, str(answer_id), chat_id)
+            articles = [self._refs.number(ARTICLE, c.article_id, chat_id) for c in answer.sources()]
+        return Answered(answer, answer_id, rating, articles)
+
+    async def answer_sent(self, chat_id: int, message_ids: list[int], answer_id: int) -> None:
+        """The messages that carried answer ``answer_id``: replies to them are follow-ups."""
+        await self._worker.run(self._replies.remember, chat_id, message_ids, answer_id)
+
+    async def rate(self, chat_id: int, user_id: int, rating_ref: int, good: bool) -> bool | None:
+        """A reader's 👍 or 👎 on an answer shown in ``chat_id``; whether it changed anything,
+        None when the button's number is not this chat's (or expired)."""
+        return await self._worker.run(self._rate, chat_id, user_id, rating_ref, good)
+
+    def _rate(self, chat_id: int, user_id: int, rating_ref: int, good: bool) -> bool | None:
+        answer_id = self._refs.value(ANSWER, rating_ref, chat_id)
+        return None if answer_id is None else self._answers.rate(int(answer_id), user_id, good)
+
+    async def read(self, owner: int, article_ref: int) -> Article | None:
+        """The article a 📖 button refers to; None when it is gone or the number not ``owner``'s."""
+        return await self._worker.run(self._read, owner, article_ref)
+
+    def _read(self, owner: int, article_ref: int) -> Article | None:
+        article_id = self._refs.value(ARTICLE, article_ref, owner)
+        return None if article_id is None else self.library.article(article_id)
 
     async def search(self, owner: int, query: str, page: int, per_page: int) -> Found:
         """A page of results; the numbers its buttons carry belong to ``owner`` (the chat)."""
@@ -126,8 +179,13 @@ class Service:
         return None if article_id is None else self.library.excerpt(article_id, paragraph)
 
     async def prune_refs(self) -> int:
-        """Forget button numbers unused for a month; how many."""
-        return await self._worker.run(self._refs.prune, time.time())
+        """Forget button numbers unused for a month, and answers' messages as old; how many."""
+        return await self._worker.run(self._prune, time.time())
+
+    def _prune(self, now: float) -> int:
+        with transaction(self._db):
+            forgotten = self._refs.prune(now) + self._replies.prune(now)
+        return forgotten + self._answers.prune(EXPIRY_DAYS)
 
     async def article(self, article_id: str) -> Article | None:
         return await self._worker.run(self.library.article, article_id)
@@ -145,7 +203,7 @@ class Service:
         s = self.library.stats()
         return BotStats(s.articles, s.passages, s.terms, s.index_bytes, self._subscriptions.count(),
                         self._outbox.pending(), self._outbox.sent_since(time.time() - 3600),
-                        len(self._chats.unreachable()), self._feeds.all())
+                        len(self._chats.unreachable()), self._feeds.all(), self._answers.ratings())
 
     # --- new articles --------------------------------------------------------------------
 
@@ -225,6 +283,13 @@ class Service:
 
     async def chat_state(self, chat_id: int) -> ChatState:
         return await self._worker.run(self._chats.state, chat_id)
+
+    async def chosen_language(self, chat_id: int) -> str | None:
+        """The language the chat chose with /lang, or None."""
+        return await self._worker.run(self._chats.chosen_language, chat_id)
+
+    async def choose_language(self, chat_id: int, lang: str) -> None:
+        await self._worker.run(self._chats.choose_language, chat_id, lang)
 
     async def pause(self, chat_id: int) -> None:
         await self._worker.run(self._chats.pause, chat_id)

@@ -3,8 +3,8 @@
 Strings are HTML (the bot's parse mode), except the ``console_`` ones (plain text for the
 terminal chat) and the ``cmd_`` ones (the command menu). ``{placeholders}`` are filled by
 :func:`text`; HTML callers go through :func:`bot.formatting.html_text`, which escapes them.
-A user whose Telegram language is set and is not Vietnamese reads English; everyone else,
-Vietnamese.
+A chat reads the language it chose with /lang; otherwise a user whose Telegram language is set
+and is not Vietnamese reads English, everyone else Vietnamese.
 """
 
 from __future__ import annotations
@@ -78,6 +78,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "next": ("Sau ›", "Next ›"),
     "back": ("« Danh sách", "« Results"),
     "open_link": ("Đọc bài gốc", "Read the article"),
+    "read": ("📖 Đọc bài", "📖 Read"),
+    "page_of": ("Trang {page}/{pages}", "Page {page}/{pages}"),
+    "rated_up": ("Cảm ơn bạn! Đã ghi nhận 👍", "Thanks! 👍 noted"),
+    "rated_down": ("Cảm ơn bạn! Đã ghi nhận 👎, mình sẽ cố trả lời tốt hơn.", "Thanks! 👎 noted; we will do better."),
+    "rated_same": ("Bạn đã chọn như vậy rồi.", "You already rated it so."),
     "stale_button": ("Nút này đã cũ. Hãy tìm lại bằng /search.", "This button has expired. Search again with /search."),
     "article_gone": ("Bài này không còn trong kho.", "That article is no longer available."),
     "latest_header": ("Các bài mới nhất", "Newest articles"),
@@ -157,7 +162,13 @@ TEXTS: dict[str, tuple[str, str]] = {
         "\nNhóm/người không nhận được: {unreachable}",
         "\n<b>Alerts</b>\nWaiting: {pending}\nSent in the last hour: {last_hour}\nUnreachable chats: {unreachable}",
     ),
+    "stats_ratings": ("\n<b>Đánh giá câu trả lời</b>\n👍 {up} · 👎 {down} (trên {rated} câu trả lời)",
+                      "\n<b>Answer ratings</b>\n👍 {up} · 👎 {down} (on {rated} answers)"),
     "stats_feed": ("• {url}: được lúc {success}; lỗi: {error}", "• {url}: last success {success}; error: {error}"),
+    "lang_usage": ("Chọn ngôn ngữ cho cuộc trò chuyện này: <i>/lang vi</i> (tiếng Việt) hoặc <i>/lang en</i> "
+                   "(English).",
+                   "Choose this chat's language: <i>/lang vi</i> (Vietnamese) or <i>/lang en</i> (English)."),
+    "lang_set": ("Từ giờ mình trả lời bằng tiếng Việt.", "From now on I reply in English."),
     # Command menu (set_my_commands), without HTML.
     "cmd_start": ("Bắt đầu và câu hỏi mẫu", "Start and example questions"),
     "cmd_help": ("Hướng dẫn", "Help"),
@@ -170,6 +181,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "cmd_pause": ("Tạm dừng nhận tin", "Pause alerts"),
     "cmd_resume": ("Nhận tin trở lại", "Resume alerts"),
     "cmd_quiet": ("Giờ yên lặng, ví dụ 22-7", "Quiet hours, e.g. 22-7"),
+    "cmd_lang": ("Ngôn ngữ: vi hoặc en", "Language: vi or en"),
     # The console chat (plain text, Vietnamese).
     "console_help": (
         "Hỏi Tin — hỏi đáp về tin tức.\n"
@@ -209,7 +221,7 @@ TEXTS: dict[str, tuple[str, str]] = {
 }
 
 COMMANDS = ("start", "help", "ask", "search", "latest", "subscribe", "subscriptions", "unsubscribe", "pause",
-            "resume", "quiet")
+            "resume", "quiet", "lang")
 
 
 def language(code: str | None) -> str:

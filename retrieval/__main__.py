@@ -1,4 +1,4 @@
-"""python -m retrieval: the operator's commands (ingest, ask, search, eval, stats, rebuild)."""
+"""python -m retrieval: the operator's commands (ingest, ask, search, eval, train, feedback, stats, rebuild)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from tqdm import tqdm
 
 from .errors import EmptyQuery, RetrievalError
 from .evaluation import FIGURES, eval_library, evaluate, load_questions
+from .feedback import ANSWER_LOG, AnswerLog
 from .ingest import read_articles
 from .library import Library, Settings
 from .models import Answer, Citation
@@ -178,6 +179,21 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_feedback_export(args: argparse.Namespace) -> int:
+    path = args.data_dir / ANSWER_LOG
+    if not path.is_file():
+        print(f"error: no answer log at {path}: the bot has not answered anything with this data folder",
+              file=sys.stderr)
+        return 2
+    log = AnswerLog(path)
+    try:
+        positives, negatives = log.export(args.output)
+    finally:
+        log.close()
+    print(f"wrote {positives + negatives} rated questions to {args.output} ({positives} 👍, {negatives} 👎)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m retrieval",
@@ -249,6 +265,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--news-weight", type=float, default=FitSettings.news_weight,
                    help="how many ViQuAD questions one news question counts as")
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("feedback", parents=parents, help="readers' 👍 / 👎 on the bot's answers",
+                       description="The bot logs each answer it gives and the ratings readers press under it "
+                                   "(answers.sqlite3 in the data folder).")
+    actions = p.add_subparsers(dest="action", required=True)
+    e = actions.add_parser("export", parents=parents, help="write the rated answers as a question file",
+                           description="Write every answer rated more often 👍 than 👎 (a positive: this sentence "
+                                       "answers it) or the other way round (a negative: not this sentence) as a JSON "
+                                       "Lines question file in the format of ../shared/data/README.md, ready for "
+                                       "'eval --questions'. No user id is written.")
+    e.add_argument("output", type=Path, help="the .jsonl file to write (replaced whole)")
+    e.set_defaults(func=cmd_feedback_export)
 
     p = sub.add_parser("stats", parents=parents, help="articles, passages and index size")
     p.set_defaults(func=cmd_stats)

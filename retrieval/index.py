@@ -259,20 +259,25 @@ class Index:
         out[docs] = scores
         return out
 
-    def top(self, terms: Sequence[str], k: int) -> list[tuple[int, float]]:
+    def passages_of(self, article_keys: Iterable[int]) -> np.ndarray:
+        """A mask over passage numbers: True for the passages of these articles (a query's scope)."""
+        return np.isin(self._a.article, np.fromiter(article_keys, dtype=np.int64))
+
+    def top(self, terms: Sequence[str], k: int, among: np.ndarray | None = None) -> list[tuple[int, float]]:
         """The k best (passage number, exact score), best first; ties broken by passage number.
 
         Two stages: float32 scores from precomputed per-posting weights pick the contenders
         (everything within a safe margin of the k-th, ties included), then their exact
         float64 scores, computed as in :meth:`scores`, decide. The float32 pass reads half
         the bytes and skips the per-query BM25 arithmetic; the result is the exact ranking.
+        ``among`` (a mask from :meth:`passages_of`) keeps only those passages.
         """
         weights = Counter(self.term_ids(terms))
         if not weights:
             return []
         idf, norm, _ = self._stats()
-        if not all(idf[t] > 0 for t in weights) or not self._all_alive:
-            return self._top_exact(terms, k)  # tiny corpora or removed passages: the plain way
+        if among is not None or not all(idf[t] > 0 for t in weights) or not self._all_alive:
+            return self._top_exact(terms, k, among)  # a scope, tiny corpora or removed passages: the plain way
         a = self._a
         approx = self._approximate()
         rough = np.zeros(a.doc_len.size, dtype=np.float32)
@@ -298,8 +303,11 @@ class Index:
         order = np.lexsort((contenders, -exact))[:k]
         return [(int(contenders[i]), float(exact[i])) for i in order]
 
-    def _top_exact(self, terms: Sequence[str], k: int) -> list[tuple[int, float]]:
+    def _top_exact(self, terms: Sequence[str], k: int, among: np.ndarray | None = None) -> list[tuple[int, float]]:
         docs, scores = self.scores(terms)
+        if among is not None:
+            keep = among[docs]
+            docs, scores = docs[keep], scores[keep]
         if docs.size == 0:
             return []
         if docs.size > k:

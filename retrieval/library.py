@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from .answer import PERSON_RE, Candidate, Question, Weights, pick, score_candidates
 from .errors import BadArticle, EmptyQuery, IndexFormatError
 from .index import Index
@@ -27,6 +29,7 @@ from .models import (
     Article,
     Citation,
     Excerpt,
+    FollowUp,
     Hit,
     SearchPage,
     SearchResult,
@@ -284,10 +287,10 @@ class Library:
             raise EmptyQuery("the query has no word to search for")
         return self._hits(terms, k)
 
-    def _hits(self, terms: list[str] | tuple[str, ...], k: int) -> list[Hit]:
+    def _hits(self, terms: list[str] | tuple[str, ...], k: int, among: np.ndarray | None = None) -> list[Hit]:
         return [
             Hit(self.index.passage(number), score, rank)
-            for rank, (number, score) in enumerate(self.index.top(terms, k), start=1)
+            for rank, (number, score) in enumerate(self.index.top(terms, k, among), start=1)
         ]
 
     def passage_texts(self, hits: list[Hit]) -> list[PassageText]:
@@ -301,40 +304,57 @@ class Library:
 
     # --- answering ---------------------------------------------------------------------
 
-    def answer(self, question: str, k: int | None = None) -> Answer:
-        """The best sentences for a question, each with its citation, or an honest not-found."""
+    def answer(self, question: str, k: int | None = None, *, follow_up: FollowUp | None = None) -> Answer:
+        """The best sentences for a question, each with its citation, or an honest not-found.
+
+        A ``follow_up`` (a question asked in reply to an earlier answer) is first asked within
+        the articles that answer cited, its words looked up together with the earlier
+        question's; only when they hold no answer is it asked of the whole library.
+        """
+        if follow_up is not None:
+            keys = self.store.keys_of(follow_up.articles)
+            if keys:
+                asked = self.analyse(question, context=follow_up.question)
+                within = self._answer(asked, k, self.index.passages_of(keys))[0]
+                if within.found:
+                    return within
         return self.answer_with_hits(question, k)[0]
 
     def answer_with_hits(self, question: str, k: int | None = None) -> tuple[Answer, list[Hit]]:
         """The answer and the passages behind it, re-ranked by their best sentence (for eval)."""
-        question = question.strip()
-        hits, candidates, asked = self.gather(question)
+        return self._answer(self.analyse(question.strip()), k)
+
+    def _answer(self, asked: Question, k: int | None, among: np.ndarray | None = None) -> tuple[Answer, list[Hit]]:
+        hits, candidates = self.gather(asked, among)
         if not hits:
-            return Answer(question, ()), hits
+            return Answer(asked.text, ()), hits
         weights = self.settings.weights
         score_candidates(asked, candidates, self.settings.ranker)
         hits = self._rerank(hits, candidates)
         chosen = pick(candidates.values(), k or self.settings.sentences, weights)
         if not chosen or chosen[0].coverage < weights.min_coverage:
-            return Answer(question, ()), hits
+            return Answer(asked.text, ()), hits
         sentences = tuple(
             AnswerSentence(c.text, round(c.score, 4), self._citation(c.key, c.paragraph)) for c in chosen
         )
-        return Answer(question, sentences), hits
+        return Answer(asked.text, sentences), hits
 
-    def analyse(self, question: str) -> Question:
+    def analyse(self, question: str, context: str = "") -> Question:
         """The question's terms weighted by the index's idf, its names and pyvi compounds.
 
         A mixed question (some words typed with marks, most without) is looked up word by word
         (see ``text.query_terms``) and its sentences are scored on the folded half, where every
-        word of it can meet its match.
+        word of it can meet its match. ``context`` (an earlier question a follow-up replies to)
+        adds its words; what is asked for is read from ``question`` alone.
         """
-        terms = query_terms(question)
+        question = question.strip()
+        words = f"{question} {context}".strip()
+        terms = query_terms(words)
         if not terms:
             raise EmptyQuery("the question has no word to search for")
-        mixed = is_mixed(question)
-        folded = mixed or not has_diacritics(question)
-        scored = query_terms(strip_marks(question)) if mixed else terms
+        mixed = is_mixed(words)
+        folded = mixed or not has_diacritics(words)
+        scored = query_terms(strip_marks(words)) if mixed else terms
         # Unknown syllables count (a made-up word makes a question harder to answer, as it
         # should); unknown syllable pairs are just word boundaries the articles never cross.
         unique = list(dict.fromkeys(scored))
@@ -342,16 +362,17 @@ class Library:
         idf = dict(zip(known, self.index.idf(known).tolist()))
         compounds: dict[str, float] = {}
         if not folded:
-            for word in segment(question):
+            for word in segment(words):
                 if "_" in word:
                     compounds[word] = sum(idf.get(p, 0.0) for p in word.split("_"))
-        names = tuple(name_terms(strip_marks(question) if mixed else question))
+        names = tuple(name_terms(strip_marks(words) if mixed else words))
         return Question(question, tuple(terms), folded, idf, names, compounds, analyse_question(question))
 
-    def gather(self, question: str) -> tuple[list[Hit], dict[tuple[int, int, int], Candidate], Question]:
-        """The best passages, their sentences (plus one either side) as candidates, the question."""
-        asked = self.analyse(question)
-        hits = self._hits(asked.terms, self.settings.depth)
+    def gather(self, asked: Question, among: np.ndarray | None = None
+               ) -> tuple[list[Hit], dict[tuple[int, int, int], Candidate]]:
+        """The best passages (``among`` those of a scope), their sentences plus one either side
+        as candidates."""
+        hits = self._hits(asked.terms, self.settings.depth, among)
         folded = asked.folded
         candidates: dict[tuple[int, int, int], Candidate] = {}
         titles: dict[int, frozenset[str]] = {}
@@ -378,7 +399,7 @@ class Library:
                     c.retrieved = True
                     c.passage_score = max(c.passage_score, hit.score)
                     c.passage_rank = c.passage_rank or hit.rank
-        return hits, candidates, asked
+        return hits, candidates
 
     def _rerank(self, hits: list[Hit], candidates: dict[tuple[int, int, int], Candidate]) -> list[Hit]:
         """Passages ordered by BM25 (relative to the best) plus their best sentence's score."""

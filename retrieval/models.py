@@ -123,6 +123,15 @@ class Answer:
 
 
 @dataclass(frozen=True)
+class FollowUp:
+    """What a question replying to an earlier answer is asked within: that answer's question
+    and the articles it cited."""
+
+    question: str
+    articles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Snippet:
     """A short text with the character spans that matched the query."""
 

@@ -178,6 +178,12 @@ class Store:
         row = self._db.execute(f"SELECT {_COLUMNS} FROM articles WHERE id = ?", (article_id,)).fetchone()
         return _stored(row) if row else None
 
+    def keys_of(self, article_ids: Iterable[str]) -> list[int]:
+        """The keys of the stored articles among these ids (the others are gone)."""
+        ids = list(article_ids)
+        marks = ",".join("?" * len(ids))
+        return [k for (k,) in self._db.execute(f"SELECT key FROM articles WHERE id IN ({marks})", ids)] if ids else []
+
     def changed_since(self, seq: int) -> Iterator[StoredArticle]:
         """Articles written after change number ``seq``, oldest change first."""
         for row in self._db.execute(f"SELECT {_COLUMNS} FROM articles WHERE seq > ? ORDER BY seq", (seq,)):

@@ -67,7 +67,8 @@ def collect(
     for stripped in (False, True):
         for q in questions:
             text = strip_marks(q["question"]) if stripped else q["question"]
-            _, candidates, asked = library.gather(text.strip())
+            asked = library.analyse(text)
+            _, candidates = library.gather(asked)
             features(asked, candidates)
             scored = [(c, c.features) for c in candidates.values() if c.features is not None]
             if progress:

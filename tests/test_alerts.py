@@ -47,10 +47,11 @@ async def test_inbox_file_alerts_the_subscribed_chat_only(data_dir: Path) -> Non
         dropped = article_file(bot.settings.inbox, "lua.txt", *RICE)
         await bot.wait_for(lambda: bot.alerts_to(ALICE))
         [alert] = bot.alerts_to(ALICE)
+        assert [p["link_preview_options"] for p in bot.api.sent() if p["chat_id"] == ALICE][-1] == {"is_disabled": True}
         assert alert.startswith("🔔 Bài mới khớp “lúa gạo”:\nGiá lúa gạo ở Đồng bằng sông Cửu Long tăng mạnh — ")
         assert alert.splitlines()[2].startswith("Giá lúa gạo tại các tỉnh Đồng bằng sông Cửu Long tăng mạnh")
-        answer = await bot.service.answer("Ông Nguyễn Hữu Phước chủ vựa lúa ở đâu?")
-        assert "Cần Thơ" in answer.sentences[0].text
+        answered = await bot.service.answer(ALICE, "Ông Nguyễn Hữu Phước chủ vựa lúa ở đâu?")
+        assert "Cần Thơ" in answered.answer.sentences[0].text
         await asyncio.sleep(1.0)
         assert bot.alerts_to(BOB) == []
         assert not dropped.exists() and (bot.settings.inbox / "processed" / "lua.txt").exists()

@@ -177,8 +177,8 @@ async def test_search_pages_and_opens_a_result(bot: Running) -> None:
     [opened] = await bot.send(callback(opens[0]["callback_data"], first))
     text = visible_text(opened["text"])
     assert opened["message_id"] == 555 and "(đoạn" in text and "Hội nghị" in text
-    back = opened["reply_markup"]["inline_keyboard"][0][0]
-    assert back["text"] == "« Danh sách"
+    back, read = opened["reply_markup"]["inline_keyboard"][0][:2]
+    assert back["text"] == "« Danh sách" and read["text"] == "📖 Đọc bài"
     [again] = await bot.send(callback(back["callback_data"], first))
     assert visible_text(again["text"]) == shown
     assert any(c.method == "answerCallbackQuery" for c in bot.api.calls)
@@ -196,15 +196,17 @@ async def test_search_paging_with_many_articles(tmp_path: Path) -> None:
     async with running_bot(library, background=False) as harness:
         [page1] = await harness.send(message("/search hội thảo nông nghiệp"))
         assert "trang 1/3 (12 bài)" in visible_text(page1["text"])
-        moves = page1["reply_markup"]["inline_keyboard"][1]
+        reads, moves = page1["reply_markup"]["inline_keyboard"][1:]
+        assert [b["text"] for b in reads] == ["📖 1", "📖 2", "📖 3", "📖 4", "📖 5"]
         assert [b["text"] for b in moves] == ["Sau ›"]
         [page2] = await harness.send(callback(moves[0]["callback_data"], page1))
         shown = visible_text(page2["text"])
         assert "trang 2/3" in shown and "\n6. " in shown and "\n1. " not in shown
-        assert [b["text"] for b in page2["reply_markup"]["inline_keyboard"][1]] == ["‹ Trước", "Sau ›"]
+        assert [b["text"] for b in page2["reply_markup"]["inline_keyboard"][2]] == ["‹ Trước", "Sau ›"]
+        assert page2["reply_markup"]["inline_keyboard"][1][0]["text"] == "📖 6"
     # The buttons name the query by a stored number: they work after a restart.
     async with running_bot(tmp_path / "data", background=False) as harness:
-        data = page2["reply_markup"]["inline_keyboard"][1][1]["callback_data"]
+        data = page2["reply_markup"]["inline_keyboard"][2][1]["callback_data"]
         [page3] = await harness.send(callback(data, page1))
         assert "trang 3/3" in visible_text(page3["text"])
 

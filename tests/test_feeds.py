@@ -61,7 +61,7 @@ async def test_new_entries_then_not_modified(site: Site, service: Service) -> No
     feeds = poller(service, site, interval=0.01)
     try:
         assert await feeds.poll(await _feed_state(service, url)) == 2
-        answer = await service.answer("Ai là giám đốc Sở Giao thông vận tải Đà Nẵng?")
+        answer = (await service.answer(1, "Ai là giám đốc Sở Giao thông vận tải Đà Nẵng?")).answer
         assert any("Ông Lê Văn Hòa, giám đốc sở" in s.text for s in answer.sentences)
         assert answer.sentences[0].citation.source == "Báo Thử"
         assert answer.sentences[0].citation.url.startswith(f"{site.base}/bai/")
@@ -109,7 +109,7 @@ async def test_summary_only_entry_takes_its_text_from_the_page(site: Site, servi
         assert await feeds.poll(await _feed_state(service, url)) == 1
     finally:
         await feeds.close()
-    answer = await service.answer("Cầu Rồng cấm xe từ mấy giờ?")
+    answer = (await service.answer(1, "Cầu Rồng cấm xe từ mấy giờ?")).answer
     assert "20 giờ đến 21 giờ" in answer.sentences[0].text
     assert answer.sentences[0].citation.url == f"{site.base}/page/cau-rong.html"
 
@@ -126,6 +126,8 @@ async def test_feed_entry_alerts_once_and_edits_update_quietly(site: Site, data_
         await bot.wait_for(lambda: bot.alerts_to(ALICE))
         [alert] = bot.alerts_to(ALICE)
         assert "Cầu Rồng phun lửa tối thứ Bảy" in alert and "Báo Thử" in alert
+        [sent] = [p for p in bot.api.sent() if p["chat_id"] == ALICE and str(p["text"]).startswith("🔔")]
+        assert sent["link_preview_options"] == {"is_disabled": False, "url": entry["link"], "prefer_small_media": True}
         polls = len(site.requests)
         await bot.wait_for(lambda: len(site.requests) >= polls + 2)  # seen again (304 and 200)
         site.feed = rss([entry, {**entry, "guid": "42-copy"}])  # re-published under another GUID, same link

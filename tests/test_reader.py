@@ -1,0 +1,208 @@
+"""Reader features over the real Application and the fake Bot API: language per chat, link
+previews, reading an article in the chat, 👍 / 👎 with the feedback export, follow-up questions."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from retrieval.ingest import read_articles
+from retrieval.library import Library
+
+from .bot_harness import ADMIN, Running, running_bot
+from .fake_telegram import GROUP_ID, USER_ID, callback, message, visible_text
+
+FISHERIES = {
+    "id": "thuy-san-1", "url": "https://tin.example.vn/thuy-san", "source": "Tin Example",
+    "published": "2024-05-10T08:00:00+07:00",
+    "title": "Hội nghị tháo gỡ khó khăn cho ngư dân miền Trung",
+    "body": "Sáng 10/5, Bộ trưởng Lê Minh Hoan chủ trì hội nghị tháo gỡ khó khăn cho ngư dân miền Trung tại Đà Nẵng.\n"
+            "Hội nghị được tổ chức vì giá nhiên liệu tăng cao khiến nhiều tàu cá nằm bờ.\n"
+            "Các địa phương đề xuất hỗ trợ vốn vay để ngư dân sửa tàu.",
+}
+CULTURE = {
+    "id": "van-hoa-1", "source": "Báo Khác", "published": "2024-05-12T09:00:00+07:00",
+    "title": "Hội nghị văn hóa các dân tộc được tổ chức ở Huế",
+    "body": "Hội nghị văn hóa các dân tộc được tổ chức tại Huế vì nhu cầu giao lưu giữa các vùng miền.\n"
+            "Hội nghị được tổ chức vì các nghệ nhân muốn trao đổi kinh nghiệm giữ gìn nghề truyền thống, "
+            "và hội nghị được tổ chức hằng năm.",
+}
+LONG_PARAGRAPH = ("Đoạn dài kể lại diễn biến trận đấu từng phút một, từ những đường chuyền đầu tiên ở giữa sân "
+                  "đến bàn thắng quyết định ở cuối hiệp hai, kèm lời bình của huấn luyện viên. ") * 6
+LONG = {
+    "id": "dai-1", "url": "https://tin.example.vn/dai", "published": "2024-05-11T20:00:00+07:00",
+    "title": "Toàn cảnh mùa giải bóng đá sinh viên",
+    "body": "\n".join([f"Đoạn {n} của bài tường thuật về mùa giải bóng đá sinh viên, với nhiều chi tiết về "
+                       f"các đội bóng, cầu thủ và trận đấu thứ {n} của giải." for n in range(1, 40)]
+                      + [LONG_PARAGRAPH]),
+}
+
+
+@pytest.fixture
+async def bot(tmp_path: Path) -> AsyncIterator[Running]:
+    articles = tmp_path / "articles.jsonl"
+    articles.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in (FISHERIES, CULTURE, LONG)),
+                        encoding="utf-8")
+    library = Library(tmp_path / "data")
+    library.ingest(read_articles([articles]), workers=1)
+    async with running_bot(library, background=False) as running:
+        yield running
+
+
+def _buttons(sent: dict[str, Any]) -> list[list[dict[str, Any]]]:
+    return sent["reply_markup"]["inline_keyboard"]
+
+
+def _press(bot: Running, sent: dict[str, Any], label: str, **kwargs: Any) -> dict[str, Any]:
+    [button] = [b for row in _buttons(sent) for b in row if b["text"] == label]
+    return callback(button["callback_data"], sent, **kwargs)
+
+
+def _toasts(bot: Running) -> list[str]:
+    return [str(c.params.get("text")) for c in bot.api.calls if c.method == "answerCallbackQuery"]
+
+
+# --- language per chat ---------------------------------------------------------------------------
+
+
+async def test_lang_is_kept_per_chat(bot: Running) -> None:
+    assert "/lang vi" in await bot.say("/lang")
+    assert await bot.say("/lang en") == "From now on I reply in English."
+    assert "Put keywords after /search" in await bot.say("/search", lang="vi")  # the chat's choice wins
+    # Another chat still follows its user's Telegram language.
+    assert "Hãy gõ từ khóa sau /search" in await bot.say("/search", user_id=55, lang="vi")
+    assert "Put keywords after /search" in await bot.say("/search", user_id=56, lang="en")
+    # In a group the choice holds for every member.
+    await bot.say("/lang en", chat_id=GROUP_ID)
+    assert "Put your question after /ask" in await bot.say("/ask", chat_id=GROUP_ID, user_id=57, lang="vi")
+    assert await bot.say("/lang vi") == "Từ giờ mình trả lời bằng tiếng Việt."
+    assert "Hãy gõ từ khóa sau /search" in await bot.say("/search", lang="en")
+
+
+# --- answers: previews, 📖, 👍 / 👎 --------------------------------------------------------------------
+
+
+async def test_answer_previews_its_first_source_and_offers_read_and_rate(bot: Running) -> None:
+    [sent] = await bot.send(message("Ai chủ trì hội nghị tháo gỡ khó khăn cho ngư dân?"))
+    shown = visible_text(sent["text"])
+    assert shown.startswith("[1] Sáng 10/5, Bộ trưởng Lê Minh Hoan chủ trì hội nghị")
+    assert sent["link_preview_options"] == {"is_disabled": False, "url": FISHERIES["url"],
+                                           "prefer_small_media": True}
+    rows = _buttons(sent)
+    assert rows[0][0]["text"] == "📖 1" and [b["text"] for b in rows[-1]] == ["👍", "👎"]
+
+
+async def test_preview_is_the_first_source_with_a_url(bot: Running) -> None:
+    [sent] = await bot.send(message("Hội nghị văn hóa các dân tộc được tổ chức ở đâu?"))
+    shown = visible_text(sent["text"])
+    assert "Huế" in shown.splitlines()[0] and "[2] Hội nghị tháo gỡ khó khăn" in shown  # source 1 has no URL
+    assert sent["link_preview_options"]["url"] == FISHERIES["url"]
+
+
+async def test_no_preview_when_no_source_has_a_url(seed_library: Library) -> None:
+    async with running_bot(seed_library, background=False) as seeded:  # the seeds have no URLs
+        [sent] = await seeded.send(message("Ai chủ trì hội nghị tổng kết nhiệm kỳ 2016-2020?"))
+        assert "Trương Thị Mai" in visible_text(sent["text"])
+        assert sent["link_preview_options"] == {"is_disabled": True}
+
+
+async def test_read_the_article_in_pages(bot: Running) -> None:
+    [answer] = await bot.send(message("Bài tường thuật mùa giải bóng đá sinh viên có bao nhiêu đoạn?"))
+    [page1] = await bot.send(_press(bot, answer, "📖 1"))
+    assert "message_id" not in page1  # sent as a new message: the answer stays
+    shown = visible_text(page1["text"])
+    assert shown.startswith("Toàn cảnh mùa giải bóng đá sinh viên — 11/05/2024")
+    assert '<a href="https://tin.example.vn/dai">' in page1["text"]
+    pages = int(shown.rsplit("/", 1)[1])
+    assert pages >= 2 and shown.endswith(f"Trang 1/{pages}")
+    assert [b["text"] for b in _buttons(page1)[0]] == ["›", "Đọc bài gốc"]
+    texts, current = [page1["text"]], page1
+    for number in range(2, pages + 1):
+        [current] = await bot.send(_press(bot, current, "›"))
+        assert current["message_id"] == 555  # turned in place
+        assert visible_text(current["text"]).endswith(f"Trang {number}/{pages}")
+        texts.append(current["text"])
+    assert [b["text"] for b in _buttons(current)[0]] == ["‹", "Đọc bài gốc"]
+    # Every page within Telegram's limit (the fake refuses longer ones), every paragraph shown once,
+    # the long one as an expandable quote.
+    whole = "\n".join(visible_text(t) for t in texts)
+    assert all(whole.count(f"Đoạn {n} của bài") == 1 for n in range(1, 40))
+    assert "<blockquote expandable>Đoạn dài kể lại" in texts[-1]
+
+
+async def test_read_button_of_another_chat_finds_nothing(bot: Running) -> None:
+    [answer] = await bot.send(message("Ai chủ trì hội nghị tháo gỡ khó khăn cho ngư dân?"))
+    pressed = _press(bot, answer, "📖 1")
+    pressed["callback_query"]["message"]["chat"]["id"] = 31337
+    assert await bot.send(pressed) == []
+    assert _toasts(bot)[-1] == "Bài này không còn trong kho."
+
+
+async def test_rating_once_per_user_and_answer(bot: Running, tmp_path: Path) -> None:
+    [answer] = await bot.send(message("Ai chủ trì hội nghị tháo gỡ khó khăn cho ngư dân?"))
+    await bot.send(_press(bot, answer, "👍"))
+    await bot.send(_press(bot, answer, "👍"))
+    await bot.send(_press(bot, answer, "👎"))  # changes the vote: still one per user
+    await bot.send(_press(bot, answer, "👎", user_id=77))
+    assert _toasts(bot) == ["Cảm ơn bạn! Đã ghi nhận 👍", "Bạn đã chọn như vậy rồi.",
+                            "Cảm ơn bạn! Đã ghi nhận 👎, mình sẽ cố trả lời tốt hơn.",
+                            "Cảm ơn bạn! Đã ghi nhận 👎, mình sẽ cố trả lời tốt hơn."]
+    [other] = await bot.send(message("Hội nghị văn hóa các dân tộc được tổ chức ở đâu?"))
+    await bot.send(_press(bot, other, "👍"))
+    forged = _press(bot, other, "👍")
+    forged["callback_query"]["message"]["chat"]["id"] = 31337
+    await bot.send(forged)
+    assert _toasts(bot)[-1] == "Nút này đã cũ. Hãy tìm lại bằng /search."
+    assert "👍 1 · 👎 2 (trên 2 câu trả lời)" in await bot.say("/stats", user_id=ADMIN)
+
+    out = tmp_path / "rated.jsonl"
+    done = subprocess.run([sys.executable, "-m", "retrieval", "--data-dir", str(bot.settings.data_dir),
+                           "feedback", "export", str(out)], capture_output=True, text=True, check=True)
+    assert "wrote 2 rated questions" in done.stdout
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    negative, positive = records
+    assert negative["question"] == "Ai chủ trì hội nghị tháo gỡ khó khăn cho ngư dân?" and negative["type"] == "ai"
+    assert negative["answers"] == [] and negative["not_sentence"].startswith("Sáng 10/5, Bộ trưởng Lê Minh Hoan")
+    assert negative["article_id"] == "thuy-san-1" and negative["votes"] == {"up": 0, "down": 2}
+    assert positive["answers"] == [positive["sentence"]] and "Huế" in positive["sentence"]
+    assert str(USER_ID) not in out.read_text() and "77" not in json.dumps(records)
+
+
+# --- follow-ups ----------------------------------------------------------------------------------
+
+
+async def test_follow_up_is_asked_within_the_answer_s_articles(bot: Running) -> None:
+    cold = visible_text((await bot.send(message("Vì sao hội nghị được tổ chức?")))[0]["text"])
+    assert cold.startswith("[1] Hội nghị được tổ chức vì giá nhiên liệu tăng cao")  # the fisheries article
+    [answer] = await bot.send(message("Nghệ nhân muốn giữ gìn gì?"))
+    assert "Nguồn:\n[1] Hội nghị văn hóa các dân tộc" in visible_text(answer["text"])  # the culture one alone
+    replied = {"message_id": bot.api.next_message_id,  # the answer is the last message the fake numbered
+               "date": 0, "chat": {"id": USER_ID, "type": "private"},
+               "from": {"id": 999, "is_bot": True, "first_name": "Hỏi Tin"}, "text": "…"}
+    [follow] = await bot.send(message("Vì sao hội nghị được tổ chức?", reply_to=replied))
+    assert visible_text(follow["text"]).startswith("[1] Hội nghị được tổ chức vì các nghệ nhân muốn trao đổi")
+    # A reply to a message that carried no answer is a cold question.
+    replied["message_id"] = 1
+    [again] = await bot.send(message("Vì sao hội nghị được tổ chức?", reply_to=replied))
+    assert visible_text(again["text"]).splitlines()[0] == cold.splitlines()[0]
+
+
+async def test_unrated_answers_are_forgotten_after_a_month(bot: Running) -> None:
+    [rated] = await bot.send(message("Ai chủ trì hội nghị tháo gỡ khó khăn cho ngư dân?"))
+    await bot.send(_press(bot, rated, "👍"))
+    await bot.send(message("Nghệ nhân muốn giữ gìn gì?"))
+    log = bot.settings.data_dir / "answers.sqlite3"
+    with closing(sqlite3.connect(log)) as db, db:
+        db.execute("UPDATE answers SET created = '2000-01-01T00:00:00+00:00'")
+    assert await bot.service.prune_refs() >= 1
+    with closing(sqlite3.connect(log)) as db:
+        assert db.execute("SELECT question FROM answers").fetchall() == [
+            ("Ai chủ trì hội nghị tháo gỡ khó khăn cho ngư dân?",)]
