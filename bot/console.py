@@ -15,6 +15,7 @@ from retrieval.clock import date_text
 from retrieval.errors import EmptyQuery
 from retrieval.library import Library
 from retrieval.plain import format_answer, format_search
+from retrieval.searchquery import BadSearch
 
 from .limits import LATEST, MAX_QUESTION, SEARCH_PAGE
 from .texts import VI, text
@@ -68,6 +69,8 @@ class Conversation:
             found = self.library.search(query, page=page, per_page=SEARCH_PAGE)
         except EmptyQuery:
             return say("search_empty")
+        except BadSearch as bad:
+            return say("search_bad", value=bad.value[:40])
         if found.page != page:  # the library shows the nearest page; the reader asked for another
             return say("no_such_page", page=page, pages=found.pages)
         return format_search(found)

@@ -76,7 +76,8 @@ def html_answer(answer: Answer, lang: str) -> str:
     """Numbered sentences, each with its source number and paragraph, then the sources."""
     if not answer.found:
         return text("not_found", lang)
-    lines = [
+    lines = [html_text("widened", lang, when=answer.when)] if answer.widened else []
+    lines += [
         f"<b>[{number}]</b> {escape(s.text)} <i>({text('paragraph', lang, number=s.citation.paragraph)})</i>"
         for number, s in answer.numbered()
     ]
@@ -94,7 +95,8 @@ def html_snippet(snippet: Snippet) -> str:
 def html_search(page: SearchPage, lang: str) -> str:
     if not page.results:
         return text("search_none", lang, query=escape(page.query))
-    lines = [text("search_header", lang, query=escape(page.query), page=page.page, pages=page.pages, total=page.total)]
+    lines = [text("search_header", lang, query=escape(page.query), page=page.page, pages=page.pages, total=page.total,
+                  order=text("by_newest_header" if page.newest else "by_relevance_header", lang))]
     for number, r in enumerate(page.results, start=(page.page - 1) * page.per_page + 1):
         lines.append("")
         lines.append(f"<b>{number}.</b> {_source_line(r.citation, lang)}")
@@ -320,10 +322,12 @@ class BadCallback(ValueError):
 
 @dataclass(frozen=True)
 class PageButton:
-    """Show page ``page`` of the search for query number ``query``."""
+    """Show page ``page`` of the search for query number ``query``, by relevance or (``newest``
+    1) newest first."""
 
     query: int
     page: int
+    newest: int = 0
 
 
 @dataclass(frozen=True)
@@ -334,6 +338,7 @@ class OpenButton:
     paragraph: int
     query: int
     page: int
+    newest: int = 0
 
 
 @dataclass(frozen=True)
@@ -401,25 +406,28 @@ def search_keyboard(page: SearchPage, query: int, articles: list[int], lang: str
     if not page.results:
         return None
     first = (page.page - 1) * page.per_page + 1
+    order = int(page.newest)
     opens = [
-        _button(str(first + i), OpenButton(article, r.citation.paragraph, query, page.page))
+        _button(str(first + i), OpenButton(article, r.citation.paragraph, query, page.page, order))
         for i, (r, article) in enumerate(zip(page.results, articles))
     ]
     moves = []
     if page.page > 1:
-        moves.append(_button(text("previous", lang), PageButton(query, page.page - 1)))
+        moves.append(_button(text("previous", lang), PageButton(query, page.page - 1, order)))
     if page.page < page.pages:
-        moves.append(_button(text("next", lang), PageButton(query, page.page + 1)))
-    return InlineKeyboardMarkup([opens, _read_row(articles, first), moves] if moves
-                                else [opens, _read_row(articles, first)])
+        moves.append(_button(text("next", lang), PageButton(query, page.page + 1, order)))
+    switch = _button(text("by_relevance" if page.newest else "by_newest", lang), PageButton(query, 1, 1 - order))
+    return InlineKeyboardMarkup([opens, _read_row(articles, first), [*moves, switch]])
 
 
 def _link_button(url: str | None, lang: str) -> list[InlineKeyboardButton]:
     return [InlineKeyboardButton(text("open_link", lang), url=url)] if url and _URL_RE.match(url) else []
 
 
-def excerpt_keyboard(excerpt: Excerpt, query: int, page: int, article: int, lang: str) -> InlineKeyboardMarkup:
-    row = [_button(text("back", lang), PageButton(query, page)), _button(text("read", lang), ReadButton(article, 1, 0))]
+def excerpt_keyboard(excerpt: Excerpt, query: int, page: int, newest: int, article: int, lang: str
+                     ) -> InlineKeyboardMarkup:
+    row = [_button(text("back", lang), PageButton(query, page, newest)),
+           _button(text("read", lang), ReadButton(article, 1, 0))]
     return InlineKeyboardMarkup([row + _link_button(excerpt.citation.url, lang)])
 
 

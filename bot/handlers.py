@@ -27,6 +27,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError, T
 from telegram.ext import ContextTypes
 
 from retrieval.errors import EmptyQuery
+from retrieval.searchquery import BadSearch
 
 from . import formatting as fmt
 from .chats import parse_quiet
@@ -238,6 +239,9 @@ class Handlers:
             except EmptyQuery:
                 await self.reply(update, text("search_empty", lang))
                 return
+            except BadSearch as bad:
+                await self.reply(update, fmt.html_text("search_bad", lang, value=bad.value[:40]))
+                return
             await self.reply(update, fmt.html_search(found.page, lang),
                              fmt.search_keyboard(found.page, found.query_ref, found.article_refs, lang))
 
@@ -355,7 +359,8 @@ class Handlers:
             await query.answer(text("stale_button", lang), show_alert=True)
             return
         if isinstance(pressed, fmt.PageButton):
-            found = await self.service.search_again(_chat_id(update), pressed.query, pressed.page, SEARCH_PAGE)
+            found = await self.service.search_again(_chat_id(update), pressed.query, pressed.page, SEARCH_PAGE,
+                                                    bool(pressed.newest))
             if found is None:
                 await query.answer(text("stale_button", lang), show_alert=True)
                 return
@@ -367,7 +372,7 @@ class Handlers:
                 await query.answer(text("article_gone", lang), show_alert=True)
                 return
             await _edit(query, fmt.html_excerpt(excerpt, lang),
-                        fmt.excerpt_keyboard(excerpt, pressed.query, pressed.page, pressed.article, lang))
+                        fmt.excerpt_keyboard(excerpt, pressed.query, pressed.page, pressed.newest, pressed.article, lang))
         elif isinstance(pressed, fmt.ReadButton):
             await self._read(update, query, pressed, lang)
             return
@@ -413,7 +418,7 @@ class Handlers:
         if words:
             try:
                 found = await self.service.search(inline_query.from_user.id, words, 1, INLINE_RESULTS)
-            except EmptyQuery:
+            except (EmptyQuery, BadSearch):
                 found = None
             if found:
                 results = [fmt.inline_article(r, fmt.inline_result_id(r.citation.article_id), lang)

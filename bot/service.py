@@ -153,22 +153,24 @@ class Service:
         article_id = self._refs.value(ARTICLE, article_ref, owner)
         return None if article_id is None else self.library.article(article_id)
 
-    async def search(self, owner: int, query: str, page: int, per_page: int) -> Found:
-        """A page of results; the numbers its buttons carry belong to ``owner`` (the chat)."""
-        return await self._worker.run(self._search, owner, query, page, per_page)
+    async def search(self, owner: int, query: str, page: int, per_page: int, newest: bool = False) -> Found:
+        """A page of results (newest first if asked); the numbers its buttons carry belong to
+        ``owner`` (the chat). Raises ``BadSearch`` / ``EmptyQuery`` for a query that means nothing."""
+        return await self._worker.run(self._search, owner, query, page, per_page, newest)
 
-    def _search(self, owner: int, query: str, page: int, per_page: int) -> Found:
-        found = self.library.search(query, page=page, per_page=per_page)
+    def _search(self, owner: int, query: str, page: int, per_page: int, newest: bool) -> Found:
+        found = self.library.search(query, page=page, per_page=per_page, newest=newest)
         articles = [self._refs.number(ARTICLE, r.citation.article_id, owner) for r in found.results]
         return Found(found, self._refs.number(QUERY, found.query, owner), articles)
 
-    async def search_again(self, owner: int, query_ref: int, page: int, per_page: int) -> Found | None:
+    async def search_again(self, owner: int, query_ref: int, page: int, per_page: int, newest: bool
+                           ) -> Found | None:
         """A page of a search a button refers to; None when the number is not ``owner``'s (or expired)."""
-        return await self._worker.run(self._search_again, owner, query_ref, page, per_page)
+        return await self._worker.run(self._search_again, owner, query_ref, page, per_page, newest)
 
-    def _search_again(self, owner: int, query_ref: int, page: int, per_page: int) -> Found | None:
+    def _search_again(self, owner: int, query_ref: int, page: int, per_page: int, newest: bool) -> Found | None:
         query = self._refs.value(QUERY, query_ref, owner)
-        return None if query is None else self._search(owner, query, page, per_page)
+        return None if query is None else self._search(owner, query, page, per_page, newest)
 
     async def excerpt(self, owner: int, article_ref: int, paragraph: int) -> Excerpt | None:
         """A paragraph of the article a button refers to; None when either is gone or not ``owner``'s."""

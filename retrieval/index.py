@@ -263,6 +263,10 @@ class Index:
         """A mask over passage numbers: True for the passages of these articles (a query's scope)."""
         return np.isin(self._a.article, np.fromiter(article_keys, dtype=np.int64))
 
+    def articles_of(self, among: np.ndarray) -> list[int]:
+        """The article keys of the live passages a mask keeps, in passage order."""
+        return [int(k) for k in self._a.article[among & self._a.alive]]
+
     def top(self, terms: Sequence[str], k: int, among: np.ndarray | None = None) -> list[tuple[int, float]]:
         """The k best (passage number, exact score), best first; ties broken by passage number.
 

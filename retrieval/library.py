@@ -15,11 +15,13 @@ import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 
 from .answer import PERSON_RE, Candidate, Question, Weights, pick, score_candidates
+from .clock import utc_now
 from .errors import BadArticle, EmptyQuery, IndexFormatError
 from .index import Index
 from .ingest import IngestReport, ingest
@@ -38,6 +40,7 @@ from .passages import PassageShape, build_passages
 from .question import analyse_question
 from .ranker import Ranker, default_ranker
 from .search import best_snippet, query_marks
+from .searchquery import parse_search
 from .store import Store, StoredArticle
 from .text import (
     TERMS_VERSION,
@@ -51,6 +54,8 @@ from .text import (
     syllables,
     words_syllables,
 )
+from .timeframe import TimeFrame, read_time
+from .timeline import PublicationDates, prefer_in_time
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +100,7 @@ class Library:
         self.index_dir = self.data_dir / "index"
         self.index = self._load_index()
         self._saved_seq = self.index.seq
+        self._dates: PublicationDates | None = None
         if self.check_store() or self.catch_up():
             self._save_if_possible()
 
@@ -288,10 +294,15 @@ class Library:
         return self._hits(terms, k)
 
     def _hits(self, terms: list[str] | tuple[str, ...], k: int, among: np.ndarray | None = None) -> list[Hit]:
-        return [
-            Hit(self.index.passage(number), score, rank)
-            for rank, (number, score) in enumerate(self.index.top(terms, k, among), start=1)
-        ]
+        """BM25's k best passages; of passages scored exactly alike, the newer article's first."""
+        top = self.index.top(terms, k, among)
+        passages = [self.index.passage(number) for number, _ in top]
+        if self.dates.keys.size:
+            moments = self.dates.of(np.array([p.article for p in passages], dtype=np.int64))
+            newest_first = np.nan_to_num(-moments, nan=np.inf)
+            order = sorted(range(len(top)), key=lambda i: (-top[i][1], newest_first[i], i))
+            top, passages = [top[i] for i in order], [passages[i] for i in order]
+        return [Hit(p, score, rank) for rank, (p, (_, score)) in enumerate(zip(passages, top), start=1)]
 
     def passage_texts(self, hits: list[Hit]) -> list[PassageText]:
         out = []
@@ -304,32 +315,80 @@ class Library:
 
     # --- answering ---------------------------------------------------------------------
 
-    def answer(self, question: str, k: int | None = None, *, follow_up: FollowUp | None = None) -> Answer:
+    def answer(self, question: str, k: int | None = None, *, follow_up: FollowUp | None = None,
+               now: datetime | None = None) -> Answer:
         """The best sentences for a question, each with its citation, or an honest not-found.
 
-        A ``follow_up`` (a question asked in reply to an earlier answer) is first asked within
-        the articles that answer cited, its words looked up together with the earlier
-        question's; only when they hold no answer is it asked of the whole library.
+        Time in the question ("hôm qua", "năm 2024": :mod:`retrieval.timeframe`, relative to
+        ``now``) keeps the articles published then, its words taken out of the query; when
+        none of them answers, the whole library does and the answer says so (``widened``).
+        "Mới nhất" puts the newest of the good answers first; with no time said, of two
+        equally good answers the newer wins. A ``follow_up`` (a question asked in reply to an
+        earlier answer) is first asked within the articles that answer cited, its words
+        looked up with the earlier question's.
         """
-        if follow_up is not None:
-            keys = self.store.keys_of(follow_up.articles)
-            if keys:
-                asked = self.analyse(question, context=follow_up.question)
-                within = self._answer(asked, k, self.index.passages_of(keys))[0]
-                if within.found:
-                    return within
-        return self.answer_with_hits(question, k)[0]
+        return self.answer_with_hits(question, k, follow_up=follow_up, now=now)[0]
 
-    def answer_with_hits(self, question: str, k: int | None = None) -> tuple[Answer, list[Hit]]:
-        """The answer and the passages behind it, re-ranked by their best sentence (for eval)."""
-        return self._answer(self.analyse(question.strip()), k)
+    def answer_with_hits(self, question: str, k: int | None = None, *, follow_up: FollowUp | None = None,
+                         now: datetime | None = None) -> tuple[Answer, list[Hit]]:
+        """The answer and the passages behind it, re-ranked by their best sentence (eval uses this)."""
+        question = question.strip()
+        rest, frame = self.time_frame(question, now)
+        # (words, earlier question, scope, whether that scope is the time asked), tried in turn
+        # until one answers; the last, the whole library, always counts.
+        attempts: list[tuple[str, str, np.ndarray | None, bool]] = []
+        if follow_up is not None and (cited := self.store.keys_of(follow_up.articles)):
+            attempts.append((question, follow_up.question, self.index.passages_of(cited), False))
+        if frame is not None and frame.is_range:
+            attempts.append((rest, "", self.time_scope(frame), True))
+        attempts.append((rest if frame is not None and rest else question, "", None, False))
+        for number, (text, context, among, in_time) in enumerate(attempts, start=1):
+            last = number == len(attempts)
+            try:
+                answer, hits = self._answer(self.analyse(text, context=context), k, among, frame)
+            except EmptyQuery:
+                if last:
+                    raise
+                continue
+            if answer.found or last:
+                widened = not in_time
+                break
+        if frame is None or not frame.is_range:
+            return Answer(question, answer.sentences), hits
+        return Answer(question, answer.sentences, frame.phrase, widened=widened), hits
 
-    def _answer(self, asked: Question, k: int | None, among: np.ndarray | None = None) -> tuple[Answer, list[Hit]]:
+    def time_frame(self, question: str, now: datetime | None = None) -> tuple[str, TimeFrame | None]:
+        """The question without its time expression and the frame it names, when that frame is
+        about publication in this archive (else the question as it is, and None)."""
+        rest, frame = read_time(question, now or utc_now())
+        if frame is None or not frame.covers(*self.dates.span()):
+            return question, None
+        return rest, frame
+
+    def time_scope(self, frame: TimeFrame) -> np.ndarray:
+        """The passages a time frame keeps: for "hôm qua" (relative) only those of articles
+        published then; for a calendar date ("năm 2017", often the time of the event rather
+        than of the article) all but those of articles known to be published at another time (news of a period
+        comes out a little before it and after it: :meth:`TimeFrame.reported`)."""
+        if frame.relative:
+            return self.index.passages_of(self.dates.keys_in(frame))
+        return ~self.index.passages_of(self.dates.keys_outside(frame.reported()))
+
+    @property
+    def dates(self) -> PublicationDates:
+        """When each dated article was published, read again whenever the store changed."""
+        if self._dates is None or self._dates.seq != self.store.seq:
+            self._dates = PublicationDates.read(self.store)
+        return self._dates
+
+    def _answer(self, asked: Question, k: int | None, among: np.ndarray | None = None,
+                frame: TimeFrame | None = None) -> tuple[Answer, list[Hit]]:
         hits, candidates = self.gather(asked, among)
         if not hits:
             return Answer(asked.text, ()), hits
         weights = self.settings.weights
         score_candidates(asked, candidates, self.settings.ranker)
+        prefer_in_time(candidates.values(), self.dates, frame)
         hits = self._rerank(hits, candidates)
         chosen = pick(candidates.values(), k or self.settings.sentences, weights)
         if not chosen or chosen[0].coverage < weights.min_coverage:
@@ -423,24 +482,51 @@ class Library:
 
     # --- searching ---------------------------------------------------------------------
 
-    def search(self, query: str, page: int = 1, per_page: int = 5, depth: int = 200) -> SearchPage:
-        """Articles ranked by their best passage, one page of them with marked snippets."""
+    def search(self, query: str, page: int = 1, per_page: int = 5, depth: int = 200, *, newest: bool = False,
+               now: datetime | None = None) -> SearchPage:
+        """Articles ranked by their best passage (or newest first), a page of them with marked
+        snippets. The query may name a period and a source (:mod:`retrieval.searchquery`);
+        with those and no words, it lists that period's or source's articles, newest first.
+        Raises ``BadSearch`` for an operator that means nothing, ``EmptyQuery`` for nothing at all.
+        """
         query = query.strip()
-        hits = self.retrieve(query, depth)
-        best: dict[int, Hit] = {}
-        for hit in hits:
-            best.setdefault(hit.passage.article, hit)
-        ranked = list(best.values())
-        pages = max(1, math.ceil(len(ranked) / per_page))
+        asked = parse_search(query, now or utc_now())
+        frame, words = asked.frame, asked.words
+        if frame is not None and not asked.explicit and not frame.covers(*self.dates.span()):
+            frame, words = None, asked.typed
+        newest = newest or (frame is not None and frame.newest)
+        among: np.ndarray | None = None
+        if frame is not None and frame.is_range:
+            among = self.time_scope(frame) if not asked.explicit else self.index.passages_of(self.dates.keys_in(frame))
+        if asked.source:
+            from_source = self.index.passages_of(self.store.keys_from_source(asked.source))
+            among = from_source if among is None else among & from_source
+        terms = query_terms(words)
+        places: list[tuple[int, int, int, int, float]]  # (article key, paragraph, first, last sentence, score)
+        if terms:
+            best: dict[int, Hit] = {}
+            for hit in self._hits(terms, depth, among):
+                best.setdefault(hit.passage.article, hit)
+            places = [(h.passage.article, h.passage.paragraph, h.passage.first, h.passage.last, h.score)
+                      for h in best.values()]
+        elif among is not None:
+            places = [(key, 1, 0, 1 << 30, 0.0) for key in dict.fromkeys(self.index.articles_of(among))]
+            newest = True
+        else:
+            raise EmptyQuery("the query has no word to search for")
+        if newest:
+            moments = self.dates.of(np.array([place[0] for place in places], dtype=np.int64))
+            order = sorted(range(len(places)), key=lambda i: (np.nan_to_num(-moments[i], nan=np.inf), i))
+            places = [places[i] for i in order]
+        pages = max(1, math.ceil(len(places) / per_page))
         page = min(max(page, 1), pages)
-        marks = query_marks(query)
+        marks = query_marks(words)
         results = []
-        for hit in ranked[(page - 1) * per_page : page * per_page]:
-            p = hit.passage
-            sentences = self.store.sentences(p.article, p.paragraph, p.first, p.last)
+        for key, paragraph, first, last, score in places[(page - 1) * per_page : page * per_page]:
+            sentences = self.store.sentences(key, paragraph, first, last)
             shown = best_snippet([s.text for s in sentences], marks)
-            results.append(SearchResult(self._citation(p.article, p.paragraph), shown, round(hit.score, 4)))
-        return SearchPage(query, page, pages, len(ranked), tuple(results), per_page)
+            results.append(SearchResult(self._citation(key, paragraph), shown, round(score, 4)))
+        return SearchPage(query, page, pages, len(places), tuple(results), per_page, newest)
 
 
 # Words before a "name" that make it a place: "TP. Hồ Chí Minh" is a city, not a person.

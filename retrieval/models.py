@@ -107,6 +107,8 @@ class Answer:
 
     question: str
     sentences: tuple[AnswerSentence, ...]
+    when: str = ""  # the time the question named ("hôm qua"), as typed, when it kept only those articles
+    widened: bool = False  # no article of that time answered: these come from any time
 
     @property
     def found(self) -> bool:
@@ -167,3 +169,4 @@ class SearchPage:
     total: int
     results: tuple[SearchResult, ...] = field(default_factory=tuple)
     per_page: int = 5
+    newest: bool = False  # ordered newest first rather than by relevance

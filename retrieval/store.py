@@ -178,6 +178,18 @@ class Store:
         row = self._db.execute(f"SELECT {_COLUMNS} FROM articles WHERE id = ?", (article_id,)).fetchone()
         return _stored(row) if row else None
 
+    def publication_times(self) -> list[tuple[int, datetime]]:
+        """(key, published) of every dated article."""
+        rows = self._db.execute("SELECT key, published FROM articles WHERE published IS NOT NULL")
+        return [(key, datetime.fromisoformat(published)) for key, published in rows]
+
+    def keys_from_source(self, name: str) -> list[int]:
+        """Articles whose source or address contains ``name`` (any case): ``nguồn:vnexpress``."""
+        pattern = "%" + name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = self._db.execute("SELECT key FROM articles WHERE source LIKE ? ESCAPE '\\' OR url LIKE ? ESCAPE '\\'",
+                                (pattern, pattern))
+        return [k for (k,) in rows]
+
     def keys_of(self, article_ids: Iterable[str]) -> list[int]:
         """The keys of the stored articles among these ids (the others are gone)."""
         ids = list(article_ids)

@@ -195,14 +195,14 @@ async def test_search_paging_with_many_articles(tmp_path: Path) -> None:
     library.ingest(read_articles([folder]), workers=1)
     async with running_bot(library, background=False) as harness:
         [page1] = await harness.send(message("/search hội thảo nông nghiệp"))
-        assert "trang 1/3 (12 bài)" in visible_text(page1["text"])
+        assert "trang 1/3 (12 bài, liên quan nhất trước)" in visible_text(page1["text"])
         reads, moves = page1["reply_markup"]["inline_keyboard"][1:]
         assert [b["text"] for b in reads] == ["📖 1", "📖 2", "📖 3", "📖 4", "📖 5"]
-        assert [b["text"] for b in moves] == ["Sau ›"]
+        assert [b["text"] for b in moves] == ["Sau ›", "🕒 Mới nhất"]
         [page2] = await harness.send(callback(moves[0]["callback_data"], page1))
         shown = visible_text(page2["text"])
         assert "trang 2/3" in shown and "\n6. " in shown and "\n1. " not in shown
-        assert [b["text"] for b in page2["reply_markup"]["inline_keyboard"][2]] == ["‹ Trước", "Sau ›"]
+        assert [b["text"] for b in page2["reply_markup"]["inline_keyboard"][2]] == ["‹ Trước", "Sau ›", "🕒 Mới nhất"]
         assert page2["reply_markup"]["inline_keyboard"][1][0]["text"] == "📖 6"
     # The buttons name the query by a stored number: they work after a restart.
     async with running_bot(tmp_path / "data", background=False) as harness:

@@ -9,11 +9,13 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator
 from contextlib import closing
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from retrieval.clock import VIETNAM
 from retrieval.ingest import read_articles
 from retrieval.library import Library
 
@@ -206,3 +208,54 @@ async def test_unrated_answers_are_forgotten_after_a_month(bot: Running) -> None
     with closing(sqlite3.connect(log)) as db:
         assert db.execute("SELECT question FROM answers").fetchall() == [
             ("Ai chủ trì hội nghị tháo gỡ khó khăn cho ngư dân?",)]
+
+
+# --- time and source in searches and questions (the bot's own clock: articles dated from now) --------
+
+
+def _dated(key: str, days_ago: int, scorer: str, **extra: str) -> dict[str, str]:
+    when = (datetime.now(VIETNAM) - timedelta(days=days_ago)).replace(hour=8, minute=0, second=0, microsecond=0)
+    return {"id": key, "published": when.isoformat(), "title": f"Hà Nội FC thắng Hải Phòng ({key})",
+            "body": f"Hà Nội FC thắng Hải Phòng 2-1 trên sân Hàng Đẫy.\n{scorer} ghi bàn quyết định cho Hà Nội FC.",
+            **extra}
+
+
+@pytest.fixture
+async def dated_bot(tmp_path: Path) -> AsyncIterator[Running]:
+    articles = tmp_path / "dated.jsonl"
+    records = [_dated("hom-qua", 1, "Văn Quyết", source="Báo Thể thao"),
+               _dated("nam-truoc", 400, "Tuấn Hải", source="VnExpress", url="https://vnexpress.net/ha-noi-fc"),
+               _dated("tuan-truoc", 9, "Hai Long", source="Báo Thể thao")]
+    articles.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    library = Library(tmp_path / "data")
+    library.ingest(read_articles([articles]), workers=1)
+    async with running_bot(library, background=False) as running:
+        yield running
+
+
+async def test_search_by_time_source_and_order(dated_bot: Running) -> None:
+    shown = await dated_bot.say("/search Hà Nội FC hôm qua")
+    assert "(1 bài," in shown and "(hom-qua)" in shown
+    shown = await dated_bot.say("/search ha noi fc nguồn:vnexpress")
+    assert "(1 bài," in shown and "(nam-truoc)" in shown
+    long_ago = (datetime.now(VIETNAM) - timedelta(days=400)).strftime("%d/%m/%Y")
+    shown = await dated_bot.say(f"/search Hà Nội FC từ:1/1/2000 đến:{long_ago}")
+    assert "(1 bài," in shown and "(nam-truoc)" in shown
+    assert "“32/13” không phải là ngày" in await dated_bot.say("/search bão từ:32/13")
+
+    [relevant] = await dated_bot.send(message("/search Hà Nội FC thắng Hải Phòng"))
+    assert "(3 bài, liên quan nhất trước)" in visible_text(relevant["text"])
+    [newest] = await dated_bot.send(_press(dated_bot, relevant, "🕒 Mới nhất"))
+    titles = [line for line in visible_text(newest["text"]).splitlines() if line[:2] in ("1.", "2.", "3.")]
+    assert "(3 bài, mới nhất trước)" in visible_text(newest["text"])
+    assert ["hom-qua" in titles[0], "tuan-truoc" in titles[1], "nam-truoc" in titles[2]] == [True] * 3
+    assert _buttons(newest)[-1][-1]["text"] == "⭐ Liên quan nhất"
+
+
+async def test_question_with_a_time(dated_bot: Running) -> None:
+    assert "Văn Quyết" in (await dated_bot.say("Hôm qua ai ghi bàn quyết định cho Hà Nội FC?")).splitlines()[0]
+    assert "Hai Long" in (await dated_bot.say("Tuần trước ai ghi bàn quyết định cho Hà Nội FC?")).splitlines()[0]
+    year = (datetime.now(VIETNAM) - timedelta(days=400)).year
+    assert "Tuấn Hải" in (await dated_bot.say(f"nam {year} ai ghi ban quyet dinh cho Ha Noi FC?")).splitlines()[0]
+    widened = (await dated_bot.say("Hôm nay ai ghi bàn quyết định cho Hà Nội FC?")).splitlines()
+    assert widened[0].startswith("Không có bài nào đăng “Hôm nay” trả lời được câu này")
