@@ -103,6 +103,34 @@ def prefer_in_time(candidates: Iterable[Candidate], dates: PublicationDates, fra
             c.score += step
 
 
+TREND_DAYS = 90  # the period a trend shows when the query names none
+TREND_WEEKS_OVER = 92  # days: a longer period is counted by week
+
+
+@dataclass(frozen=True)
+class Trend:
+    """Matching articles over time: ``counts`` by day, or by week (each key a Monday)."""
+
+    query: str
+    first: date
+    last: date
+    counts: dict[date, int]
+    weekly: bool
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def by_week(daily: dict[date, int]) -> dict[date, int]:
+    """Daily counts summed by week, each under its Monday."""
+    weeks: dict[date, int] = {}
+    for day, count in daily.items():
+        monday = day - timedelta(days=day.weekday())
+        weeks[monday] = weeks.get(monday, 0) + count
+    return weeks
+
+
 def daily_counts(moments: Iterable[float], first: date, last: date) -> dict[date, int]:
     """How many of these Unix times fall on each Vietnam day from ``first`` to ``last``."""
     counts = {first + timedelta(days=n): 0 for n in range((last - first).days + 1)}
