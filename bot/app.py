@@ -124,14 +124,16 @@ def build(settings: Settings, *, library: Library | None = None, request: BaseRe
     new_text = filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND
     commands = {
         "start": handlers.start, "help": handlers.help, "ask": handlers.ask, "search": handlers.search,
-        "latest": handlers.latest, "stats": handlers.stats, "subscribe": handlers.subscribe,
+        "latest": handlers.latest, "trend": handlers.trend, "stats": handlers.stats, "subscribe": handlers.subscribe,
         "subscriptions": handlers.subscriptions, "unsubscribe": handlers.unsubscribe,
         "pause": handlers.pause, "resume": handlers.resume, "quiet": handlers.quiet, "lang": handlers.choose_language,
         "feeds": handlers.feeds, "addfeed": handlers.add_feed, "delfeed": handlers.remove_feed,
+        "exportopml": handlers.export_opml,
     }
     fair = handlers.fair
     application.add_handlers([CommandHandler(name, fair(callback)) for name, callback in commands.items()])
     application.add_handlers([
+        MessageHandler(filters.UpdateType.MESSAGE & filters.Document.FileExtension("opml"), fair(handlers.import_opml)),
         MessageHandler(new_text & private, fair(handlers.private_text)),
         MessageHandler(new_text & groups, fair(handlers.group_text)),
         MessageHandler(filters.UpdateType.MESSAGE & filters.COMMAND & private, fair(handlers.unknown_command)),

@@ -106,6 +106,54 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX replies_sent ON replies (sent);
     """,
+    # 5 → 6: forum topics. A subscription and its alerts belong to a topic of the chat
+    # (thread 0: the chat itself, or a forum's General); a subscription whose topic was
+    # deleted is paused with the reason. SQLite cannot change a UNIQUE constraint in place,
+    # so both tables are rebuilt (rows and ids kept).
+    """
+    CREATE TABLE subscriptions_by_topic (
+        id INTEGER PRIMARY KEY,
+        chat_id INTEGER NOT NULL,
+        thread_id INTEGER NOT NULL DEFAULT 0,
+        keywords TEXT NOT NULL,
+        match_key TEXT NOT NULL,
+        terms TEXT NOT NULL,
+        created TEXT NOT NULL,
+        paused TEXT,                            -- why alerts stopped (the topic was deleted)
+        UNIQUE (chat_id, thread_id, match_key)
+    );
+    INSERT INTO subscriptions_by_topic (id, chat_id, keywords, match_key, terms, created)
+        SELECT id, chat_id, keywords, match_key, terms, created FROM subscriptions;
+    DROP TABLE subscriptions;
+    ALTER TABLE subscriptions_by_topic RENAME TO subscriptions;
+    CREATE TABLE outbox_by_topic (
+        id INTEGER PRIMARY KEY,
+        article_key INTEGER NOT NULL,
+        chat_id INTEGER NOT NULL,
+        thread_id INTEGER NOT NULL DEFAULT 0,
+        keywords TEXT NOT NULL,
+        title TEXT NOT NULL,
+        url TEXT,
+        published TEXT,
+        source TEXT,
+        lead TEXT NOT NULL,
+        queued TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_try REAL NOT NULL DEFAULT 0,
+        sent_at REAL,
+        error TEXT,
+        UNIQUE (article_key, chat_id, thread_id)
+    );
+    INSERT INTO outbox_by_topic (id, article_key, chat_id, keywords, title, url, published, source, lead, queued,
+                                 status, attempts, next_try, sent_at, error)
+        SELECT id, article_key, chat_id, keywords, title, url, published, source, lead, queued, status, attempts,
+               next_try, sent_at, error FROM outbox;
+    DROP TABLE outbox;
+    ALTER TABLE outbox_by_topic RENAME TO outbox;
+    CREATE INDEX outbox_due ON outbox (status, next_try);
+    CREATE INDEX outbox_sent ON outbox (sent_at);
+    """,
 )
 
 

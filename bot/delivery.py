@@ -3,7 +3,8 @@
 It sends at most ``per_second`` messages overall and one per :data:`PER_CHAT_SECONDS` per
 chat, and maps Telegram's answers onto the outbox through the service: sent, retry later
 (network trouble, backing off; 429, as long as Telegram asks), or failed; a chat that
-blocked the bot or is gone is paused, a group that became a supergroup is followed.
+blocked the bot or is gone is paused, a group that became a supergroup is followed, and a
+forum topic that was deleted has its subscriptions paused.
 """
 
 from __future__ import annotations
@@ -80,22 +81,24 @@ class Deliverer:
         if now < self._hold_until:
             return 0
         alerts = await self.service.due_alerts(now)
-        by_chat: dict[int, list[Alert]] = {}
+        by_place: dict[tuple[int, int], list[Alert]] = {}  # (chat, forum topic) → its alerts, oldest first
         for alert in alerts:
-            by_chat.setdefault(alert.chat_id, []).append(alert)
+            by_place.setdefault((alert.chat_id, alert.thread_id), []).append(alert)
         ready = []
-        for chat_id, pending in by_chat.items():
-            if now - self._last_sent.get(chat_id, 0.0) < PER_CHAT_SECONDS:
+        chosen: set[int] = set()  # one message per chat a round: its topics take turns
+        for (chat_id, _), pending in by_place.items():
+            if chat_id in chosen or now - self._last_sent.get(chat_id, 0.0) < PER_CHAT_SECONDS:
                 continue
             state = await self.service.chat_state(chat_id)
             if state.quiet_at(utc_now()):
                 continue
+            chosen.add(chat_id)
             ready.append((state.lang, pending[:DIGEST_SIZE]))
         results = await asyncio.gather(*(self._send(lang, digest) for lang, digest in ready))
         return sum(results)
 
     async def _send(self, lang: str, digest: list[Alert]) -> int:
-        chat_id = digest[0].chat_id
+        chat_id, thread_id = digest[0].chat_id, digest[0].thread_id
         ids = [a.id for a in digest]
         service = self.service
         async with self._limiter:
@@ -103,7 +106,7 @@ class Deliverer:
                 return 0
             self._last_sent[chat_id] = time.time()
             try:
-                await self.bot.send_message(chat_id, html_digest(digest, lang),
+                await self.bot.send_message(chat_id, html_digest(digest, lang), message_thread_id=thread_id or None,
                                             link_preview_options=digest_preview(digest))
             except RetryAfter as exc:
                 wait = float(exc.retry_after if not hasattr(exc.retry_after, "total_seconds")
@@ -122,6 +125,10 @@ class Deliverer:
             except BadRequest as exc:
                 if "chat not found" in exc.message.lower():
                     await self._unreachable(chat_id, "chat not found")
+                elif thread_id and "thread not found" in exc.message.lower():
+                    paused = await service.topic_gone(chat_id, thread_id, "topic deleted")
+                    log.warning("topic %s of chat %s is gone (%s): %d subscription(s) paused", thread_id, chat_id,
+                                exc.message, paused)
                 else:
                     log.error("alerts %s to chat %s refused: %s", ids, chat_id, exc.message)
                     await service.alerts_failed(ids, exc.message)

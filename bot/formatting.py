@@ -34,6 +34,7 @@ from retrieval.models import (
     Snippet,
 )
 from retrieval.text import shorten
+from retrieval.timeline import Trend
 
 from .chats import ChatState
 from .feedstore import FeedState
@@ -126,7 +127,8 @@ def html_subscriptions(subscriptions: list[Subscription], lang: str) -> str:
     if not subscriptions:
         return text("subs_none", lang)
     lines = [text("subs_header", lang)]
-    lines.extend(f"{i}. {escape(s.query.text)}" for i, s in enumerate(subscriptions, start=1))
+    lines.extend(f"{i}. {escape(s.query.text)}" + (f" <i>({text('sub_paused', lang)})</i>" if s.paused else "")
+                 for i, s in enumerate(subscriptions, start=1))
     return "\n".join(lines)
 
 
@@ -159,6 +161,27 @@ def html_feeds(feeds: list[FeedState], lang: str) -> str:
     lines.extend(html_text("feed_line", lang, number=i, url=f.url, success=f.last_success or never,
                            error=f.last_error or "—") for i, f in enumerate(feeds, start=1))
     return "\n".join(lines)
+
+
+def html_opml_import(outcomes: list[tuple[str, str, str]], lang: str, shown: int = 30) -> str:
+    """What an OPML import did: how many feeds were added, then each one skipped and why."""
+    added = sum(outcome == "ok" for _, outcome, _ in outcomes)
+    skipped = [(url, outcome, why) for url, outcome, why in outcomes if outcome != "ok"]
+    lines = [text("opml_summary", lang, added=added, skipped=len(skipped))]
+    lines.extend(html_text(f"opml_skip_{outcome}", lang, url=url[:200], reason=why) for url, outcome, why in skipped[:shown])
+    if len(skipped) > shown:
+        lines.append(text("opml_more", lang, count=len(skipped) - shown))
+    return "\n".join(lines)
+
+
+def html_trend_caption(trend: Trend, lang: str) -> str:
+    return html_text("trend_caption", lang, query=shorten(trend.query, 200), total=trend.total,
+                     first=trend.first.strftime("%d/%m/%Y"), last=trend.last.strftime("%d/%m/%Y"))
+
+
+def html_trend_none(trend: Trend, lang: str) -> str:
+    return html_text("trend_none", lang, query=shorten(trend.query, 200), first=trend.first.strftime("%d/%m/%Y"),
+                     last=trend.last.strftime("%d/%m/%Y"))
 
 
 def html_quiet_usage(state: ChatState, lang: str) -> str:

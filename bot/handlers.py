@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from telegram import (
     CallbackQuery,
     InlineKeyboardMarkup,
+    InputFile,
     LinkPreviewOptions,
     Message,
     MessageEntity,
@@ -30,10 +31,12 @@ from retrieval.errors import EmptyQuery
 from retrieval.searchquery import BadSearch
 
 from . import formatting as fmt
+from .charts import trend_png
 from .chats import parse_quiet
 from .fairness import PENDING_PER_CHAT, Admission, ChatGate, ReplyPacer
 from .fetcher import OutboundPolicy
 from .limits import INLINE_RESULTS, LATEST, MAX_FEED_URL, MAX_QUESTION, SEARCH_PAGE
+from .opml import MAX_OPML_BYTES, BadOPML, feed_urls, write_opml
 from .service import Service
 from .subscriptions import Subscription, SubscriptionRefused
 from .texts import EN, VI, language, text
@@ -82,6 +85,14 @@ def _present(part: _Part | None, what: str) -> _Part:
 
 def _chat_id(update: Update) -> int:
     return _present(update.effective_chat, "a chat").id
+
+
+def _topic(update: Update) -> int:
+    """The forum topic the update is in (its ``message_thread_id``), 0 outside topics."""
+    message = update.effective_message
+    if message is None or not message.is_topic_message or message.message_thread_id is None:
+        return 0
+    return message.message_thread_id
 
 
 def _message(update: Update) -> Message:
@@ -226,24 +237,57 @@ class Handlers:
     async def help(self, update: Update, context: Context) -> None:
         await self.reply(update, fmt.html_text("help", await self.lang(update), username=context.bot.username or "bot"))
 
-    async def search(self, update: Update, context: Context) -> None:
-        lang = await self.lang(update)
+    async def _query(self, update: Update, context: Context, usage: str, lang: str) -> str | None:
+        """The command's words as a search query; None, once the reader was told why, when
+        there are none or too many."""
         query = _argument(context)
         if not query:
-            await self.reply(update, text("search_usage", lang))
-        elif len(query) > MAX_QUESTION:
+            await self.reply(update, text(usage, lang))
+            return None
+        if len(query) > MAX_QUESTION:
             await self.reply(update, fmt.html_text("too_long", lang, length=len(query), limit=MAX_QUESTION))
+            return None
+        return query
+
+    async def _query_refused(self, update: Update, refused: EmptyQuery | BadSearch, lang: str) -> None:
+        if isinstance(refused, BadSearch):
+            await self.reply(update, fmt.html_text("search_bad", lang, value=refused.value[:40]))
         else:
-            try:
-                found = await self.service.search(_chat_id(update), query, 1, SEARCH_PAGE)
-            except EmptyQuery:
-                await self.reply(update, text("search_empty", lang))
-                return
-            except BadSearch as bad:
-                await self.reply(update, fmt.html_text("search_bad", lang, value=bad.value[:40]))
-                return
-            await self.reply(update, fmt.html_search(found.page, lang),
-                             fmt.search_keyboard(found.page, found.query_ref, found.article_refs, lang))
+            await self.reply(update, text("search_empty", lang))
+
+    async def search(self, update: Update, context: Context) -> None:
+        lang = await self.lang(update)
+        if (query := await self._query(update, context, "search_usage", lang)) is None:
+            return
+        try:
+            found = await self.service.search(_chat_id(update), query, 1, SEARCH_PAGE)
+        except (EmptyQuery, BadSearch) as refused:
+            await self._query_refused(update, refused, lang)
+            return
+        await self.reply(update, fmt.html_search(found.page, lang),
+                         fmt.search_keyboard(found.page, found.query_ref, found.article_refs, lang))
+
+    async def trend(self, update: Update, context: Context) -> None:
+        """/trend <từ khóa> [năm | period]: a chart of matching articles over time."""
+        lang = await self.lang(update)
+        if (query := await self._query(update, context, "trend_usage", lang)) is None:
+            return
+        try:
+            trend = await self.service.trend(query)
+        except (EmptyQuery, BadSearch) as refused:
+            await self._query_refused(update, refused, lang)
+            return
+        if not trend.total:
+            await self.reply(update, fmt.html_trend_none(trend, lang))
+            return
+        picture = await asyncio.to_thread(trend_png, trend, lang)
+        await self._send_file(update, partial(_message(update).reply_photo, InputFile(picture, filename="trend.png"),
+                                              caption=fmt.html_trend_caption(trend, lang)))
+
+    async def _send_file(self, update: Update, send: Callable[[], Awaitable[Message]]) -> None:
+        """A photo or document to the update's chat, paced and retried like every reply."""
+        await self.pacer.wait(_chat_id(update))
+        await with_retries(send)
 
     async def latest(self, update: Update, context: Context) -> None:
         await self.reply(update, fmt.html_latest(await self.service.latest(LATEST), await self.lang(update)))
@@ -295,14 +339,50 @@ class Handlers:
         url = _argument(context)
         if not url:
             await self.reply(update, text("addfeed_usage", lang))
-        elif not re.fullmatch(r"https?://\S+", url, re.IGNORECASE) or len(url) > MAX_FEED_URL:
-            await self.reply(update, fmt.html_text("addfeed_bad", lang, url=url[:200]))
-        elif (refusal := await self.outbound.refusal(url)) is not None:
-            log.info("/addfeed %s refused: %s", url[:200], refusal)
-            await self.reply(update, fmt.html_text("addfeed_refused", lang, url=url[:200], reason=refusal))
-        else:
-            added = await self.service.add_feed(url)
-            await self.reply(update, fmt.html_text("addfeed_ok" if added else "addfeed_dup", lang, url=url))
+            return
+        outcome, reason = await self._add_feed(url)
+        await self.reply(update, fmt.html_text(f"addfeed_{outcome}", lang, url=url[:200], reason=reason))
+
+    async def _add_feed(self, url: str) -> tuple[str, str]:
+        """Add a feed after the checks every new feed passes: ("ok" | "dup" | "bad" | "refused", why)."""
+        if not re.fullmatch(r"https?://\S+", url, re.IGNORECASE) or len(url) > MAX_FEED_URL:
+            return "bad", ""
+        if (refusal := await self.outbound.refusal(url)) is not None:
+            log.info("feed %s refused: %s", url[:200], refusal)
+            return "refused", refusal
+        return ("ok" if await self.service.add_feed(url) else "dup"), ""
+
+    @admin_only
+    async def import_opml(self, update: Update, context: Context) -> None:
+        """An .opml document (admins): each feed in it added as /addfeed would, then a summary."""
+        lang = await self.lang(update)
+        document = _present(_message(update).document, "a document")
+        if document.file_size is not None and document.file_size > MAX_OPML_BYTES:
+            await self.reply(update, fmt.html_text("opml_bad", lang, reason=text("opml_too_big", lang,
+                                                                                   limit=MAX_OPML_BYTES)))
+            return
+        data = await (await document.get_file()).download_as_bytearray()
+        try:
+            urls = feed_urls(bytes(data))
+        except BadOPML as bad:
+            await self.reply(update, fmt.html_text("opml_bad", lang, reason=str(bad)))
+            return
+        outcomes = [(url, *await self._add_feed(url)) for url in urls]
+        log.info("OPML import: %d feeds, %d added", len(outcomes), sum(o == "ok" for _, o, _ in outcomes))
+        await self.reply(update, fmt.html_opml_import(outcomes, lang))
+
+    @admin_only
+    async def export_opml(self, update: Update, context: Context) -> None:
+        """/exportopml (admins): the feed list as an .opml document."""
+        lang = await self.lang(update)
+        feeds = await self.service.feeds()
+        if not feeds:
+            await self.reply(update, text("feeds_none", lang))
+            return
+        data = write_opml([(f.url, f.title) for f in feeds], "Hỏi Tin")
+        await self._send_file(update, partial(_message(update).reply_document,
+                                              InputFile(data, filename="hoitin-feeds.opml"),
+                                              caption=text("opml_export", lang, count=len(feeds))))
 
     @admin_only
     async def remove_feed(self, update: Update, context: Context) -> None:
@@ -318,19 +398,22 @@ class Handlers:
 
     async def subscribe(self, update: Update, context: Context) -> None:
         lang = await self.lang(update)
-        subscribe = partial(self.service.subscribe, lang=lang)  # alerts come in the subscriber's language
+        async def subscribe(chat_id: int, keywords: str, thread_id: int) -> Subscription:
+            return await self.service.subscribe(chat_id, keywords, lang, thread_id)  # alerts in their language
+
         await self._change_subscription(update, context, subscribe, "sub_usage", "sub_ok")
 
     async def subscriptions(self, update: Update, context: Context) -> None:
+        """/subscriptions: those of this topic (in a forum) or of the chat."""
         lang = await self.lang(update)
-        subs = await self.service.subscriptions_of(_chat_id(update))
+        subs = await self.service.subscriptions_of(_chat_id(update), _topic(update))
         await self.reply(update, fmt.html_subscriptions(subs, lang), fmt.subscriptions_keyboard(subs, lang))
 
     async def unsubscribe(self, update: Update, context: Context) -> None:
         await self._change_subscription(update, context, self.service.unsubscribe, "unsub_usage", "unsub_ok")
 
     async def _change_subscription(
-        self, update: Update, context: Context, change: Callable[[int, str], Awaitable[Subscription]],
+        self, update: Update, context: Context, change: Callable[[int, str, int], Awaitable[Subscription]],
         usage: str, done: str,
     ) -> None:
         """/subscribe and /unsubscribe: the arguments, the change, its outcome or refusal."""
@@ -340,7 +423,7 @@ class Handlers:
             await self.reply(update, text(usage, lang))
             return
         try:
-            subscription = await change(_chat_id(update), argument)
+            subscription = await change(_chat_id(update), argument, _topic(update))
         except SubscriptionRefused as refused:
             await self.reply(update, fmt.html_refusal(refused, lang))
             return
@@ -387,7 +470,7 @@ class Handlers:
         else:
             chat_id = _chat_id(update)
             removed = await self.service.unsubscribe_id(chat_id, pressed.subscription)
-            subs = await self.service.subscriptions_of(chat_id)
+            subs = await self.service.subscriptions_of(chat_id, _topic(update))
             await _edit(query, fmt.html_subscriptions(subs, lang), fmt.subscriptions_keyboard(subs, lang))
             note = text("removed", lang, keywords=removed.query.text) if removed else text("already_removed", lang)
             await query.answer(note)

@@ -52,7 +52,8 @@ class AlertMatcher:
                         continue
                     for sub in self._subscriptions.matching(article_terms(stored.article)):
                         if self._chats.state(sub.chat_id).receives:
-                            queued += self._outbox.queue(stored.key, stored.article, sub.chat_id, sub.query.text)
+                            queued += self._outbox.queue(stored.key, stored.article, sub.chat_id, sub.query.text,
+                                                         sub.thread_id)
                 since = changes[-1].seq
                 self._db.execute("UPDATE meta SET value = ? WHERE key = 'alerts_seq'", (str(since),))
         if queued:

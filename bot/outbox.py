@@ -1,4 +1,4 @@
-"""The outbox: one row per (article, chat) alert, from queued to sent or failed.
+"""The outbox: one row per (article, chat, topic) alert, from queued to sent or failed.
 
 Matching queues rows (``INSERT OR IGNORE`` on the unique pair, so an article can never be
 queued twice for a chat, however often it is edited or re-published); the delivery loop
@@ -33,9 +33,10 @@ class Alert:
     source: str | None
     lead: str
     attempts: int
+    thread_id: int = 0  # the forum topic it goes to (0: the chat itself)
 
 
-_ALERT_COLUMNS = "id, article_key, chat_id, keywords, title, url, published, source, lead, attempts"
+_ALERT_COLUMNS = "id, article_key, chat_id, keywords, title, url, published, source, lead, attempts, thread_id"
 
 
 def _alert(row: tuple) -> Alert:
@@ -48,12 +49,12 @@ class Outbox:
     def __init__(self, db: sqlite3.Connection) -> None:
         self._db = db
 
-    def queue(self, article_key: int, article: Article, chat_id: int, keywords: str) -> bool:
-        """Queue an alert; False when this chat already had one for this article."""
+    def queue(self, article_key: int, article: Article, chat_id: int, keywords: str, thread_id: int = 0) -> bool:
+        """Queue an alert; False when this chat's topic already had one for this article."""
         cursor = self._db.execute(
-            "INSERT OR IGNORE INTO outbox (article_key, chat_id, keywords, title, url, published, source, lead,"
-            " queued) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (article_key, chat_id, keywords, article.display_title, article.url,
+            "INSERT OR IGNORE INTO outbox (article_key, chat_id, thread_id, keywords, title, url, published, source,"
+            " lead, queued) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (article_key, chat_id, thread_id, keywords, article.display_title, article.url,
              article.published.isoformat() if article.published else None, article.source,
              article.lead(LEAD_CHARS), utc_stamp()),
         )
@@ -83,6 +84,10 @@ class Outbox:
     def fail_chat(self, chat_id: int, error: str) -> None:
         self._db.execute("UPDATE outbox SET status = 'failed', error = ? WHERE chat_id = ? AND status = 'pending'",
                          (error, chat_id))
+
+    def fail_topic(self, chat_id: int, thread_id: int, error: str) -> None:
+        self._db.execute("UPDATE outbox SET status = 'failed', error = ? WHERE chat_id = ? AND thread_id = ?"
+                         " AND status = 'pending'", (error, chat_id, thread_id))
 
     def migrate(self, old_chat: int, new_chat: int) -> None:
         self._db.execute("UPDATE OR IGNORE outbox SET chat_id = ? WHERE chat_id = ?", (new_chat, old_chat))

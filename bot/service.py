@@ -30,6 +30,7 @@ from retrieval.ingest import IngestReport
 from retrieval.library import Library
 from retrieval.models import Answer, Article, Excerpt, FollowUp, SearchPage
 from retrieval.sqlite import transaction
+from retrieval.timeline import Trend
 
 from .chats import Chats, ChatState
 from .database import open_database
@@ -195,6 +196,10 @@ class Service:
     async def latest(self, limit: int) -> list[Article]:
         return await self._worker.run(self.library.latest, limit)
 
+    async def trend(self, query: str) -> Trend:
+        """Matching articles per day or week (see :meth:`Library.trend`)."""
+        return await self._worker.run(self.library.trend, query)
+
     async def examples(self, limit: int) -> list[str]:
         return await self._worker.run(self.library.example_questions, limit)
 
@@ -304,22 +309,34 @@ class Service:
 
     # --- subscriptions -------------------------------------------------------------------
 
-    async def subscribe(self, chat_id: int, keywords: str, lang: str) -> Subscription:
-        """Subscribe; alerts will come in ``lang``. Raises ``SubscriptionRefused`` with the reason."""
-        return await self._worker.run(self._subscribe, chat_id, keywords, lang)
+    async def subscribe(self, chat_id: int, keywords: str, lang: str, thread_id: int = 0) -> Subscription:
+        """Subscribe the chat (its forum topic ``thread_id``); alerts will come in ``lang``.
+        Raises ``SubscriptionRefused`` with the reason."""
+        return await self._worker.run(self._subscribe, chat_id, keywords, lang, thread_id)
 
-    def _subscribe(self, chat_id: int, keywords: str, lang: str) -> Subscription:
+    def _subscribe(self, chat_id: int, keywords: str, lang: str, thread_id: int) -> Subscription:
         with transaction(self._db):
-            subscription = self._subscriptions.add(chat_id, keywords)
+            subscription = self._subscriptions.add(chat_id, keywords, thread_id)
             self._chats.remember_language(chat_id, lang)
         return subscription
 
-    async def subscriptions_of(self, chat_id: int) -> list[Subscription]:
-        return await self._worker.run(self._subscriptions.of_chat, chat_id)
+    async def subscriptions_of(self, chat_id: int, thread_id: int = 0) -> list[Subscription]:
+        """The subscriptions of the chat's topic ``thread_id`` (0: the chat itself)."""
+        return await self._worker.run(self._subscriptions.of_chat, chat_id, thread_id)
 
-    async def unsubscribe(self, chat_id: int, which: str) -> Subscription:
+    async def unsubscribe(self, chat_id: int, which: str, thread_id: int = 0) -> Subscription:
         """Remove by list number or keywords. Raises ``SubscriptionRefused`` when none matches."""
-        return await self._worker.run(self._subscriptions.remove, chat_id, which)
+        return await self._worker.run(self._subscriptions.remove, chat_id, which, thread_id)
+
+    async def topic_gone(self, chat_id: int, thread_id: int, reason: str) -> int:
+        """Telegram says the chat's topic is gone: pause its subscriptions, give up its pending
+        alerts; how many subscriptions were paused."""
+        return await self._worker.run(self._topic_gone, chat_id, thread_id, reason)
+
+    def _topic_gone(self, chat_id: int, thread_id: int, reason: str) -> int:
+        with transaction(self._db):
+            self._outbox.fail_topic(chat_id, thread_id, reason)
+            return self._subscriptions.pause_topic(chat_id, thread_id, reason)
 
     async def unsubscribe_id(self, chat_id: int, subscription_id: int) -> Subscription | None:
         return await self._worker.run(self._subscriptions.remove_id, chat_id, subscription_id)

@@ -45,6 +45,8 @@ class Subscription:
     id: int
     chat_id: int
     query: KeywordQuery
+    thread_id: int = 0  # the forum topic its alerts go to (0: the chat itself)
+    paused: str | None = None  # why its alerts stopped (its topic was deleted)
 
 
 class Subscriptions:
@@ -66,7 +68,8 @@ class Subscriptions:
         self._db.execute("INSERT INTO meta (key, value) VALUES ('subscriptions_version', '1') ON CONFLICT (key)"
                          " DO UPDATE SET value = CAST(value AS INTEGER) + 1")
 
-    def add(self, chat_id: int, keywords: str) -> Subscription:
+    def add(self, chat_id: int, keywords: str, thread_id: int = 0) -> Subscription:
+        """Subscribe the chat (in topic ``thread_id``); at most MAX_PER_CHAT over all its topics."""
         keywords = " ".join(keywords.split())
         if len(keywords) > MAX_KEYWORDS_CHARS:
             raise SubscriptionRefused(Refusal.TOO_LONG, limit=MAX_KEYWORDS_CHARS, length=len(keywords))
@@ -79,28 +82,42 @@ class Subscriptions:
             if count >= MAX_PER_CHAT:
                 raise SubscriptionRefused(Refusal.TOO_MANY, limit=MAX_PER_CHAT)
             same = db.execute(
-                "SELECT keywords FROM subscriptions WHERE chat_id = ? AND match_key = ?", (chat_id, query.key)
-            ).fetchone()
-            if same:
+                "SELECT keywords, paused FROM subscriptions WHERE chat_id = ? AND thread_id = ? AND match_key = ?",
+                (chat_id, thread_id, query.key)).fetchone()
+            if same and same[1] is None:
                 raise SubscriptionRefused(Refusal.DUPLICATE, keywords=same[0])
+            if same:  # paused (its topic was deleted, then made again): subscribing again resumes it
+                db.execute("DELETE FROM subscriptions WHERE chat_id = ? AND thread_id = ? AND match_key = ?",
+                           (chat_id, thread_id, query.key))
             cursor = db.execute(
-                "INSERT INTO subscriptions (chat_id, keywords, match_key, terms, created) VALUES (?, ?, ?, ?, ?)",
-                (chat_id, query.text, query.key, json.dumps(sorted(query.terms), ensure_ascii=False),
+                "INSERT INTO subscriptions (chat_id, thread_id, keywords, match_key, terms, created)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (chat_id, thread_id, query.text, query.key, json.dumps(sorted(query.terms), ensure_ascii=False),
                  utc_stamp()),
             )
             self._changed()
         assert cursor.lastrowid is not None, "an inserted row has an id"
-        return Subscription(cursor.lastrowid, chat_id, query)
+        return Subscription(cursor.lastrowid, chat_id, query, thread_id)
 
-    def of_chat(self, chat_id: int) -> list[Subscription]:
+    def of_chat(self, chat_id: int, thread_id: int = 0) -> list[Subscription]:
+        """The subscriptions of the chat's topic ``thread_id`` (0: the chat itself)."""
         rows = self._db.execute(
-            "SELECT id, chat_id, keywords, terms FROM subscriptions WHERE chat_id = ? ORDER BY id", (chat_id,)
-        )
+            f"SELECT {_COLUMNS} FROM subscriptions WHERE chat_id = ? AND thread_id = ? ORDER BY id",
+            (chat_id, thread_id))
         return [_subscription(row) for row in rows]
 
-    def remove(self, chat_id: int, which: str) -> Subscription:
-        """Remove by list number ("2") or by keywords; refuses with NOT_FOUND otherwise."""
-        mine = self.of_chat(chat_id)
+    def pause_topic(self, chat_id: int, thread_id: int, reason: str) -> int:
+        """Stop the alerts of a topic's subscriptions (the topic is gone); how many."""
+        with transaction(self._db):
+            paused = self._db.execute(
+                "UPDATE subscriptions SET paused = ? WHERE chat_id = ? AND thread_id = ? AND paused IS NULL",
+                (reason, chat_id, thread_id)).rowcount
+            self._changed()
+        return paused
+
+    def remove(self, chat_id: int, which: str, thread_id: int = 0) -> Subscription:
+        """Remove by list number ("2") or by keywords, in the topic's list; refuses with NOT_FOUND otherwise."""
+        mine = self.of_chat(chat_id, thread_id)
         which = which.strip()
         target: Subscription | None = None
         if which.isdigit():
@@ -121,8 +138,7 @@ class Subscriptions:
     def remove_id(self, chat_id: int, subscription_id: int) -> Subscription | None:
         """Remove one subscription by its row id (from a button); None when it is already gone."""
         row = self._db.execute(
-            "SELECT id, chat_id, keywords, terms FROM subscriptions WHERE id = ? AND chat_id = ?",
-            (subscription_id, chat_id),
+            f"SELECT {_COLUMNS} FROM subscriptions WHERE id = ? AND chat_id = ?", (subscription_id, chat_id),
         ).fetchone()
         if row is None:
             return None
@@ -132,7 +148,8 @@ class Subscriptions:
         return _subscription(row)
 
     def all(self) -> list[Subscription]:
-        rows = self._db.execute("SELECT id, chat_id, keywords, terms FROM subscriptions ORDER BY id")
+        """Every subscription that alerts (paused ones do not)."""
+        rows = self._db.execute(f"SELECT {_COLUMNS} FROM subscriptions WHERE paused IS NULL ORDER BY id")
         return [_subscription(row) for row in rows]
 
     def count(self) -> int:
@@ -178,6 +195,9 @@ def _loose(keywords: str) -> str:
     return " ".join(fold(s) for s in syllables(keywords))
 
 
+_COLUMNS = "id, chat_id, keywords, terms, thread_id, paused"
+
+
 def _subscription(row: tuple) -> Subscription:
-    sub_id, chat_id, keywords, terms = row
-    return Subscription(sub_id, chat_id, KeywordQuery(keywords, frozenset(json.loads(terms))))
+    sub_id, chat_id, keywords, terms, thread_id, paused = row
+    return Subscription(sub_id, chat_id, KeywordQuery(keywords, frozenset(json.loads(terms))), thread_id, paused)

@@ -1,7 +1,8 @@
 """Every user-facing string of the bot, Vietnamese first, English second.
 
 Strings are HTML (the bot's parse mode), except the ``console_`` ones (plain text for the
-terminal chat) and the ``cmd_`` ones (the command menu). ``{placeholders}`` are filled by
+terminal chat), the ``cmd_`` ones (the command menu) and the chart labels (``trend_title``,
+``trend_y``, ``trend_x_*``). ``{placeholders}`` are filled by
 :func:`text`; HTML callers go through :func:`bot.formatting.html_text`, which escapes them.
 A chat reads the language it chose with /lang; otherwise a user whose Telegram language is set
 and is not Vietnamese reads English, everyone else Vietnamese.
@@ -24,21 +25,31 @@ TEXTS: dict[str, tuple[str, str]] = {
     "help": (
         "<b>Hỏi Tin</b> trả lời câu hỏi về các bài báo.\n"
         "• Nhắn câu hỏi, ví dụ: <i>Ai chủ trì hội nghị?</i> (trong nhóm: /ask câu hỏi, hoặc nhắc tên bot)\n"
-        "• /search từ khóa — tìm bài báo\n"
-        "• /latest — các bài mới nhất\n"
+        "• Hỏi kèm thời gian: <i>Hôm qua ai ghi bàn cho Hà Nội FC?</i>, <i>tuần trước</i>, <i>năm 2024</i>, "
+        "<i>mới nhất</i>…\n"
+        "• Trả lời (reply) một câu trả lời của mình để hỏi tiếp trong các bài đó: <i>vì sao?</i>\n"
+        "• 📖 dưới câu trả lời: đọc cả bài ngay trong chat; 👍 / 👎: cho mình biết câu trả lời có đúng không\n"
+        "• /search từ khóa — tìm bài báo; thêm <i>từ:1/10 đến:15/10</i>, <i>nguồn:vnexpress</i>, <i>tuần này</i>\n"
+        "• /latest — các bài mới nhất; /trend từ khóa — biểu đồ số bài theo ngày (<i>/trend bão 2023</i>)\n"
         "• /subscribe từ khóa — nhận tin khi có bài mới chứa đủ các từ; dùng ngoặc kép cho cụm từ: "
         "<i>/subscribe \"miền Trung\" bão</i>\n"
         "• /subscriptions — các đăng ký của bạn; /unsubscribe số hoặc từ khóa — hủy\n"
         "• /pause, /resume — tạm dừng, bật lại tin báo; /quiet 22-7 — giờ yên lặng (giờ Việt Nam)\n"
+        "• /lang vi hoặc /lang en — ngôn ngữ của cuộc trò chuyện; trong nhóm có chủ đề, mỗi chủ đề có đăng ký riêng\n"
         "• Gõ <i>@{username} từ khóa</i> trong cuộc trò chuyện bất kỳ để chia sẻ bài báo.",
         "<b>Hỏi Tin</b> answers questions about news articles.\n"
         "• Send a question, e.g. <i>Ai chủ trì hội nghị?</i> (in groups: /ask question, or mention the bot)\n"
-        "• /search keywords — find articles\n"
-        "• /latest — newest articles\n"
+        "• Ask with a time: <i>Hôm qua ai ghi bàn cho Hà Nội FC?</i>, <i>tuần trước</i>, <i>năm 2024</i>, "
+        "<i>mới nhất</i>…\n"
+        "• Reply to one of my answers to ask more within its articles: <i>vì sao?</i>\n"
+        "• 📖 under an answer: read the whole article in the chat; 👍 / 👎: tell me whether it was right\n"
+        "• /search keywords — find articles; add <i>từ:1/10 đến:15/10</i>, <i>nguồn:vnexpress</i>, <i>tuần này</i>\n"
+        "• /latest — newest articles; /trend keywords — articles per day as a chart (<i>/trend bão 2023</i>)\n"
         "• /subscribe keywords — an alert when a new article contains all the words; quote a phrase: "
         "<i>/subscribe \"miền Trung\" bão</i>\n"
         "• /subscriptions — your subscriptions; /unsubscribe number or keywords — remove one\n"
         "• /pause, /resume — stop and restart alerts; /quiet 22-7 — quiet hours (Vietnam time)\n"
+        "• /lang vi or /lang en — this chat's language; in a group with topics, each topic has its own subscriptions\n"
         "• Type <i>@{username} keywords</i> in any chat to share an article.",
     ),
     "not_found": (
@@ -95,6 +106,16 @@ TEXTS: dict[str, tuple[str, str]] = {
     "rated_same": ("Bạn đã chọn như vậy rồi.", "You already rated it so."),
     "stale_button": ("Nút này đã cũ. Hãy tìm lại bằng /search.", "This button has expired. Search again with /search."),
     "article_gone": ("Bài này không còn trong kho.", "That article is no longer available."),
+    "trend_usage": ("Hãy gõ từ khóa sau /trend, ví dụ: <i>/trend bão</i> (90 ngày qua) hoặc <i>/trend bão 2023</i>",
+                    "Put keywords after /trend, e.g. <i>/trend bão</i> (last 90 days) or <i>/trend bão 2023</i>"),
+    "trend_caption": ("“{query}”: {total} bài từ {first} đến {last}", "“{query}”: {total} articles from {first} to {last}"),
+    "trend_none": ("Không có bài nào có ngày đăng khớp “{query}” từ {first} đến {last}.",
+                   "No dated article matches “{query}” from {first} to {last}."),
+    # Chart labels (plain text, drawn into the picture).
+    "trend_title": ("Số bài khớp “{query}”", "Articles matching “{query}”"),
+    "trend_y": ("Số bài", "Articles"),
+    "trend_x_day": ("Ngày", "Day"),
+    "trend_x_week": ("Tuần (bắt đầu thứ Hai)", "Week (from Monday)"),
     "latest_header": ("Các bài mới nhất", "Newest articles"),
     "latest_none": ("Chưa có bài báo nào.", "There are no articles yet."),
     "admins_only": ("Lệnh này chỉ dành cho quản trị viên.", "This command is for admins only."),
@@ -132,6 +153,7 @@ TEXTS: dict[str, tuple[str, str]] = {
                   "You have no subscriptions. Try: <i>/subscribe bão lũ</i>"),
     "subs_header": ("Đăng ký của bạn (bấm nút để hủy):", "Your subscriptions (tap a button to remove):"),
     "remove": ("Hủy {number}", "Remove {number}"),
+    "sub_paused": ("tạm dừng: chủ đề đã bị xóa; đăng ký lại để bật", "paused: the topic was deleted; subscribe again"),
     "removed": ("Đã hủy “{keywords}”.", "Removed “{keywords}”."),
     "already_removed": ("Đăng ký này đã được hủy.", "That subscription was already removed."),
     "error": ("Xin lỗi, mình gặp lỗi khi xử lý tin nhắn này. Bạn thử lại sau nhé.",
@@ -163,6 +185,16 @@ TEXTS: dict[str, tuple[str, str]] = {
                         "Feed {url} not added: {reason}. The bot only reads public Internet addresses."),
     "addfeed_ok": ("Đã thêm nguồn tin {url}; mình sẽ đọc nó trong ít giây.", "Added {url}; it will be read in a few seconds."),
     "addfeed_dup": ("Nguồn tin {url} đã có rồi.", "{url} is already a feed."),
+    "opml_bad": ("Không đọc được tệp OPML: {reason}.", "Could not read the OPML file: {reason}."),
+    "opml_too_big": ("tệp lớn hơn {limit} byte", "the file is over {limit} bytes"),
+    "opml_summary": ("<b>Nhập OPML</b>: thêm {added} nguồn tin, bỏ qua {skipped}.",
+                     "<b>OPML import</b>: {added} feeds added, {skipped} skipped."),
+    "opml_skip_dup": ("• {url}: đã có", "• {url}: already a feed"),
+    "opml_skip_bad": ("• {url}: không phải địa chỉ http(s)", "• {url}: not an http(s) address"),
+    "opml_skip_refused": ("• {url}: {reason}", "• {url}: {reason}"),
+    "opml_more": ("… và {count} nguồn khác bị bỏ qua.", "… and {count} more skipped."),
+    "opml_export": ("{count} nguồn tin của Hỏi Tin (OPML), nhập được vào mọi trình đọc tin.",
+                    "Hỏi Tin's {count} feeds (OPML), ready for any feed reader."),
     "delfeed_usage": ("Gõ số thứ tự (xem /feeds) hoặc địa chỉ sau /delfeed.",
                       "Put a number (see /feeds) or the address after /delfeed."),
     "delfeed_ok": ("Đã bỏ nguồn tin {url}.", "Removed the feed {url}."),
@@ -190,6 +222,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "cmd_unsubscribe": ("Hủy đăng ký", "Remove a subscription"),
     "cmd_pause": ("Tạm dừng nhận tin", "Pause alerts"),
     "cmd_resume": ("Nhận tin trở lại", "Resume alerts"),
+    "cmd_trend": ("Biểu đồ số bài theo thời gian", "Chart of articles over time"),
     "cmd_quiet": ("Giờ yên lặng, ví dụ 22-7", "Quiet hours, e.g. 22-7"),
     "cmd_lang": ("Ngôn ngữ: vi hoặc en", "Language: vi or en"),
     # The console chat (plain text, Vietnamese).
@@ -232,7 +265,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "console_goodbye": ("Tạm biệt!", "Goodbye!"),
 }
 
-COMMANDS = ("start", "help", "ask", "search", "latest", "subscribe", "subscriptions", "unsubscribe", "pause",
+COMMANDS = ("start", "help", "ask", "search", "latest", "trend", "subscribe", "subscriptions", "unsubscribe", "pause",
             "resume", "quiet", "lang")
 
 

@@ -75,6 +75,7 @@ class Call:
     method: str
     params: dict[str, Any]
     at: float = field(default_factory=time.monotonic)
+    files: dict[str, tuple[str, bytes, str]] = field(default_factory=dict)  # multipart part → (name, bytes, type)
 
 
 @dataclass
@@ -95,6 +96,7 @@ class FakeBotAPI:
     next_update_id: int = 1
     next_message_id: int = 100
     delays: dict[int, float] = field(default_factory=dict)  # chat id → seconds before a send is answered
+    files: dict[str, bytes] = field(default_factory=dict)  # file_id → content users "uploaded"
     _arrived: asyncio.Event | None = None
 
     # --- test controls ----------------------------------------------------------------------
@@ -110,6 +112,17 @@ class FakeBotAPI:
     def texts(self, method: str = "sendMessage") -> list[str]:
         return [str(p["text"]) for p in self.sent(method)]
 
+    def upload(self, data: bytes, file_name: str, mime_type: str = "application/octet-stream") -> dict[str, Any]:
+        """A document a user sends: its content kept for getFile and the download that follows."""
+        file_id = f"doc{len(self.files) + 1}"
+        self.files[file_id] = data
+        return {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_name": file_name, "mime_type": mime_type,
+                "file_size": len(data)}
+
+    def uploads(self, method: str) -> list[tuple[dict[str, Any], dict[str, tuple[str, bytes, str]]]]:
+        """(parameters, files by part name) of each ``method`` call that sent files."""
+        return [(c.params, c.files) for c in self.calls if c.method == method]
+
     def queue(self, update: dict[str, Any]) -> dict[str, Any]:
         """Make an update available to getUpdates (the polling tests)."""
         update = {"update_id": self.next_update_id, **update}
@@ -121,12 +134,13 @@ class FakeBotAPI:
 
     # --- the API ----------------------------------------------------------------------------
 
-    async def handle(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        """One Bot API call: (HTTP status, JSON body)."""
+    async def handle(self, method: str, params: dict[str, Any],
+                     files: dict[str, tuple[str, bytes, str]] | None = None) -> tuple[int, dict[str, Any]]:
+        """One Bot API call (``files``: its multipart uploads): (HTTP status, JSON body)."""
         delay = self.delays.get(int(params.get("chat_id") or 0))
         if delay and method == "sendMessage":
             await asyncio.sleep(delay)
-        self.calls.append(Call(method, params))
+        self.calls.append(Call(method, params, files=files or {}))
         pending = self.failures.get(method)
         if pending:
             failure = pending[0]
@@ -163,12 +177,48 @@ class FakeBotAPI:
             if params.get("reply_markup"):
                 message["reply_markup"] = params["reply_markup"]
             return message
+        if method == "getFile":
+            file_id = str(params["file_id"])
+            if file_id not in self.files:
+                raise EntityError("wrong file_id or the file is temporarily unavailable")
+            return {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(self.files[file_id]),
+                    "file_path": f"documents/{file_id}"}
+        if method in ("sendDocument", "sendPhoto"):
+            return self._media(method, params, self.calls[-1].files)
         if method == "answerInlineQuery":
             for result in params.get("results", []):
                 content = result["input_message_content"]
                 visible_text(content["message_text"])
             return True
         return True  # setMyCommands, answerCallbackQuery, deleteWebhook, …
+
+    def _media(self, method: str, params: dict[str, Any], files: dict[str, tuple[str, bytes, str]]) -> dict[str, Any]:
+        """sendDocument / sendPhoto with an uploaded file, checked as Telegram does."""
+        part = "document" if method == "sendDocument" else "photo"
+        attached = str(params.get(part) or "")  # "attach://name" names the multipart part; else the part is ``part``
+        upload = files.get(attached.removeprefix("attach://") if attached.startswith("attach://") else part)
+        if upload is None:
+            raise EntityError(f"there is no {part} in the request")
+        name, data, _ = upload
+        if len(data) > (10 if part == "photo" else 50) * 1024 * 1024:
+            raise EntityError("file is too big")
+        caption = str(params.get("caption") or "")
+        shown = visible_text(caption) if params.get("parse_mode") == "HTML" else caption
+        if len(shown) > 1024:
+            raise EntityError("message caption is too long")
+        self.next_message_id += 1
+        chat_id = int(params.get("chat_id") or 0)
+        message: dict[str, Any] = {
+            "message_id": self.next_message_id, "date": int(time.time()), "from": BOT_USER,
+            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup", "title": "g"}}
+        if part == "document":
+            message["document"] = {"file_id": f"sent{self.next_message_id}", "file_unique_id": "s", "file_name": name}
+        else:
+            message["photo"] = [{"file_id": f"sent{self.next_message_id}", "file_unique_id": "s", "width": 1,
+                                 "height": 1}]
+        if caption:
+            message["caption"] = caption
+        return message
 
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         offset = int(params.get("offset") or 0)
@@ -202,8 +252,15 @@ class FakeRequest(BaseRequest):
     async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
                          read_timeout: Any = None, write_timeout: Any = None, connect_timeout: Any = None,
                          pool_timeout: Any = None) -> tuple[int, bytes]:
+        if "/file/bot" in url:  # a download of a file users sent (getFile gave its path)
+            data = self.api.files.get(url.rsplit("/", 1)[-1])
+            return (200, data) if data is not None else (404, b"Not Found")
         params = request_data.parameters if request_data else {}
-        status, body = await self.api.handle(url.rsplit("/", 1)[-1], params)
+        files: dict[str, tuple[str, bytes, str]] = {}
+        for part, upload in (request_data.multipart_data if request_data else {}).items():
+            name, content, mime = upload  # type: ignore[misc]
+            files[part] = (str(name), content if isinstance(content, bytes) else content.read(), str(mime))
+        status, body = await self.api.handle(url.rsplit("/", 1)[-1], params, files)
         return status, json.dumps(body).encode()
 
 
@@ -219,12 +276,16 @@ async def serve(api: FakeBotAPI, token: str | None, port: int = 0) -> tuple[web.
     async def endpoint(request: web.Request) -> web.Response:
         if token is not None and request.match_info["token"] != token:
             return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
+        files: dict[str, tuple[str, bytes, str]] = {}
         if request.content_type == "application/json":
             params = await request.json()
         else:
             form = await request.post()
-            params = {k: str(v) if k in _STRING_FIELDS else _json_or_str(str(v)) for k, v in form.items()}
-        status, body = await api.handle(request.match_info["method"], params)
+            files = {k: (v.filename, v.file.read(), v.content_type) for k, v in form.items()
+                     if isinstance(v, web.FileField)}
+            params = {k: str(v) if k in _STRING_FIELDS else _json_or_str(str(v)) for k, v in form.items()
+                      if k not in files}
+        status, body = await api.handle(request.match_info["method"], params, files)
         return web.json_response(body, status=status)
 
     app = web.Application()

@@ -3,18 +3,21 @@ previews, reading an article in the chat, 👍 / 👎 with the feedback export, 
 
 from __future__ import annotations
 
+import io
 import json
 import sqlite3
 import subprocess
 import sys
 from collections.abc import AsyncIterator
 from contextlib import closing
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 
+from bot.charts import SERIES_KEY
 from retrieval.clock import VIETNAM
 from retrieval.ingest import read_articles
 from retrieval.library import Library
@@ -259,3 +262,27 @@ async def test_question_with_a_time(dated_bot: Running) -> None:
     assert "Tuấn Hải" in (await dated_bot.say(f"nam {year} ai ghi ban quyet dinh cho Ha Noi FC?")).splitlines()[0]
     widened = (await dated_bot.say("Hôm nay ai ghi bàn quyết định cho Hà Nội FC?")).splitlines()
     assert widened[0].startswith("Không có bài nào đăng “Hôm nay” trả lời được câu này")
+
+
+# --- /trend ---------------------------------------------------------------------------------------
+
+
+async def test_trend_is_a_png_of_what_search_counts(dated_bot: Running) -> None:
+    await dated_bot.say("/trend Hà Nội FC")
+    [(params, files)] = dated_bot.api.uploads("sendPhoto")
+    name, data, _ = files["photo"]
+    picture = Image.open(io.BytesIO(data))
+    assert picture.format == "PNG" and picture.size == (800, 400)
+    series = {date.fromisoformat(d): n for d, n in json.loads(picture.text[SERIES_KEY]).items()}
+    assert len(series) == 90 and sum(series.values()) == 2  # the 400-day-old article is outside the 90 days
+    assert params["caption"].startswith("“Hà Nội FC”: 2 bài từ ")
+    for day, count in series.items():
+        if count:
+            shown = await dated_bot.say(f"/search Hà Nội FC từ:{day:%d/%m/%Y} đến:{day:%d/%m/%Y}")
+            assert f"({count} bài," in shown
+    year = (datetime.now(VIETNAM) - timedelta(days=400)).year
+    await dated_bot.say(f"/trend Hà Nội FC {year}")
+    _, files = dated_bot.api.uploads("sendPhoto")[-1]
+    weekly = json.loads(Image.open(io.BytesIO(files["photo"][1])).text[SERIES_KEY])
+    assert all(date.fromisoformat(d).weekday() == 0 for d in weekly) and sum(weekly.values()) >= 1
+    assert "Không có bài nào có ngày đăng khớp “sao Hỏa”" in await dated_bot.say("/trend sao Hỏa")

@@ -1,0 +1,49 @@
+"""``/trend`` as a picture: matching articles per day or week, a PNG drawn by matplotlib.
+
+The Agg backend draws to memory (no display, safe on a server, one figure at a time behind
+a lock: pyplot's state is global). The series drawn is also written into the PNG's text
+chunk ``hoitin-series`` (JSON), so what the picture shows can be read back and checked.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+
+import matplotlib
+
+matplotlib.use("Agg")  # before pyplot: no display on a server
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.dates import DateFormatter, date2num  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
+
+from retrieval.timeline import Trend  # noqa: E402
+
+from .texts import text  # noqa: E402
+
+SERIES_KEY = "hoitin-series"
+_DRAWING = threading.Lock()
+
+
+def trend_png(trend: Trend, lang: str) -> bytes:
+    """The trend as a bar chart, PNG bytes, with its labels in ``lang``."""
+    days = sorted(trend.counts)
+    values = [trend.counts[d] for d in days]
+    series = {d.isoformat(): n for d, n in zip(days, values)}
+    with _DRAWING:
+        figure, axes = plt.subplots(figsize=(8, 4), dpi=100)
+        try:
+            axes.bar(date2num(days), values, width=6 if trend.weekly else 0.8, color="#1f77b4")
+            axes.set_title(text("trend_title", lang, query=trend.query))
+            axes.set_ylabel(text("trend_y", lang))
+            axes.set_xlabel(text("trend_x_week" if trend.weekly else "trend_x_day", lang))
+            axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+            axes.xaxis.set_major_formatter(DateFormatter("%d/%m/%y"))
+            figure.autofmt_xdate()
+            figure.tight_layout()
+            out = io.BytesIO()
+            figure.savefig(out, format="png", metadata={SERIES_KEY: json.dumps(series)})
+        finally:
+            plt.close(figure)
+    return out.getvalue()
