@@ -12,6 +12,7 @@ import io
 import logging
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from telegram.error import TelegramError
 
@@ -61,15 +62,27 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_telegram(settings: Settings, library: Library) -> int:
-    """Long polling until Ctrl-C or SIGTERM."""
+    """Long polling (or, with ``HOITIN_WEBHOOK_URL``, a webhook) until Ctrl-C or SIGTERM."""
     try:
         bot = build(settings, library=library)
     except DatabaseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    log.info("starting the Telegram bot (Bot API at %s)", settings.api_base_url)
+    app = bot.application
     try:
-        bot.application.run_polling(allowed_updates=ALLOWED_UPDATES)
+        if settings.webhook_url:
+            # Telegram posts to the public URL; a reverse proxy hands it to listen:port. Updates
+            # sent while the bot was away are kept (drop_pending_updates=False).
+            log.info("starting the Telegram bot: webhook %s, listening on %s:%d (Bot API at %s)",
+                     settings.webhook_url, settings.webhook_listen, settings.webhook_port, settings.api_base_url)
+            app.run_webhook(listen=settings.webhook_listen, port=settings.webhook_port,
+                            url_path=urlsplit(settings.webhook_url).path.lstrip("/"), webhook_url=settings.webhook_url,
+                            secret_token=settings.webhook_secret, allowed_updates=ALLOWED_UPDATES,
+                            drop_pending_updates=False)
+        else:
+            # run_polling deletes any webhook first (Telegram sends no updates to getUpdates while one is set).
+            log.info("starting the Telegram bot: long polling (Bot API at %s)", settings.api_base_url)
+            app.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
     except TelegramError as exc:  # start-up failed: a wrong token, an unreachable Bot API
         log.error("the bot could not start: %s", exc)
         return 1

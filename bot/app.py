@@ -36,7 +36,9 @@ from .delivery import Deliverer
 from .fairness import REPLY_BURST, ReplyPacer
 from .fetcher import Fetcher, OutboundPolicy
 from .handlers import Handlers
+from .health import HealthServer
 from .inbox import Inbox
+from .metrics import Metrics
 from .poller import FeedPoller
 from .service import Service
 from .texts import COMMANDS, EN, VI, text
@@ -61,9 +63,11 @@ def prepare_library(data_dir: Path, seeds_dir: Path) -> Library:
     return library
 
 
-def build_service(settings: Settings, library: Library) -> Service:
-    """The bot's service over ``library``, its database in the library's data folder."""
-    return Service(library, library.data_dir / BOT_DATABASE, settings.alert_max_age_hours, settings.log_level)
+def build_service(settings: Settings, library: Library, metrics: Metrics | None = None) -> Service:
+    """The bot's service over ``library``, its database in the library's data folder; ``metrics``
+    the process's (a fresh registry when the caller keeps none)."""
+    return Service(library, library.data_dir / BOT_DATABASE, settings.alert_max_age_hours, settings.log_level,
+                   metrics or Metrics())
 
 
 @dataclass(frozen=True)
@@ -87,19 +91,26 @@ def build(settings: Settings, *, library: Library | None = None, request: BaseRe
         raise ConfigError("TELEGRAM_BOT_TOKEN is not set: the Telegram bot needs the token from @BotFather")
     if library is None:
         library = prepare_library(settings.data_dir, settings.seeds_dir)
-    service = build_service(settings, library)
+    metrics = Metrics()
+    service = build_service(settings, library, metrics)
     policy = OutboundPolicy(frozenset(settings.feed_allow))
     pacer = ReplyPacer(settings.chat_replies_per_second, REPLY_BURST)
-    handlers = Handlers(service, settings.admin_ids, policy, pacer)
+    handlers = Handlers(service, settings.admin_ids, policy, pacer, metrics)
+    health = (HealthServer(service, metrics, settings.metrics_listen, settings.metrics_port)
+              if settings.metrics_port else None)
     background: Background | None = None
 
     async def post_init(application: Application) -> None:
         await register_commands(application)
         assert background is not None, "built below, before the application can start"
         await background.start(application)
+        if health is not None:
+            await health.start()
 
     async def post_stop(application: Application) -> None:
         assert background is not None
+        if health is not None:
+            await health.stop()
         await background.stop()
 
     async def post_shutdown(application: Application) -> None:
@@ -146,8 +157,9 @@ def build(settings: Settings, *, library: Library | None = None, request: BaseRe
     background = Background(
         service,
         Inbox(settings.inbox, settings.read_limits),
-        FeedPoller(service, Fetcher(policy, settings.feed_timeout, settings.feed_max_bytes), settings.feed_interval),
-        Deliverer(service, application.bot, settings.alerts_per_second),
+        FeedPoller(service, Fetcher(policy, settings.feed_timeout, settings.feed_max_bytes), settings.feed_interval,
+                   metrics),
+        Deliverer(service, application.bot, settings.alerts_per_second, metrics),
         Schedule(poll=settings.poll_seconds,
                  feed_check=min(FEED_CHECK_SECONDS, settings.feed_interval)),
         settings.feeds,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from retrieval.formats import ReadLimits
 
@@ -30,6 +32,12 @@ class Settings:
     alert_max_age_hours: float = 48.0
     alerts_per_second: float = 25.0
     chat_replies_per_second: float = 1.0  # replies to one chat, after a short burst (Telegram: about 1/s)
+    metrics_port: int | None = None  # /healthz and /metrics over HTTP on this port (None: not served)
+    metrics_listen: str = "127.0.0.1"
+    webhook_url: str | None = None  # the public https URL Telegram posts updates to (None: long polling)
+    webhook_listen: str = "127.0.0.1"  # where the bot listens for them (behind a reverse proxy)
+    webhook_port: int = 8443
+    webhook_secret: str | None = None  # required with webhook_url: Telegram sends it in every request
 
     @property
     def inbox(self) -> Path:
@@ -38,7 +46,8 @@ class Settings:
     def __repr__(self) -> str:  # never print the token
         token = "set" if self.telegram_token else "unset"
         return (f"Settings(telegram_token={token}, data_dir={self.data_dir}, seeds_dir={self.seeds_dir}, "
-                f"api_base_url={self.api_base_url}, inbox={self.inbox}, feeds={len(self.feeds)})")
+                f"api_base_url={self.api_base_url}, inbox={self.inbox}, feeds={len(self.feeds)}, "
+                f"webhook={self.webhook_url or 'off'})")
 
 
 class ConfigError(ValueError):
@@ -91,7 +100,41 @@ def load_settings(env: dict[str, str] | None = None, dotenv: bool = True) -> Set
         alert_max_age_hours=_number(env, "HOITIN_ALERT_MAX_AGE_HOURS", d.alert_max_age_hours, minimum=0),
         alerts_per_second=_number(env, "HOITIN_ALERTS_PER_SECOND", d.alerts_per_second, minimum=0.1),
         chat_replies_per_second=_number(env, "HOITIN_CHAT_REPLIES_PER_SECOND", d.chat_replies_per_second, minimum=0.1),
+        metrics_port=_port(env, "HOITIN_METRICS_PORT") if env.get("HOITIN_METRICS_PORT") else d.metrics_port,
+        metrics_listen=(env.get("HOITIN_METRICS_LISTEN") or d.metrics_listen).strip(),
+        **_webhook(env),
     )
+
+
+_SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+def _webhook(env: dict[str, str]) -> dict[str, object]:
+    """The webhook settings, checked together: a URL needs a secret Telegram accepts."""
+    d = DEFAULTS
+    url = (env.get("HOITIN_WEBHOOK_URL") or "").strip() or None
+    secret = (env.get("HOITIN_WEBHOOK_SECRET") or "").strip() or None
+    if url is not None:
+        if not url.startswith("https://") or not urlsplit(url).hostname:
+            raise ConfigError(f"HOITIN_WEBHOOK_URL must be the public https:// address Telegram posts to, not {url!r}")
+        if secret is None:
+            raise ConfigError("HOITIN_WEBHOOK_SECRET must be set with HOITIN_WEBHOOK_URL: without it anyone who "
+                              "finds the address could post updates")
+    if secret is not None and not _SECRET_RE.fullmatch(secret):
+        raise ConfigError("HOITIN_WEBHOOK_SECRET may hold 1–256 of A–Z, a–z, 0–9, _ and - (Telegram's rule)")
+    return {
+        "webhook_url": url,
+        "webhook_listen": (env.get("HOITIN_WEBHOOK_LISTEN") or d.webhook_listen).strip(),
+        "webhook_port": _port(env, "HOITIN_WEBHOOK_PORT") if env.get("HOITIN_WEBHOOK_PORT") else d.webhook_port,
+        "webhook_secret": secret,
+    }
+
+
+def _port(env: dict[str, str], name: str) -> int:
+    port = _count(env, name, 0, minimum=1)
+    if port > 65535:
+        raise ConfigError(f"{name} must be a TCP port (1–65535), not {env[name]!r}")
+    return port
 
 
 def _words(value: str | None) -> tuple[str, ...]:

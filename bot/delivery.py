@@ -27,6 +27,7 @@ from telegram.error import (
 from retrieval.clock import utc_now
 
 from .formatting import digest_preview, html_digest
+from .metrics import Metrics, telegram_code
 from .outbox import Alert
 from .service import Service
 
@@ -41,8 +42,9 @@ PER_CHAT_SECONDS = 1.0  # Telegram: about one message a second to one chat
 class Deliverer:
     """The loop that sends due alerts; ``wake`` it when rows were queued."""
 
-    def __init__(self, service: Service, bot: Bot, per_second: float) -> None:
+    def __init__(self, service: Service, bot: Bot, per_second: float, metrics: Metrics) -> None:
         self.service = service
+        self.metrics = metrics
         self.bot = bot
         self.per_second = per_second
         # One token every 1/per_second s and no burst: a leaky bucket with room for many would
@@ -106,9 +108,9 @@ class Deliverer:
                 return 0
             self._last_sent[chat_id] = time.time()
             try:
-                await self.bot.send_message(chat_id, html_digest(digest, lang), message_thread_id=thread_id or None,
-                                            link_preview_options=digest_preview(digest))
+                await self._send_message(chat_id, thread_id, html_digest(digest, lang), digest)
             except RetryAfter as exc:
+                self.metrics.waits_429.inc()
                 wait = float(exc.retry_after if not hasattr(exc.retry_after, "total_seconds")
                              else exc.retry_after.total_seconds())
                 self._hold_until = max(self._hold_until, time.time() + wait)
@@ -150,6 +152,15 @@ class Deliverer:
         await service.alerts_sent(ids, time.time())
         log.info("sent %d alert(s) to chat %s", len(ids), chat_id)
         return 1
+
+    async def _send_message(self, chat_id: int, thread_id: int, html: str, digest: list[Alert]) -> None:
+        """The digest to the chat (its topic), every refusal counted by code before it is handled."""
+        try:
+            await self.bot.send_message(chat_id, html, message_thread_id=thread_id or None,
+                                        link_preview_options=digest_preview(digest))
+        except TelegramError as exc:
+            self.metrics.telegram_error(telegram_code(exc))
+            raise
 
     async def _unreachable(self, chat_id: int, reason: str) -> None:
         log.warning("chat %s unreachable (%s): its alerts are paused", chat_id, reason)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable, Coroutine
 from functools import partial, wraps
 from typing import Any, TypeVar
@@ -36,6 +37,7 @@ from .chats import parse_quiet
 from .fairness import PENDING_PER_CHAT, Admission, ChatGate, ReplyPacer
 from .fetcher import OutboundPolicy
 from .limits import INLINE_RESULTS, LATEST, MAX_FEED_URL, MAX_QUESTION, SEARCH_PAGE
+from .metrics import Metrics, telegram_code
 from .opml import MAX_OPML_BYTES, BadOPML, feed_urls, write_opml
 from .service import Service
 from .subscriptions import Subscription, SubscriptionRefused
@@ -125,8 +127,9 @@ class Handlers:
     """The bot's handlers, bound to the service (nothing kept in loose ``bot_data`` keys)."""
 
     def __init__(self, service: Service, admin_ids: frozenset[int], outbound: OutboundPolicy,
-                 pacer: ReplyPacer) -> None:
+                 pacer: ReplyPacer, metrics: Metrics) -> None:
         self.service = service
+        self.metrics = metrics
         self.admin_ids = admin_ids
         self.outbound = outbound
         self.pacer = pacer
@@ -185,16 +188,21 @@ class Handlers:
         lang = await self.lang(update)
         question = question.strip()
         if len(question) > MAX_QUESTION:
+            self.metrics.questions.labels("too_long").inc()
             await self.reply(update, fmt.html_text("too_long", lang, length=len(question), limit=MAX_QUESTION))
             return
         message = _message(update)
         replied = message.reply_to_message
         replying_to = replied.message_id if replied and replied.from_user and replied.from_user.is_bot else None
+        started = time.perf_counter()
         try:
             answered = await self.service.answer(message.chat.id, question, replying_to)
         except EmptyQuery:
+            self.metrics.questions.labels("empty").inc()
             await self.reply(update, text("empty_question", lang))
             return
+        self.metrics.answer_seconds.observe(time.perf_counter() - started)
+        self.metrics.questions.labels("answered" if answered.answer.found else "not_found").inc()
         sent = await self.reply(update, fmt.html_answer(answered.answer, lang), fmt.answer_keyboard(answered, lang),
                                 fmt.answer_preview(answered.answer))
         if answered.answer_id is not None:
@@ -517,6 +525,8 @@ class Handlers:
         """Log every failure with its update id; tell the user briefly; never show a traceback."""
         error = context.error
         update_id = update.update_id if isinstance(update, Update) else None
+        if isinstance(error, TelegramError):
+            self.metrics.telegram_error(telegram_code(error))
         if isinstance(error, Forbidden):
             log.warning("update %s: Telegram refused to deliver (%s): the user blocked the bot or left; "
                         "not retried", update_id, error)

@@ -93,6 +93,12 @@ class Outbox:
         self._db.execute("UPDATE OR IGNORE outbox SET chat_id = ? WHERE chat_id = ?", (new_chat, old_chat))
         self._db.execute("DELETE FROM outbox WHERE chat_id = ? AND status = 'pending'", (old_chat,))
 
+    def counts(self) -> dict[str, int]:
+        """Rows by status (pending, sent, failed), 0 for a status with none."""
+        counts = dict.fromkeys(("pending", "sent", "failed"), 0)
+        counts.update(self._db.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status").fetchall())
+        return counts
+
     def pending(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending'").fetchone()[0]
 

@@ -18,6 +18,7 @@ from retrieval.models import Article
 
 from .feedstore import FeedState, Polled
 from .fetcher import Fetcher, FetchError
+from .metrics import Metrics
 from .service import Service
 
 log = logging.getLogger(__name__)
@@ -25,8 +26,9 @@ log = logging.getLogger(__name__)
 class FeedPoller:
     """Polls due feeds and hands their articles to the service."""
 
-    def __init__(self, service: Service, fetcher: Fetcher, interval: float) -> None:
+    def __init__(self, service: Service, fetcher: Fetcher, interval: float, metrics: Metrics) -> None:
         self.service = service
+        self.metrics = metrics
         self.fetcher = fetcher
         self.interval = interval
 
@@ -44,6 +46,7 @@ class FeedPoller:
         try:
             fetched = await self.fetcher.fetch(feed.url, feed.etag, feed.last_modified)
             if fetched.status == 304:
+                self.metrics.feed_polls.labels("not_modified").inc()
                 log.info("feed %s: not modified", feed.url)
                 await service.feed_polled(feed.url, time.time() + self.interval, Polled())
                 return 0
@@ -54,9 +57,11 @@ class FeedPoller:
             report = await service.ingest([*articles, *parsed.skipped])
         except (FetchError, BadArticle) as exc:
             error = str(exc.reason) if isinstance(exc, BadArticle) else str(exc)
+            self.metrics.feed_polls.labels("error").inc()
             delay = await service.feed_failed(feed.url, error, self.interval)
             log.warning("feed %s: %s; next try in %.0f s", feed.url, error, delay)
             return 0
+        self.metrics.feed_polls.labels("changed").inc()
         log.info("feed %s: %d entries; %s", feed.url, len(parsed.entries), report.summary())
         await service.feed_polled(feed.url, time.time() + self.interval,
                                   Polled(fetched.etag, fetched.last_modified, parsed.title, parsed.problem))

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from .chats import Chats, ChatState
 from .database import open_database
 from .feedstore import FeedState, FeedStore, Polled
 from .ingester import Ingester, IngestSettings
+from .metrics import Metrics
 from .outbox import Alert, Outbox
 from .refs import EXPIRY_DAYS, Refs
 from .replies import Replies
@@ -45,6 +47,7 @@ from .worker import Worker
 log = logging.getLogger(__name__)
 
 QUERY, ARTICLE, ANSWER = "query", "article", "answer"  # kinds of refs
+HEALTH_TIMEOUT = 2.0  # seconds the answer side has to say it is well
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,17 @@ class Answered:
     answer_id: int | None
     rating_ref: int | None
     article_refs: list[int]
+
+
+@dataclass(frozen=True)
+class Health:
+    """What ``/healthz`` and ``/metrics`` read: what fails (empty: all well) and the state."""
+
+    problems: list[str]
+    outbox: dict[str, int]
+    index_generation: str
+    index_passages: int
+    index_saved: float | None  # Unix time the generation answered from was saved
 
 
 @dataclass(frozen=True)
@@ -89,8 +103,10 @@ class Service:
     ``log_level``: the ingest process's. ``on_queued`` is told how many alerts were queued (the delivery loop wakes up on it).
     """
 
-    def __init__(self, library: Library, db_path: Path, alert_max_age_hours: float, log_level: str) -> None:
+    def __init__(self, library: Library, db_path: Path, alert_max_age_hours: float, log_level: str,
+                 metrics: Metrics) -> None:
         self.library = library
+        self.metrics = metrics
         self._db = open_database(db_path)
         self._subscriptions = Subscriptions(self._db)
         self._refs = Refs(self._db)
@@ -203,6 +219,33 @@ class Service:
     async def examples(self, limit: int) -> list[str]:
         return await self._worker.run(self.library.example_questions, limit)
 
+    async def health(self, timeout: float = HEALTH_TIMEOUT) -> Health:
+        """Whether the store, the index and the bot database answer, on the answer side; a
+        side too busy to answer within ``timeout`` seconds is a problem too."""
+        try:
+            return await asyncio.wait_for(self._worker.run(self._health), timeout)
+        except TimeoutError:
+            return Health([f"answer side: no answer within {timeout:g} s"], {}, "", 0, None)
+
+    def _health(self) -> Health:
+        problems: list[str] = []
+        outbox: dict[str, int] = {}
+        try:
+            articles = self.library.store.count()
+        except sqlite3.Error as exc:
+            problems.append(f"article store: {exc}")
+            articles = 0
+        try:
+            outbox = self._outbox.counts()
+        except sqlite3.Error as exc:
+            problems.append(f"bot database: {exc}")
+        index = self.library.index
+        if articles and not index.n_passages:
+            problems.append(f"index: empty while the store holds {articles} articles")
+        folder = self.library.index_dir / index.generation if index.generation else None
+        saved = folder.stat().st_mtime if folder is not None and folder.exists() else None
+        return Health(problems, outbox, index.generation, index.n_passages, saved)
+
     async def stats(self) -> BotStats:
         return await self._worker.run(self._stats)
 
@@ -217,6 +260,7 @@ class Service:
     async def ingest(self, items: Sequence[Article | BadArticle]) -> IngestReport:
         """Store, index and match new articles on the ingest side (answerable when this returns)."""
         report, queued, generation = await self._ingester.ingest(items)
+        self.metrics.ingested(report)
         await self._take(generation)
         self._queued(queued)
         return report

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import sqlite3
 import sys
 from collections.abc import AsyncIterator, Callable
@@ -75,6 +76,13 @@ async def until(condition: Callable[[], object], seconds: float, what: str) -> N
             return
         await asyncio.sleep(0.05)
     raise AssertionError(f"still waiting after {seconds} s: {what}")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nothing listens on (the system's choice, released at once)."""
+    with closing(socket.socket()) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def bot_rows(data_dir: Path, sql: str) -> list[tuple[Any, ...]]:

@@ -97,6 +97,7 @@ class FakeBotAPI:
     next_message_id: int = 100
     delays: dict[int, float] = field(default_factory=dict)  # chat id → seconds before a send is answered
     files: dict[str, bytes] = field(default_factory=dict)  # file_id → content users "uploaded"
+    arrived: list[Call] = field(default_factory=list)  # every call as it arrives, before any delay (in flight)
     _arrived: asyncio.Event | None = None
 
     # --- test controls ----------------------------------------------------------------------
@@ -137,6 +138,7 @@ class FakeBotAPI:
     async def handle(self, method: str, params: dict[str, Any],
                      files: dict[str, tuple[str, bytes, str]] | None = None) -> tuple[int, dict[str, Any]]:
         """One Bot API call (``files``: its multipart uploads): (HTTP status, JSON body)."""
+        self.arrived.append(Call(method, params, files=files or {}))
         delay = self.delays.get(int(params.get("chat_id") or 0))
         if delay and method == "sendMessage":
             await asyncio.sleep(delay)

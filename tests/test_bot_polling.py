@@ -71,3 +71,7 @@ async def test_make_run_answers_over_a_local_bot_api(tmp_path: Path) -> None:
     assert "could not register the vi command menu" in log
     assert TOKEN not in log and "<TELEGRAM_BOT_TOKEN>" in log  # DEBUG logs name URLs, redacted
     assert api.sent()[0]["chat_id"] == USER_ID
+    # Polling first deletes a webhook left from webhook mode, keeping the updates it holds.
+    [deleted] = api.sent("deleteWebhook")
+    assert deleted.get("drop_pending_updates") in (False, "false", None)
+    assert [c.method for c in api.calls].index("deleteWebhook") < [c.method for c in api.calls].index("getUpdates")

@@ -51,7 +51,7 @@ def poller(service: Service, site: Site, interval: float = DEFAULTS.feed_interva
            timeout: float = DEFAULTS.feed_timeout) -> FeedPoller:
     """A poller as the bot builds one, allowed to fetch from the test site, default settings otherwise."""
     fetcher = Fetcher(OutboundPolicy(frozenset({site.allow})), timeout, DEFAULTS.feed_max_bytes)
-    return FeedPoller(service, fetcher, interval)
+    return FeedPoller(service, fetcher, interval, service.metrics)
 
 
 async def test_new_entries_then_not_modified(site: Site, service: Service) -> None:

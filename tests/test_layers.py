@@ -121,7 +121,7 @@ def test_retrieval_never_imports_bot() -> None:
 
 def test_storage_sits_below_the_service_and_the_loops_above_it() -> None:
     floor = floors(import_graph())
-    for table in ("bot.chats", "bot.subscriptions", "bot.outbox", "bot.feedstore", "bot.refs"):
+    for table in ("bot.chats", "bot.subscriptions", "bot.outbox", "bot.feedstore", "bot.refs", "bot.replies"):
         assert floor[table] < floor["bot.matching"] < floor["bot.service"], table
     for loop in ("bot.delivery", "bot.poller", "bot.inbox"):
         assert floor["bot.service"] < floor[loop] < floor["bot.background"] < floor["bot.app"], loop

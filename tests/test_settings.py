@@ -13,10 +13,12 @@ from dataclasses import fields
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from aiohttp import ClientSession
+
 from bot.config import DEFAULTS, Settings, load_settings
 from retrieval.clock import VIETNAM
 
-from .bot_harness import BotProcess, until
+from .bot_harness import BotProcess, free_port, until
 from .conftest import ROOT
 from .fake_telegram import FakeBotAPI, message, serve, visible_text
 from .news_site import rss, serving
@@ -50,12 +52,18 @@ def environment(tmp_path: Path, base_url: str, site: str) -> dict[str, str]:
         "HOITIN_MAX_ARTICLE_CHARS": "20000",
         "HOITIN_MAX_PARAGRAPHS": "50",
         "HOITIN_MAX_JSON_DEPTH": "5",
+        "HOITIN_METRICS_PORT": str(free_port()),
+        "HOITIN_METRICS_LISTEN": "localhost",
     }
+
+
+WEBHOOK = {"HOITIN_WEBHOOK_URL": "https://hoitin.example.vn/telegram", "HOITIN_WEBHOOK_LISTEN": "localhost",
+           "HOITIN_WEBHOOK_PORT": "9443", "HOITIN_WEBHOOK_SECRET": "s3cret-Token_1"}  # tests/test_webhook.py runs it
 
 
 def test_the_environment_names_every_setting(tmp_path: Path) -> None:
     """Each field of Settings is read from a variable, and every variable here changes it."""
-    env = environment(tmp_path, "http://127.0.0.1:1/bot", "http://127.0.0.1:2")
+    env = {**environment(tmp_path, "http://127.0.0.1:1/bot", "http://127.0.0.1:2"), **WEBHOOK}
     settings = load_settings(env)
     unchanged = [f.name for f in fields(Settings) if getattr(settings, f.name) == getattr(DEFAULTS, f.name)]
     assert unchanged == []
@@ -87,7 +95,8 @@ async def test_every_setting_takes_effect_in_python_m_bot(tmp_path: Path) -> Non
     async with serving() as site:
         site.feed = rss([{"guid": "1", "title": "Giá xăng giảm nhẹ", "link": f"{site.base}/bai/1.html",
                           "description": "Giá xăng giảm nhẹ từ chiều nay theo quyết định của liên bộ. " * 3}])
-        bot = BotProcess(tmp_path, environment(tmp_path, base_url, site.base))
+        env = environment(tmp_path, base_url, site.base)
+        bot = BotProcess(tmp_path, env)
         await bot.start()
         try:
             # TELEGRAM_BOT_TOKEN, TELEGRAM_API_BASE_URL: the fake answers only that token at that address.
@@ -96,6 +105,10 @@ async def test_every_setting_takes_effect_in_python_m_bot(tmp_path: Path) -> Non
             assert "Lê Văn Hòa" in answer
             assert (store / "articles.sqlite3").exists() and (store / "bot.sqlite3").exists()
             assert not (tmp_path / "data").exists()
+            # HOITIN_METRICS_PORT, HOITIN_METRICS_LISTEN
+            async with ClientSession() as http:
+                async with http.get(f"http://localhost:{env['HOITIN_METRICS_PORT']}/healthz") as health:
+                    assert health.status == 200 and await health.text() == "ok\n"
             # HOITIN_ADMIN_IDS
             assert "chỉ dành cho quản trị viên" in await replies(api, READER, "/stats")
             assert "Bài báo:" in await replies(api, ADMIN, "/stats")
