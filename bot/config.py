@@ -76,6 +76,7 @@ def load_settings(env: dict[str, str] | None = None, dotenv: bool = True) -> Set
             except ValueError:
                 raise ConfigError(f"HOITIN_ADMIN_IDS must list numeric Telegram user ids, not {part.strip()!r}") from None
     d = DEFAULTS
+    webhook_url, webhook_secret = _webhook(env)
     return Settings(
         telegram_token=(env.get("TELEGRAM_BOT_TOKEN") or "").strip() or None,
         data_dir=Path(env.get("HOITIN_DATA_DIR") or d.data_dir),
@@ -102,16 +103,18 @@ def load_settings(env: dict[str, str] | None = None, dotenv: bool = True) -> Set
         chat_replies_per_second=_number(env, "HOITIN_CHAT_REPLIES_PER_SECOND", d.chat_replies_per_second, minimum=0.1),
         metrics_port=_port(env, "HOITIN_METRICS_PORT") if env.get("HOITIN_METRICS_PORT") else d.metrics_port,
         metrics_listen=(env.get("HOITIN_METRICS_LISTEN") or d.metrics_listen).strip(),
-        **_webhook(env),
+        webhook_url=webhook_url,
+        webhook_listen=(env.get("HOITIN_WEBHOOK_LISTEN") or d.webhook_listen).strip(),
+        webhook_port=_port(env, "HOITIN_WEBHOOK_PORT") if env.get("HOITIN_WEBHOOK_PORT") else d.webhook_port,
+        webhook_secret=webhook_secret,
     )
 
 
 _SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
-def _webhook(env: dict[str, str]) -> dict[str, object]:
-    """The webhook settings, checked together: a URL needs a secret Telegram accepts."""
-    d = DEFAULTS
+def _webhook(env: dict[str, str]) -> tuple[str | None, str | None]:
+    """The webhook's URL and secret, checked together: a URL needs a secret Telegram accepts."""
     url = (env.get("HOITIN_WEBHOOK_URL") or "").strip() or None
     secret = (env.get("HOITIN_WEBHOOK_SECRET") or "").strip() or None
     if url is not None:
@@ -122,12 +125,7 @@ def _webhook(env: dict[str, str]) -> dict[str, object]:
                               "finds the address could post updates")
     if secret is not None and not _SECRET_RE.fullmatch(secret):
         raise ConfigError("HOITIN_WEBHOOK_SECRET may hold 1–256 of A–Z, a–z, 0–9, _ and - (Telegram's rule)")
-    return {
-        "webhook_url": url,
-        "webhook_listen": (env.get("HOITIN_WEBHOOK_LISTEN") or d.webhook_listen).strip(),
-        "webhook_port": _port(env, "HOITIN_WEBHOOK_PORT") if env.get("HOITIN_WEBHOOK_PORT") else d.webhook_port,
-        "webhook_secret": secret,
-    }
+    return url, secret
 
 
 def _port(env: dict[str, str], name: str) -> int:
