@@ -174,14 +174,10 @@ def html_opml_import(outcomes: list[tuple[str, str, str]], lang: str, shown: int
     return "\n".join(lines)
 
 
-def html_trend_caption(trend: Trend, lang: str) -> str:
-    return html_text("trend_caption", lang, query=shorten(trend.query, 200), total=trend.total,
-                     first=trend.first.strftime("%d/%m/%Y"), last=trend.last.strftime("%d/%m/%Y"))
-
-
-def html_trend_none(trend: Trend, lang: str) -> str:
-    return html_text("trend_none", lang, query=shorten(trend.query, 200), first=trend.first.strftime("%d/%m/%Y"),
-                     last=trend.last.strftime("%d/%m/%Y"))
+def html_trend(trend: Trend, lang: str) -> str:
+    """The chart's caption (its total and period), or the reply when nothing matched."""
+    return html_text("trend_caption" if trend.total else "trend_none", lang, query=shorten(trend.query, 200),
+                     total=trend.total, first=trend.first.strftime("%d/%m/%Y"), last=trend.last.strftime("%d/%m/%Y"))
 
 
 def html_quiet_usage(state: ChatState, lang: str) -> str:

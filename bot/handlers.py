@@ -286,11 +286,11 @@ class Handlers:
             await self._query_refused(update, refused, lang)
             return
         if not trend.total:
-            await self.reply(update, fmt.html_trend_none(trend, lang))
+            await self.reply(update, fmt.html_trend(trend, lang))
             return
         picture = await asyncio.to_thread(trend_png, trend, lang)
         await self._send_file(update, partial(_message(update).reply_photo, InputFile(picture, filename="trend.png"),
-                                              caption=fmt.html_trend_caption(trend, lang)))
+                                              caption=fmt.html_trend(trend, lang)))
 
     async def _send_file(self, update: Update, send: Callable[[], Awaitable[Message]]) -> None:
         """A photo or document to the update's chat, paced and retried like every reply."""

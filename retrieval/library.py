@@ -305,8 +305,7 @@ class Library:
         top = self.index.top(terms, k, among)
         passages = [self.index.passage(number) for number, _ in top]
         if self.dates.keys.size:
-            moments = self.dates.of(np.array([p.article for p in passages], dtype=np.int64))
-            newest_first = np.nan_to_num(-moments, nan=np.inf)
+            newest_first = self.dates.newest_first(np.array([p.article for p in passages], dtype=np.int64))
             order = sorted(range(len(top)), key=lambda i: (-top[i][1], newest_first[i], i))
             top, passages = [top[i] for i in order], [passages[i] for i in order]
         return [Hit(p, score, rank) for rank, (p, (_, score)) in enumerate(zip(passages, top), start=1)]
@@ -341,15 +340,15 @@ class Library:
         """The answer and the passages behind it, re-ranked by their best sentence (eval uses this)."""
         question = question.strip()
         rest, frame = self.time_frame(question, now)
-        # (words, earlier question, scope, whether that scope is the time asked), tried in turn
-        # until one answers; the last, the whole library, always counts.
-        attempts: list[tuple[str, str, np.ndarray | None, bool]] = []
+        # (words, earlier question, scope), tried in turn until one answers; the last, the whole
+        # library (scope None: for a time asked, the answer is then "widened"), always counts.
+        attempts: list[tuple[str, str, np.ndarray | None]] = []
         if follow_up is not None and (cited := self.store.keys_of(follow_up.articles)):
-            attempts.append((question, follow_up.question, self.index.passages_of(cited), False))
+            attempts.append((question, follow_up.question, self.index.passages_of(cited)))
         if frame is not None and frame.is_range:
-            attempts.append((rest, "", self.time_scope(frame), True))
-        attempts.append((rest if frame is not None and rest else question, "", None, False))
-        for number, (text, context, among, in_time) in enumerate(attempts, start=1):
+            attempts.append((rest, "", self.time_scope(frame)))
+        attempts.append((rest if frame is not None and rest else question, "", None))
+        for number, (text, context, among) in enumerate(attempts, start=1):
             last = number == len(attempts)
             try:
                 answer, hits = self._answer(self.analyse(text, context=context), k, among, frame)
@@ -358,7 +357,7 @@ class Library:
                     raise
                 continue
             if answer.found or last:
-                widened = not in_time
+                widened = among is None
                 break
         if frame is not None and frame.is_range and not frame.relative and not widened:
             answer, hits = self._known_in_time(rest, k, frame, answer, hits)
@@ -368,8 +367,9 @@ class Library:
 
     def _known_in_time(self, rest: str, k: int | None, frame: TimeFrame, answer: Answer, hits: list[Hit]
                        ) -> tuple[Answer, list[Hit]]:
-        """For a calendar date, the answer from the articles known to be from then, when it is
-        nearly as good as ``answer`` (from those that may be, undated ones included)."""
+        """For a calendar date, the answer from the articles known to be from then, when it
+        scores at least :data:`KNOWN_IN_TIME` times ``answer`` (from those that may be, undated
+        ones included)."""
         dated = self.index.passages_of(self.dates.keys_in(frame.reported()))
         try:
             known, known_hits = self._answer(self.analyse(rest), k, dated, frame)
@@ -390,8 +390,8 @@ class Library:
     def time_scope(self, frame: TimeFrame) -> np.ndarray:
         """The passages a time frame keeps: for "hôm qua" (relative) only those of articles
         published then; for a calendar date ("năm 2017", often the time of the event rather
-        than of the article) all but those of articles known to be published at another time (news of a period
-        comes out a little before it and after it: :meth:`TimeFrame.reported`)."""
+        than of the article) all but those of articles known to be published at another time
+        (news of a period comes out a little before it and after it: :meth:`TimeFrame.reported`)."""
         if frame.relative:
             return self.index.passages_of(self.dates.keys_in(frame))
         return ~self.index.passages_of(self.dates.keys_outside(frame.reported()))
@@ -516,9 +516,8 @@ class Library:
         places, words = matched.places, matched.words
         newest = newest or matched.newest
         if newest:
-            moments = self.dates.of(np.array([place[0] for place in places], dtype=np.int64))
-            order = sorted(range(len(places)), key=lambda i: (np.nan_to_num(-moments[i], nan=np.inf), i))
-            places = [places[i] for i in order]
+            newest_first = self.dates.newest_first(np.array([place[0] for place in places], dtype=np.int64))
+            places = [places[i] for i in sorted(range(len(places)), key=lambda i: (newest_first[i], i))]
         pages = max(1, math.ceil(len(places) / per_page))
         page = min(max(page, 1), pages)
         marks = query_marks(words)

@@ -59,6 +59,10 @@ class PublicationDates:
         """The keys of the articles known to be published outside ``frame``."""
         return np.setdiff1d(self.keys, self.keys_in(frame), assume_unique=True)
 
+    def newest_first(self, keys: np.ndarray) -> np.ndarray:
+        """A sort key per article key: newer articles first, undated ones last."""
+        return np.nan_to_num(-self.of(keys), nan=np.inf)
+
     def of(self, keys: np.ndarray) -> np.ndarray:
         """Each key's Unix publication time, NaN when undated."""
         at = np.searchsorted(self.keys, keys)
