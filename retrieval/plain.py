@@ -14,12 +14,15 @@ NOT_FOUND = (
     "Hãy thử hỏi cụ thể hơn: tên người, địa danh, sự kiện hoặc thời gian."
 )
 
+WIDENED = "(Không có bài nào đăng “{when}” trả lời được câu này; dưới đây là câu trả lời từ mọi thời điểm.)"
+
 
 def format_answer(answer: Answer) -> str:
     """Plain-text answer for a terminal: numbered sentences, then their sources."""
     if not answer.found:
         return NOT_FOUND
-    lines = [f"[{number}] {s.text} (đoạn {s.citation.paragraph})" for number, s in answer.numbered()]
+    lines = [WIDENED.format(when=answer.when)] if answer.widened else []
+    lines += [f"[{number}] {s.text} (đoạn {s.citation.paragraph})" for number, s in answer.numbered()]
     lines.append("")
     lines.append("Nguồn:")
     for number, c in enumerate(answer.sources(), start=1):

@@ -28,6 +28,10 @@ def test_conversation_answers_searches_pages_and_refuses_clearly(seed_library: L
     assert "Không có lệnh /xoa" in chat.reply("/xoa")
     assert "/search" in chat.reply("/help")
     assert "U23 Việt Nam thắng Yemen" in chat.reply("/latest").splitlines()[0]
+    # Time in a question, as in Telegram: no seed article is from today, so it says so and widens.
+    today = chat.reply("Hôm nay ai ghi bàn cho U23 Việt Nam?")
+    assert today.startswith("(Không có bài nào đăng “Hôm nay”") and "Lê Minh Khang" in today.splitlines()[1]
+    assert "“32/13” không phải là ngày" in chat.reply("/search bão từ:32/13")
     assert "chưa có từ nào" in chat.reply("??? ...")
     assert "Không tìm thấy" in chat.reply("<script>alert(1)</script> xyzzy")
 
