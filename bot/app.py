@@ -66,8 +66,8 @@ def prepare_library(data_dir: Path, seeds_dir: Path) -> Library:
 def build_service(settings: Settings, library: Library, metrics: Metrics | None = None) -> Service:
     """The bot's service over ``library``, its database in the library's data folder; ``metrics``
     the process's (a fresh registry when the caller keeps none)."""
-    return Service(library, library.data_dir / BOT_DATABASE, settings.alert_max_age_hours, settings.log_level,
-                   metrics or Metrics())
+    database = settings.database_url or str(library.data_dir / BOT_DATABASE)
+    return Service(library, database, settings.alert_max_age_hours, settings.log_level, metrics or Metrics())
 
 
 @dataclass(frozen=True)

@@ -102,6 +102,8 @@ class Background:
                     await pending
                 except asyncio.CancelledError:
                     pass
+                except Exception:  # noqa: BLE001 - logged when it failed (_log_failure); stopping goes on
+                    pass
         await self.poller.close()
         if await self.service.save_index():
             log.info("index saved at shut-down")

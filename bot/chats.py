@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
 from retrieval.clock import VIETNAM, utc_stamp
+
+from .database import Database
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class ChatState:
 
 
 class Chats:
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
 
     def state(self, chat_id: int) -> ChatState:
@@ -50,7 +51,7 @@ class Chats:
         return row[0] if row else None
 
     def _set(self, chat_id: int, column: str, value: object) -> None:
-        self._db.execute("INSERT OR IGNORE INTO chats (chat_id) VALUES (?)", (chat_id,))
+        self._db.execute("INSERT INTO chats (chat_id) VALUES (?) ON CONFLICT DO NOTHING", (chat_id,))
         self._db.execute(f"UPDATE chats SET {column} = ? WHERE chat_id = ?", (value, chat_id))
 
     def remember_language(self, chat_id: int, lang: str) -> None:
@@ -84,7 +85,8 @@ class Chats:
         ).fetchall()
 
     def migrate(self, old_chat: int, new_chat: int) -> None:
-        self._db.execute("UPDATE OR IGNORE chats SET chat_id = ? WHERE chat_id = ?", (new_chat, old_chat))
+        self._db.execute("UPDATE chats SET chat_id = ? WHERE chat_id = ? AND NOT EXISTS"
+                         " (SELECT 1 FROM chats WHERE chat_id = ?)", (new_chat, old_chat, new_chat))
         self._db.execute("DELETE FROM chats WHERE chat_id = ?", (old_chat,))
 
 

@@ -32,6 +32,7 @@ class Settings:
     alert_max_age_hours: float = 48.0
     alerts_per_second: float = 25.0
     chat_replies_per_second: float = 1.0  # replies to one chat, after a short burst (Telegram: about 1/s)
+    database_url: str | None = None  # postgresql://… for the bot's state (None: bot.sqlite3 in data_dir)
     metrics_port: int | None = None  # /healthz and /metrics over HTTP on this port (None: not served)
     metrics_listen: str = "127.0.0.1"
     webhook_url: str | None = None  # the public https URL Telegram posts updates to (None: long polling)
@@ -101,6 +102,7 @@ def load_settings(env: dict[str, str] | None = None, dotenv: bool = True) -> Set
         alert_max_age_hours=_number(env, "HOITIN_ALERT_MAX_AGE_HOURS", d.alert_max_age_hours, minimum=0),
         alerts_per_second=_number(env, "HOITIN_ALERTS_PER_SECOND", d.alerts_per_second, minimum=0.1),
         chat_replies_per_second=_number(env, "HOITIN_CHAT_REPLIES_PER_SECOND", d.chat_replies_per_second, minimum=0.1),
+        database_url=_database_url(env.get("HOITIN_DATABASE_URL")),
         metrics_port=_port(env, "HOITIN_METRICS_PORT") if env.get("HOITIN_METRICS_PORT") else d.metrics_port,
         metrics_listen=(env.get("HOITIN_METRICS_LISTEN") or d.metrics_listen).strip(),
         webhook_url=webhook_url,
@@ -126,6 +128,14 @@ def _webhook(env: dict[str, str]) -> tuple[str | None, str | None]:
     if secret is not None and not _SECRET_RE.fullmatch(secret):
         raise ConfigError("HOITIN_WEBHOOK_SECRET may hold 1–256 of A–Z, a–z, 0–9, _ and - (Telegram's rule)")
     return url, secret
+
+
+def _database_url(value: str | None) -> str | None:
+    url = (value or "").strip() or None
+    if url is not None and not url.startswith(("postgresql://", "postgres://")):
+        raise ConfigError("HOITIN_DATABASE_URL must be a PostgreSQL URL (postgresql://user:password@host/db); "
+                          "leave it unset for the SQLite file in the data folder")
+    return url
 
 
 def _port(env: dict[str, str], name: str) -> int:

@@ -6,11 +6,12 @@ row, up to :data:`BACKOFF_CAP`. The polling itself is :mod:`bot.poller`.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from dataclasses import dataclass
 
 from retrieval.clock import utc_stamp
+
+from .database import Database
 
 BACKOFF_CAP = 6 * 3600.0  # seconds between two tries of a feed that keeps failing
 
@@ -38,12 +39,13 @@ class Polled:
 
 
 class FeedStore:
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
 
     def add(self, url: str) -> bool:
         """Add a feed (due at once); False when it was already there."""
-        cursor = self._db.execute("INSERT OR IGNORE INTO feeds (url, added) VALUES (?, ?)", (url, utc_stamp()))
+        cursor = self._db.execute("INSERT INTO feeds (url, added) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                                  (url, utc_stamp()))
         return cursor.rowcount == 1
 
     def remove(self, which: str) -> str | None:
@@ -55,10 +57,9 @@ class FeedStore:
 
     def all(self, due_by: float | None = None) -> list[FeedState]:
         """Every feed, or those whose next poll is due by ``due_by`` (a Unix time)."""
-        rows = self._db.execute(
-            "SELECT url, title, etag, last_modified, last_success, last_error, failures FROM feeds"
-            " WHERE ? IS NULL OR next_poll <= ? ORDER BY added, url", (due_by, due_by)
-        )
+        columns = "url, title, etag, last_modified, last_success, last_error, failures"
+        rows = (self._db.execute(f"SELECT {columns} FROM feeds ORDER BY added, url") if due_by is None else
+                self._db.execute(f"SELECT {columns} FROM feeds WHERE next_poll <= ? ORDER BY added, url", (due_by,)))
         return [FeedState(*row) for row in rows]
 
     def succeeded(self, url: str, next_poll: float, polled: Polled) -> None:
@@ -66,7 +67,8 @@ class FeedStore:
         self._db.execute(
             "UPDATE feeds SET etag = coalesce(?, etag), last_modified = coalesce(?, last_modified),"
             " title = coalesce(?, title), last_success = ?, failures = 0, next_poll = ?,"
-            " last_error = coalesce(?, last_error), last_error_at = CASE WHEN ? IS NULL THEN last_error_at ELSE ? END"
+            " last_error = coalesce(?, last_error),"
+            " last_error_at = CASE WHEN CAST(? AS TEXT) IS NULL THEN last_error_at ELSE ? END"
             " WHERE url = ?",
             (polled.etag, polled.last_modified, polled.title, now, next_poll, polled.warning, polled.warning, now, url),
         )

@@ -50,7 +50,7 @@ class IngestSettings:
     """What the child needs to open its side: plain values, sent to it once at start."""
 
     data_dir: Path
-    db_path: Path
+    database: str  # the bot database: a SQLite path or a PostgreSQL URL
     alert_max_age_hours: float
     log_level: str
 
@@ -60,7 +60,7 @@ class _Side:
 
     def __init__(self, settings: IngestSettings) -> None:
         self.library = Library(settings.data_dir)
-        db = open_database(settings.db_path)
+        db = open_database(settings.database)
         self.matcher = AlertMatcher(db, self.library, Subscriptions(db), Chats(db), Outbox(db),
                                     settings.alert_max_age_hours)
 

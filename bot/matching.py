@@ -9,15 +9,14 @@ at the present: the articles already stored never alert. Articles published more
 from __future__ import annotations
 
 import logging
-import sqlite3
 from datetime import timedelta
 
 from retrieval.clock import utc_now
 from retrieval.keywords import article_terms
 from retrieval.library import Library
-from retrieval.sqlite import transaction
 
 from .chats import Chats
+from .database import Database
 from .outbox import Outbox
 from .subscriptions import Subscriptions
 
@@ -27,7 +26,7 @@ MATCH_BATCH = 200  # articles matched per transaction
 
 
 class AlertMatcher:
-    def __init__(self, db: sqlite3.Connection, library: Library, subscriptions: Subscriptions, chats: Chats,
+    def __init__(self, db: Database, library: Library, subscriptions: Subscriptions, chats: Chats,
                  outbox: Outbox, max_age_hours: float) -> None:
         self._db = db
         self._library = library
@@ -45,7 +44,7 @@ class AlertMatcher:
         since, queued = int(row[0]), 0
         oldest = utc_now() - timedelta(hours=self.max_age_hours)
         while changes := self._library.changes(since, MATCH_BATCH):
-            with transaction(self._db):
+            with self._db.transaction():
                 for stored in changes:
                     published = stored.article.published
                     if published is not None and published < oldest:

@@ -1,6 +1,6 @@
 """The outbox: one row per (article, chat, topic) alert, from queued to sent or failed.
 
-Matching queues rows (``INSERT OR IGNORE`` on the unique pair, so an article can never be
+Matching queues rows (``ON CONFLICT DO NOTHING`` on the unique triple, so an article can never be
 queued twice for a chat, however often it is edited or re-published); the delivery loop
 (:mod:`bot.delivery`) reads the due rows and records what Telegram answered. A row is marked
 sent right after Telegram accepted it; rows still pending at a restart are sent afterwards.
@@ -8,12 +8,13 @@ sent right after Telegram accepted it; rows still pending at a restart are sent 
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
 from retrieval.clock import utc_stamp
 from retrieval.models import Article
+
+from .database import Database
 
 LEAD_CHARS = 280  # characters of an article's lead an alert quotes
 DUE_BATCH = 2000  # rows one delivery round looks at
@@ -46,14 +47,14 @@ def _alert(row: tuple) -> Alert:
 
 
 class Outbox:
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
 
     def queue(self, article_key: int, article: Article, chat_id: int, keywords: str, thread_id: int = 0) -> bool:
         """Queue an alert; False when this chat's topic already had one for this article."""
         cursor = self._db.execute(
-            "INSERT OR IGNORE INTO outbox (article_key, chat_id, thread_id, keywords, title, url, published, source,"
-            " lead, queued) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO outbox (article_key, chat_id, thread_id, keywords, title, url, published, source,"
+            " lead, queued) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (article_key, chat_id, thread_id, keywords, article.display_title, article.url,
              article.published.isoformat() if article.published else None, article.source,
              article.lead(LEAD_CHARS), utc_stamp()),
@@ -90,7 +91,9 @@ class Outbox:
                          " AND status = 'pending'", (error, chat_id, thread_id))
 
     def migrate(self, old_chat: int, new_chat: int) -> None:
-        self._db.execute("UPDATE OR IGNORE outbox SET chat_id = ? WHERE chat_id = ?", (new_chat, old_chat))
+        self._db.execute("UPDATE outbox SET chat_id = ? WHERE chat_id = ? AND NOT EXISTS (SELECT 1 FROM outbox o"
+                         " WHERE o.chat_id = ? AND o.article_key = outbox.article_key AND o.thread_id = outbox.thread_id)",
+                         (new_chat, old_chat, new_chat))
         self._db.execute("DELETE FROM outbox WHERE chat_id = ? AND status = 'pending'", (old_chat,))
 
     def counts(self) -> dict[str, int]:

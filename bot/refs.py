@@ -10,8 +10,9 @@ not grow with every search forever.
 
 from __future__ import annotations
 
-import sqlite3
 import time
+
+from .database import Database
 
 EXPIRY_DAYS = 30
 PRUNE_EVERY = 256  # new numbers between two clean-ups of expired ones
@@ -20,15 +21,15 @@ PRUNE_EVERY = 256  # new numbers between two clean-ups of expired ones
 class Refs:
     """Persistent map between (kind, value, owner) and a number."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
 
     def number(self, kind: str, value: str, owner: int) -> int:
         """The number for ``value`` in ``owner``'s chat, made if new; using it keeps it alive."""
         now = time.time()
-        cursor = self._db.execute("INSERT OR IGNORE INTO refs (kind, value, chat_id, used) VALUES (?, ?, ?, ?)",
-                                  (kind, value, owner, now))
-        if cursor.rowcount and cursor.lastrowid and cursor.lastrowid % PRUNE_EVERY == 0:
+        made = self._db.execute("INSERT INTO refs (kind, value, chat_id, used) VALUES (?, ?, ?, ?)"
+                                " ON CONFLICT DO NOTHING RETURNING id", (kind, value, owner, now)).fetchone()
+        if made is not None and made[0] % PRUNE_EVERY == 0:
             self.prune(now)
         row = self._db.execute("UPDATE refs SET used = ? WHERE kind = ? AND value = ? AND chat_id = ? RETURNING id",
                                (now, kind, value, owner)).fetchone()

@@ -8,20 +8,21 @@ button numbers are (:data:`bot.refs.EXPIRY_DAYS`).
 
 from __future__ import annotations
 
-import sqlite3
 import time
 
+from .database import Database
 from .refs import EXPIRY_DAYS
 
 
 class Replies:
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
 
     def remember(self, chat_id: int, message_ids: list[int], answer_id: int) -> None:
         now = time.time()
-        self._db.executemany("INSERT OR REPLACE INTO replies (chat_id, message_id, answer_id, sent) VALUES (?, ?, ?, ?)",
-                             [(chat_id, m, answer_id, now) for m in message_ids])
+        self._db.executemany("INSERT INTO replies (chat_id, message_id, answer_id, sent) VALUES (?, ?, ?, ?)"
+                             " ON CONFLICT (chat_id, message_id) DO UPDATE SET answer_id = excluded.answer_id,"
+                             " sent = excluded.sent", [(chat_id, m, answer_id, now) for m in message_ids])
 
     def answer_of(self, chat_id: int, message_id: int) -> int | None:
         """The answer the chat's message ``message_id`` carried, if it carried one."""

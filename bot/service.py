@@ -22,7 +22,6 @@ import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from retrieval.errors import BadArticle, IndexFormatError
 from retrieval.feedback import ANSWER_LOG, AnswerLog, Ratings
@@ -30,7 +29,6 @@ from retrieval.index import Index
 from retrieval.ingest import IngestReport
 from retrieval.library import Library
 from retrieval.models import Answer, Article, Excerpt, FollowUp, SearchPage
-from retrieval.sqlite import transaction
 from retrieval.timeline import Trend
 
 from .chats import Chats, ChatState
@@ -99,15 +97,15 @@ class Service:
     """The library and the bot database, each method one unit of work on one side's thread.
 
     ``library`` is the answer side's; the ingest side opens its own over the same folder.
-    ``db_path`` is the bot database; ``alert_max_age_hours``: older articles never alert;
+    ``database`` is the bot database (a SQLite path or a PostgreSQL URL); ``alert_max_age_hours``: older articles never alert;
     ``log_level``: the ingest process's. ``on_queued`` is told how many alerts were queued (the delivery loop wakes up on it).
     """
 
-    def __init__(self, library: Library, db_path: Path, alert_max_age_hours: float, log_level: str,
+    def __init__(self, library: Library, database: str, alert_max_age_hours: float, log_level: str,
                  metrics: Metrics) -> None:
         self.library = library
         self.metrics = metrics
-        self._db = open_database(db_path)
+        self._db = open_database(database)
         self._subscriptions = Subscriptions(self._db)
         self._refs = Refs(self._db)
         self._chats = Chats(self._db)
@@ -118,7 +116,7 @@ class Service:
         self._worker = Worker("answer")
         self._store_identity = library.store.identity
         self.alert_max_age_hours = alert_max_age_hours
-        self._ingester = Ingester(IngestSettings(library.data_dir, db_path, alert_max_age_hours, log_level))
+        self._ingester = Ingester(IngestSettings(library.data_dir, self._db.location, alert_max_age_hours, log_level))
         self.on_queued: Callable[[int], None] | None = None
 
     def close(self) -> None:
@@ -144,7 +142,7 @@ class Service:
         if not answer.found:
             return Answered(answer, None, None, [])
         answer_id = self._answers.record(answer)
-        with transaction(self._db):
+        with self._db.transaction():
             rating = self._refs.number(ANSWER, str(answer_id), chat_id)
             articles = [self._refs.number(ARTICLE, c.article_id, chat_id) for c in answer.sources()]
         return Answered(answer, answer_id, rating, articles)
@@ -202,7 +200,7 @@ class Service:
         return await self._worker.run(self._prune, time.time())
 
     def _prune(self, now: float) -> int:
-        with transaction(self._db):
+        with self._db.transaction():
             forgotten = self._refs.prune(now) + self._replies.prune(now)
         return forgotten + self._answers.prune(EXPIRY_DAYS)
 
@@ -237,7 +235,7 @@ class Service:
             articles = 0
         try:
             outbox = self._outbox.counts()
-        except sqlite3.Error as exc:
+        except Exception as exc:  # SQLite's or PostgreSQL's: whatever it is, the check reports it
             problems.append(f"bot database: {exc}")
         index = self.library.index
         if articles and not index.n_passages:
@@ -316,7 +314,7 @@ class Service:
         await self._worker.run(self._migrate_chat, old_chat, new_chat)
 
     def _migrate_chat(self, old_chat: int, new_chat: int) -> None:
-        with transaction(self._db):
+        with self._db.transaction():
             self._subscriptions.migrate(old_chat, new_chat)
             self._chats.migrate(old_chat, new_chat)
             self._outbox.migrate(old_chat, new_chat)
@@ -326,7 +324,7 @@ class Service:
         await self._worker.run(self._chat_unreachable, chat_id, reason)
 
     def _chat_unreachable(self, chat_id: int, reason: str) -> None:
-        with transaction(self._db):
+        with self._db.transaction():
             self._chats.mark_unreachable(chat_id, reason)
             self._outbox.fail_chat(chat_id, reason)
 
@@ -359,7 +357,7 @@ class Service:
         return await self._worker.run(self._subscribe, chat_id, keywords, lang, thread_id)
 
     def _subscribe(self, chat_id: int, keywords: str, lang: str, thread_id: int) -> Subscription:
-        with transaction(self._db):
+        with self._db.transaction():
             subscription = self._subscriptions.add(chat_id, keywords, thread_id)
             self._chats.remember_language(chat_id, lang)
         return subscription
@@ -378,7 +376,7 @@ class Service:
         return await self._worker.run(self._topic_gone, chat_id, thread_id, reason)
 
     def _topic_gone(self, chat_id: int, thread_id: int, reason: str) -> int:
-        with transaction(self._db):
+        with self._db.transaction():
             self._outbox.fail_topic(chat_id, thread_id, reason)
             return self._subscriptions.pause_topic(chat_id, thread_id, reason)
 

@@ -7,15 +7,15 @@ the storage. Numbers shown to users are positions in the chat's list (1, 2, …)
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from enum import Enum
 
 from retrieval.clock import utc_stamp
 from retrieval.errors import EmptyQuery
 from retrieval.keywords import KeywordQuery, parse_keywords
-from retrieval.sqlite import transaction
 from retrieval.text import FOLDED, fold, syllables
+
+from .database import Database
 
 MAX_PER_CHAT = 20
 MAX_KEYWORDS_CHARS = 100
@@ -52,7 +52,7 @@ class Subscription:
 class Subscriptions:
     """The subscriptions of every chat."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
         self._by_anchor: dict[str, list[Subscription]] = {}
         self._indexed_version = -1
@@ -66,7 +66,7 @@ class Subscriptions:
 
     def _changed(self) -> None:
         self._db.execute("INSERT INTO meta (key, value) VALUES ('subscriptions_version', '1') ON CONFLICT (key)"
-                         " DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+                         " DO UPDATE SET value = CAST(CAST(meta.value AS INTEGER) + 1 AS TEXT)")
 
     def add(self, chat_id: int, keywords: str, thread_id: int = 0) -> Subscription:
         """Subscribe the chat (in topic ``thread_id``); at most MAX_PER_CHAT over all its topics."""
@@ -77,7 +77,7 @@ class Subscriptions:
             query = parse_keywords(keywords)
         except EmptyQuery:
             raise SubscriptionRefused(Refusal.EMPTY) from None
-        with transaction(self._db) as db:
+        with self._db.transaction() as db:
             (count,) = db.execute("SELECT COUNT(*) FROM subscriptions WHERE chat_id = ?", (chat_id,)).fetchone()
             if count >= MAX_PER_CHAT:
                 raise SubscriptionRefused(Refusal.TOO_MANY, limit=MAX_PER_CHAT)
@@ -89,15 +89,14 @@ class Subscriptions:
             if same:  # paused (its topic was deleted, then made again): subscribing again resumes it
                 db.execute("DELETE FROM subscriptions WHERE chat_id = ? AND thread_id = ? AND match_key = ?",
                            (chat_id, thread_id, query.key))
-            cursor = db.execute(
+            (new_id,) = db.execute(
                 "INSERT INTO subscriptions (chat_id, thread_id, keywords, match_key, terms, created)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
                 (chat_id, thread_id, query.text, query.key, json.dumps(sorted(query.terms), ensure_ascii=False),
                  utc_stamp()),
-            )
+            ).fetchone()
             self._changed()
-        assert cursor.lastrowid is not None, "an inserted row has an id"
-        return Subscription(cursor.lastrowid, chat_id, query, thread_id)
+        return Subscription(int(new_id), chat_id, query, thread_id)
 
     def of_chat(self, chat_id: int, thread_id: int = 0) -> list[Subscription]:
         """The subscriptions of the chat's topic ``thread_id`` (0: the chat itself)."""
@@ -108,7 +107,7 @@ class Subscriptions:
 
     def pause_topic(self, chat_id: int, thread_id: int, reason: str) -> int:
         """Stop the alerts of a topic's subscriptions (the topic is gone); how many."""
-        with transaction(self._db):
+        with self._db.transaction():
             paused = self._db.execute(
                 "UPDATE subscriptions SET paused = ? WHERE chat_id = ? AND thread_id = ? AND paused IS NULL",
                 (reason, chat_id, thread_id)).rowcount
@@ -142,7 +141,7 @@ class Subscriptions:
         ).fetchone()
         if row is None:
             return None
-        with transaction(self._db):
+        with self._db.transaction():
             self._db.execute("DELETE FROM subscriptions WHERE id = ?", (subscription_id,))
             self._changed()
         return _subscription(row)
@@ -157,7 +156,9 @@ class Subscriptions:
 
     def migrate(self, old_chat: int, new_chat: int) -> None:
         """A group became a supergroup: its subscriptions follow it (duplicates dropped)."""
-        self._db.execute("UPDATE OR IGNORE subscriptions SET chat_id = ? WHERE chat_id = ?", (new_chat, old_chat))
+        self._db.execute("UPDATE subscriptions SET chat_id = ? WHERE chat_id = ? AND NOT EXISTS (SELECT 1 FROM"
+                         " subscriptions s WHERE s.chat_id = ? AND s.thread_id = subscriptions.thread_id"
+                         " AND s.match_key = subscriptions.match_key)", (new_chat, old_chat, new_chat))
         self._db.execute("DELETE FROM subscriptions WHERE chat_id = ?", (old_chat,))
         self._changed()
 

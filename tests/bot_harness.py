@@ -63,7 +63,7 @@ class Running:
 
     def outbox(self) -> list[tuple[int, int, str]]:
         """(article_key, chat_id, status) of every outbox row, read as another process would."""
-        return bot_rows(self.settings.data_dir, "SELECT article_key, chat_id, status FROM outbox ORDER BY id")
+        return bot_rows(self.settings, "SELECT article_key, chat_id, status FROM outbox ORDER BY id")
 
     async def wait_for(self, condition: Callable[[], object], seconds: float = 20.0) -> None:
         await until(condition, seconds, f"Bot API calls: {[c.method for c in self.api.calls]}")
@@ -85,9 +85,17 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def bot_rows(data_dir: Path, sql: str) -> list[tuple[Any, ...]]:
-    """Rows of the bot database in ``data_dir``, through a connection of the test's own."""
-    with closing(sqlite3.connect(data_dir / BOT_DATABASE)) as db:
+def bot_rows(where: Path | Settings, sql: str) -> list[tuple[Any, ...]]:
+    """Rows of the bot database (of a data folder, or of a bot's settings, PostgreSQL included),
+    through a connection of the test's own, as another process would read them."""
+    url = where.database_url if isinstance(where, Settings) else None
+    if url is not None:
+        import psycopg
+
+        with psycopg.connect(url) as db:
+            return [tuple(row) for row in db.execute(sql).fetchall()]
+    folder = where.data_dir if isinstance(where, Settings) else where
+    with closing(sqlite3.connect(folder / BOT_DATABASE)) as db:
         return db.execute(sql).fetchall()
 
 

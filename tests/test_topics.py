@@ -28,8 +28,8 @@ def _sent_to_topic(bot: Running, thread: int) -> list[str]:
     return [visible_text(p["text"]) for p in bot.api.sent() if p.get("message_thread_id") == thread]
 
 
-async def test_answers_and_lists_stay_in_their_topic(seed_library: Library) -> None:
-    async with running_bot(seed_library, background=False) as bot:
+async def test_answers_and_lists_stay_in_their_topic(seed_library: Library, backend: str | None) -> None:
+    async with running_bot(seed_library, background=False, database_url=backend) as bot:
         [answer] = await bot.send(in_topic("/ask Ai chủ trì hội nghị tổng kết nhiệm kỳ 2016-2020?", STORM))
         assert answer["message_thread_id"] == STORM and "Trương Thị Mai" in visible_text(answer["text"])
         await bot.send(in_topic("/subscribe bão", STORM))
@@ -43,13 +43,13 @@ async def test_answers_and_lists_stay_in_their_topic(seed_library: Library) -> N
         assert "rồi" in visible_text((await bot.send(in_topic("/subscribe bão", STORM)))[0]["text"])
         [gone] = await bot.send(in_topic("/unsubscribe 1", RICE))
         assert "lúa gạo" in visible_text(gone["text"])
-        assert bot_rows(bot.settings.data_dir, "SELECT keywords, thread_id FROM subscriptions ORDER BY id") == [
+        assert bot_rows(bot.settings, "SELECT keywords, thread_id FROM subscriptions ORDER BY id") == [
             ("bão", STORM), ("bão", RICE)]
 
 
 async def test_alerts_go_to_the_topic_and_a_deleted_topic_pauses(
-        seed_library: Library, caplog: pytest.LogCaptureFixture) -> None:
-    async with running_bot(seed_library) as bot:
+        seed_library: Library, caplog: pytest.LogCaptureFixture, backend: str | None) -> None:
+    async with running_bot(seed_library, database_url=backend) as bot:
         await bot.send(in_topic("/subscribe bão", STORM))
         await bot.send(in_topic("/subscribe lúa gạo", RICE))
         article_file(bot.settings.inbox, "bao.txt", "Bão số 3 đổ bộ vào Quảng Ninh", "Bão số 3 đổ bộ vào Quảng Ninh đêm qua.")
@@ -59,7 +59,7 @@ async def test_alerts_go_to_the_topic_and_a_deleted_topic_pauses(
         bot.api.fail("sendMessage", 400, "Bad Request: message thread not found")
         with caplog.at_level(logging.WARNING, logger="bot.delivery"):
             article_file(bot.settings.inbox, "lua.txt", "Giá lúa gạo tăng", "Giá lúa gạo tăng mạnh trong tuần.")
-            await bot.wait_for(lambda: bot_rows(bot.settings.data_dir,
+            await bot.wait_for(lambda: bot_rows(bot.settings,
                                                 "SELECT paused FROM subscriptions WHERE thread_id = 9") == [
                 ("topic deleted",)])
         assert any("topic 9 of chat" in r.getMessage() and "1 subscription(s) paused" in r.getMessage()
@@ -69,10 +69,10 @@ async def test_alerts_go_to_the_topic_and_a_deleted_topic_pauses(
         article_file(bot.settings.inbox, "bao2.txt", "Bão số 4 suy yếu", "Bão số 4 suy yếu thành áp thấp.")
         await bot.wait_for(lambda: any("Bão số 4" in t for t in _sent_to_topic(bot, STORM)))
         await asyncio.sleep(0.5)
-        assert bot_rows(bot.settings.data_dir, "SELECT thread_id, status FROM outbox ORDER BY id") == [
+        assert bot_rows(bot.settings, "SELECT thread_id, status FROM outbox ORDER BY id") == [
             (STORM, "sent"), (RICE, "failed"), (STORM, "sent")]
         listed = visible_text((await bot.send(in_topic("/subscriptions", RICE)))[0]["text"])
         assert "lúa gạo (tạm dừng: chủ đề đã bị xóa" in listed
         # Subscribing again (the topic made anew) resumes it.
         await bot.send(in_topic("/subscribe lúa gạo", RICE))
-        assert bot_rows(bot.settings.data_dir, "SELECT paused FROM subscriptions WHERE thread_id = 9") == [(None,)]
+        assert bot_rows(bot.settings, "SELECT paused FROM subscriptions WHERE thread_id = 9") == [(None,)]

@@ -67,3 +67,4 @@ async def test_webhook_answers_real_updates_and_refuses_forged_ones(tmp_path: Pa
 def test_webhook_settings_are_checked(env: dict[str, str], says: str) -> None:
     with pytest.raises(ConfigError, match=says):
         load_settings(env, dotenv=False)
+

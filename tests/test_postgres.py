@@ -1,0 +1,66 @@
+"""The bot database on PostgreSQL: migrations safe when processes start together, and a server
+that goes away and comes back (the rest of the state suite runs on both backends through the
+``backend`` fixture)."""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
+import psycopg
+import pytest
+from aiohttp import ClientSession
+
+from bot.config import ConfigError, load_settings
+from bot.database import MIGRATIONS, open_database
+from retrieval.library import Library
+
+from .bot_harness import free_port, running_bot
+from .conftest import _databases
+from .postgres import postgres_server
+
+
+def _fresh_database(server: str) -> str:
+    name = f"hoitin_test_{next(_databases)}"
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    return server.rsplit("/", 1)[0] + "/" + name
+
+
+def test_processes_starting_together_migrate_once(postgres_server_url: str) -> None:
+    url = _fresh_database(postgres_server_url)
+    with ThreadPoolExecutor(4) as pool:  # four connections racing to create the schema
+        opened = list(pool.map(lambda _: open_database(url), range(4)))
+    for db in opened:
+        assert db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (str(len(MIGRATIONS)),)
+        db.close()
+    with psycopg.connect(url) as check:
+        tables = {r[0] for r in check.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+    assert tables == {"meta", "subscriptions", "refs", "chats", "outbox", "feeds", "replies"}
+
+
+async def test_healthz_follows_the_database_going_away_and_back(seed_library: Library) -> None:
+    with postgres_server(free_port()) as server:
+        async with running_bot(seed_library, database_url=server.url, metrics_port=free_port()) as bot:
+            health = f"http://127.0.0.1:{bot.settings.metrics_port}/healthz"
+            async with ClientSession() as http:
+                async with http.get(health) as up:
+                    assert up.status == 200
+                assert "Đã đăng ký" in await bot.say("/subscribe bão")
+                server.stop()
+                async with http.get(health) as down:
+                    assert down.status == 503 and (await down.text()).startswith("bot database: ")
+                server.start()
+                for _ in range(300):  # the pool reconnects in the background, backing off
+                    async with http.get(health) as again:
+                        if again.status == 200:
+                            break
+                    await asyncio.sleep(0.1)
+                assert again.status == 200
+                assert "1. bão" in await bot.say("/subscriptions")  # the state is still there
+
+
+def test_the_database_url_must_be_postgresql() -> None:
+    with pytest.raises(ConfigError, match="must be a PostgreSQL URL"):
+        load_settings({"HOITIN_DATABASE_URL": "mysql://x@y/z"}, dotenv=False)
+    assert load_settings({"HOITIN_DATABASE_URL": "postgresql://a@b/c"}, dotenv=False).database_url == "postgresql://a@b/c"
