@@ -88,6 +88,7 @@ class Chats:
         self._db.execute("UPDATE chats SET chat_id = ? WHERE chat_id = ? AND NOT EXISTS"
                          " (SELECT 1 FROM chats WHERE chat_id = ?)", (new_chat, old_chat, new_chat))
         self._db.execute("DELETE FROM chats WHERE chat_id = ?", (old_chat,))
+        self._db.execute("UPDATE chats SET lease_until = 0 WHERE chat_id = ?", (new_chat,))  # free to send to
 
 
 def parse_quiet(text: str) -> tuple[int, int] | None:

@@ -168,10 +168,17 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX outbox_due ON outbox (status, next_try);
     CREATE INDEX outbox_sent ON outbox (sent_at);
     """,
+    # 6 → 7: several senders. A chat's due alerts are leased to one sender at a time (its
+    # order kept), and the last send to it is shared (one message a second, whoever sends).
+    """
+    ALTER TABLE chats ADD COLUMN lease_owner TEXT;
+    ALTER TABLE chats ADD COLUMN lease_until REAL NOT NULL DEFAULT 0;
+    ALTER TABLE chats ADD COLUMN last_sent REAL NOT NULL DEFAULT 0;
+    """,
 )
 
 
-# PostgreSQL: the schema of version len(MIGRATIONS) in one step, then the steps after it.
+# PostgreSQL: the schema of version POSTGRES_BASELINE in one step, then the steps after it.
 POSTGRES_SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE subscriptions (
@@ -246,7 +253,14 @@ CREATE TABLE replies (
 );
 CREATE INDEX replies_sent ON replies (sent);
 """
-POSTGRES_MIGRATIONS: dict[int, str] = {}  # version reached → the step that reaches it, after the schema's
+POSTGRES_BASELINE = 6  # the version POSTGRES_SCHEMA is
+POSTGRES_MIGRATIONS: dict[int, str] = {  # version reached → the step that reaches it, after the baseline
+    7: """
+    ALTER TABLE chats ADD COLUMN lease_owner TEXT,
+        ADD COLUMN lease_until DOUBLE PRECISION NOT NULL DEFAULT 0,
+        ADD COLUMN last_sent DOUBLE PRECISION NOT NULL DEFAULT 0;
+    """,
+}
 _MIGRATION_LOCK = 7_160_501  # pg_advisory_xact_lock key: one migrating process at a time
 POOL_SIZE = 4  # PostgreSQL connections a process holds at most
 POOL_WAIT = 1.5  # seconds a statement waits for a connection (a server that is down fails fast, not in 30 s)
@@ -334,6 +348,12 @@ class Database:
             finally:
                 self._held.pop()
 
+    @property
+    def skip_locked(self) -> str:
+        """``FOR UPDATE SKIP LOCKED`` for PostgreSQL, where readers of a row to claim must not
+        wait for each other; SQLite's transactions already run one writer at a time."""
+        return " FOR UPDATE SKIP LOCKED" if self.postgres else ""
+
     def close(self) -> None:
         if self.postgres:
             self._pool.close()
@@ -394,10 +414,10 @@ def _migrate_postgres(db: Database, shown: str) -> None:
                                 f"knows ({current}): run the newer Hỏi Tin")
         if version == 0:
             db.execute(POSTGRES_SCHEMA)
-            log.info("the bot database at %s: schema %d created", shown, current)
-        else:  # a PostgreSQL database starts at the version its schema was written for, never below
-            for step in range(version + 1, current + 1):
-                db.execute(POSTGRES_MIGRATIONS[step])
-                log.info("the bot database at %s: schema → %d", shown, step)
+            version = POSTGRES_BASELINE
+            log.info("the bot database at %s: schema %d created", shown, version)
+        for step in range(version + 1, current + 1):  # a PostgreSQL database is never below the baseline
+            db.execute(POSTGRES_MIGRATIONS[step])
+            log.info("the bot database at %s: schema → %d", shown, step)
         db.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE"
                    " SET value = excluded.value", (str(current),))

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import secrets
+import socket
 import time
 
 from aiolimiter import AsyncLimiter
@@ -37,6 +40,7 @@ DIGEST_SIZE = 10  # articles in one alert message; more wait for the next one
 MAX_ATTEMPTS = 8  # network failures before a row is given up
 RETRY_CAP = 3600.0  # seconds: the longest wait between two tries of a row
 PER_CHAT_SECONDS = 1.0  # Telegram: about one message a second to one chat
+LEASE_SECONDS = 30.0  # a chat is one sender's this long at most; a sender that died frees it so
 
 
 class Deliverer:
@@ -50,7 +54,7 @@ class Deliverer:
         # One token every 1/per_second s and no burst: a leaky bucket with room for many would
         # let a full bucket plus a second's refill through in one second, over Telegram's limit.
         self._limiter = AsyncLimiter(1, 1.0 / per_second)
-        self._last_sent: dict[int, float] = {}
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"  # this sender, in leases
         self._hold_until = 0.0  # Telegram asked the whole bot to wait (429 beyond the rate limiter)
         self._wake = asyncio.Event()
         self._stopping = False
@@ -82,31 +86,41 @@ class Deliverer:
         now = time.time()
         if now < self._hold_until:
             return 0
-        alerts = await self.service.due_alerts(now)
+        alerts = await self.service.claim_alerts(self.owner, now, LEASE_SECONDS, PER_CHAT_SECONDS)
         by_place: dict[tuple[int, int], list[Alert]] = {}  # (chat, forum topic) → its alerts, oldest first
         for alert in alerts:
             by_place.setdefault((alert.chat_id, alert.thread_id), []).append(alert)
         ready = []
         chosen: set[int] = set()  # one message per chat a round: its topics take turns
         for (chat_id, _), pending in by_place.items():
-            if chat_id in chosen or now - self._last_sent.get(chat_id, 0.0) < PER_CHAT_SECONDS:
-                continue
-            state = await self.service.chat_state(chat_id)
-            if state.quiet_at(utc_now()):
+            if chat_id in chosen:
                 continue
             chosen.add(chat_id)
+            state = await self.service.chat_state(chat_id)
+            if state.quiet_at(utc_now()):
+                await self.service.release_chat(self.owner, chat_id, None)
+                continue
             ready.append((state.lang, pending[:DIGEST_SIZE]))
         results = await asyncio.gather(*(self._send(lang, digest) for lang, digest in ready))
         return sum(results)
 
     async def _send(self, lang: str, digest: list[Alert]) -> int:
+        """Deliver one digest, then give its chat's lease back (with the time of the try: the
+        pace of one message a second holds across senders)."""
+        attempted: list[float] = []
+        try:
+            return await self._deliver(lang, digest, attempted)
+        finally:
+            await self.service.release_chat(self.owner, digest[0].chat_id, attempted[0] if attempted else None)
+
+    async def _deliver(self, lang: str, digest: list[Alert], attempted: list[float]) -> int:
         chat_id, thread_id = digest[0].chat_id, digest[0].thread_id
         ids = [a.id for a in digest]
         service = self.service
         async with self._limiter:
             if self._stopping:  # shutting down: the rows stay pending and go out after the restart
                 return 0
-            self._last_sent[chat_id] = time.time()
+            attempted.append(time.time())
             try:
                 await self._send_message(chat_id, thread_id, html_digest(digest, lang), digest)
             except RetryAfter as exc:

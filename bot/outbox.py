@@ -18,6 +18,7 @@ from .database import Database
 
 LEAD_CHARS = 280  # characters of an article's lead an alert quotes
 DUE_BATCH = 2000  # rows one delivery round looks at
+CLAIM_CHATS = 200  # chats one delivery round leases at most
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,36 @@ class Outbox:
              article.lead(LEAD_CHARS), utc_stamp()),
         )
         return cursor.rowcount == 1
+
+    def claim(self, owner: str, now: float, lease: float, gap: float, chats: int = CLAIM_CHATS) -> list[Alert]:
+        """Lease up to ``chats`` chats with due alerts to ``owner`` for ``lease`` seconds; their due
+        rows, oldest first.
+
+        A chat is claimable when no other sender holds an unexpired lease on it (so its alerts go
+        out in order, from one sender) and nothing was sent to it in the last ``gap`` seconds,
+        by anyone. A sender that dies loses its leases when they expire; the row it was sending
+        may then go out once more, never be lost.
+        """
+        with self._db.transaction():
+            taken = [row[0] for row in self._db.execute(
+                "SELECT c.chat_id FROM chats c WHERE (c.lease_until <= ? OR c.lease_owner = ?) AND c.last_sent <= ?"
+                " AND EXISTS (SELECT 1 FROM outbox o WHERE o.chat_id = c.chat_id AND o.status = 'pending'"
+                " AND o.next_try <= ?) ORDER BY c.last_sent, c.chat_id LIMIT ?" + self._db.skip_locked,
+                (now, owner, now - gap, now, chats))]
+            if not taken:
+                return []
+            marks = ",".join("?" * len(taken))
+            self._db.execute(f"UPDATE chats SET lease_owner = ?, lease_until = ? WHERE chat_id IN ({marks})",
+                             (owner, now + lease, *taken))
+            rows = self._db.execute(
+                f"SELECT {_ALERT_COLUMNS} FROM outbox WHERE status = 'pending' AND next_try <= ?"
+                f" AND chat_id IN ({marks}) ORDER BY id LIMIT ?", (now, *taken, DUE_BATCH))
+            return [_alert(r) for r in rows]
+
+    def release(self, owner: str, chat_id: int, sent_at: float | None) -> None:
+        """Give a chat's lease back; ``sent_at``: a message went to it then (the shared pace)."""
+        self._db.execute("UPDATE chats SET lease_until = 0, last_sent = COALESCE(CAST(? AS DOUBLE PRECISION),"
+                         " last_sent) WHERE chat_id = ? AND lease_owner = ?", (sent_at, chat_id, owner))
 
     def due(self, now: float) -> list[Alert]:
         """Pending rows whose next try has come (Unix time ``now``), oldest first."""

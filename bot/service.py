@@ -296,8 +296,12 @@ class Service:
 
     # --- alerts (the delivery loop) --------------------------------------------------------
 
-    async def due_alerts(self, now: float) -> list[Alert]:
-        return await self._worker.run(self._outbox.due, now)
+    async def claim_alerts(self, owner: str, now: float, lease: float, gap: float) -> list[Alert]:
+        """The due alerts of the chats leased to ``owner`` (see :meth:`Outbox.claim`)."""
+        return await self._worker.run(self._outbox.claim, owner, now, lease, gap)
+
+    async def release_chat(self, owner: str, chat_id: int, sent_at: float | None) -> None:
+        await self._worker.run(self._outbox.release, owner, chat_id, sent_at)
 
     async def alerts_sent(self, ids: list[int], now: float) -> None:
         await self._worker.run(self._outbox.mark_sent, ids, now)

@@ -1,0 +1,80 @@
+"""Several senders on one bot database (both backends): a chat's alerts are leased to one sender
+at a time, a dead sender's lease expires, and the pace of one message a second is shared."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from bot.chats import Chats
+from bot.database import Database, open_database
+from bot.outbox import Outbox
+from retrieval.models import Article
+
+CHATS, ARTICLES = 10, 5
+
+
+def _filled(tmp_path: Path, backend: str | None) -> tuple[str, Database]:
+    location = backend or str(tmp_path / "bot.sqlite3")
+    db = open_database(location)
+    chats, outbox = Chats(db), Outbox(db)
+    for chat in range(1, CHATS + 1):
+        chats.remember_language(chat, "vi")
+        for article in range(ARTICLES):
+            outbox.queue(article, Article(f"a{article}", f"Bài {article}", ("Nội dung.",)), chat, "tin")
+    return location, db
+
+
+def test_a_chat_is_one_sender_s_until_its_lease_ends(tmp_path: Path, backend: str | None) -> None:
+    location, db = _filled(tmp_path, backend)
+    a, b = Outbox(db), Outbox(open_database(location))
+    now = 1_000.0
+    mine, theirs = a.claim("A", now, 30, 1, chats=4), b.claim("B", now, 30, 1, chats=4)
+    assert len({x.chat_id for x in mine}) == 4 and len({x.chat_id for x in theirs}) == 4
+    assert {x.chat_id for x in mine}.isdisjoint({x.chat_id for x in theirs})
+    for chat in {x.chat_id for x in mine}:  # each chat's rows in the order they were queued
+        ids = [x.id for x in mine if x.chat_id == chat]
+        assert ids == sorted(ids) and len(ids) == ARTICLES
+    a_chats = {x.chat_id for x in mine}
+    assert not a_chats & {x.chat_id for x in b.claim("B", now + 29, 30, 1)}  # A still holds them
+    assert a_chats <= {x.chat_id for x in b.claim("B", now + 31, 30, 1)}  # A died: its lease ran out
+
+
+def test_the_pace_is_shared_between_senders(tmp_path: Path, backend: str | None) -> None:
+    location, db = _filled(tmp_path, backend)
+    a, b = Outbox(db), Outbox(open_database(location))
+    now = 1_000.0
+    [chat] = {x.chat_id for x in a.claim("A", now, 30, 1, chats=1)}
+    a.release("A", chat, now)  # A sent to it just now
+    assert chat not in {x.chat_id for x in b.claim("B", now + 0.5, 30, 1)}
+    assert chat in {x.chat_id for x in b.claim("B", now + 1.0, 30, 1, chats=CHATS)}
+
+
+def test_racing_senders_send_every_alert_once(tmp_path: Path, backend: str | None) -> None:
+    location, _ = _filled(tmp_path, backend)
+    sent: list[tuple[str, int]] = []
+    lock = threading.Lock()
+
+    def sender(name: str) -> None:
+        outbox = Outbox(open_database(location))
+        clock = 1_000.0  # one moment for all: no lease expires, so a chat held is never taken
+        while True:
+            claimed = outbox.claim(name, clock, 30, 0, chats=2)
+            if not claimed:
+                if not outbox.pending():
+                    return
+                continue
+            for chat in {x.chat_id for x in claimed}:
+                ids = [x.id for x in claimed if x.chat_id == chat]
+                outbox.mark_sent(ids, clock)
+                with lock:
+                    sent.extend((name, i) for i in ids)
+                outbox.release(name, chat, clock)
+
+    threads = [threading.Thread(target=sender, args=(name,)) for name in ("A", "B", "C")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    ids = [i for _, i in sent]
+    assert len(ids) == CHATS * ARTICLES and len(set(ids)) == len(ids)  # every row once, none twice
