@@ -174,8 +174,7 @@ class Handlers:
         sent = []
         for number, part in enumerate(parts, start=1):
             markup = keyboard if number == len(parts) else None
-            await self.pacer.wait(message.chat.id)
-            sent.append(await with_retries(partial(
+            sent.append(await self._paced(update, partial(
                 message.reply_html, part, reply_markup=markup, do_quote=quote and number == 1,
                 link_preview_options=preview if number == 1 else fmt.NO_PREVIEW)))
         return sent
@@ -289,13 +288,13 @@ class Handlers:
             await self.reply(update, fmt.html_trend(trend, lang))
             return
         picture = await asyncio.to_thread(trend_png, trend, lang)
-        await self._send_file(update, partial(_message(update).reply_photo, InputFile(picture, filename="trend.png"),
+        await self._paced(update, partial(_message(update).reply_photo, InputFile(picture, filename="trend.png"),
                                               caption=fmt.html_trend(trend, lang)))
 
-    async def _send_file(self, update: Update, send: Callable[[], Awaitable[Message]]) -> None:
-        """A photo or document to the update's chat, paced and retried like every reply."""
+    async def _paced(self, update: Update, send: Callable[[], Awaitable[Message]]) -> Message:
+        """One send to the update's chat (a message, a photo, a document): paced, then retried."""
         await self.pacer.wait(_chat_id(update))
-        await with_retries(send)
+        return await with_retries(send)
 
     async def latest(self, update: Update, context: Context) -> None:
         await self.reply(update, fmt.html_latest(await self.service.latest(LATEST), await self.lang(update)))
@@ -388,7 +387,7 @@ class Handlers:
             await self.reply(update, text("feeds_none", lang))
             return
         data = write_opml([(f.url, f.title) for f in feeds], "Hỏi Tin")
-        await self._send_file(update, partial(_message(update).reply_document,
+        await self._paced(update, partial(_message(update).reply_document,
                                               InputFile(data, filename="hoitin-feeds.opml"),
                                               caption=text("opml_export", lang, count=len(feeds))))
 

@@ -73,16 +73,20 @@ def postgres_server_url() -> Iterator[str]:
 _databases = itertools.count(1)
 
 
+def fresh_database(server_url: str) -> str:
+    """The URL of a new, empty database on the PostgreSQL server at ``server_url``."""
+    import psycopg
+
+    name = f"hoitin_test_{next(_databases)}"
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    return server_url.rsplit("/", 1)[0] + "/" + name
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def backend(request: pytest.FixtureRequest) -> str | None:
     """The bot database a test runs on: None (bot.sqlite3 in the data folder) or the URL of a
     fresh database on the session's PostgreSQL server."""
     if request.param == "sqlite":
         return None
-    import psycopg
-
-    server = request.getfixturevalue("postgres_server_url")
-    name = f"hoitin_test_{next(_databases)}"
-    with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    return server.rsplit("/", 1)[0] + "/" + name
+    return fresh_database(request.getfixturevalue("postgres_server_url"))

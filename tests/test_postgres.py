@@ -16,19 +16,12 @@ from bot.database import MIGRATIONS, open_database
 from retrieval.library import Library
 
 from .bot_harness import free_port, running_bot
-from .conftest import _databases
+from .conftest import fresh_database
 from .postgres import postgres_server
 
 
-def _fresh_database(server: str) -> str:
-    name = f"hoitin_test_{next(_databases)}"
-    with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    return server.rsplit("/", 1)[0] + "/" + name
-
-
 def test_processes_starting_together_migrate_once(postgres_server_url: str) -> None:
-    url = _fresh_database(postgres_server_url)
+    url = fresh_database(postgres_server_url)
     with ThreadPoolExecutor(4) as pool:  # four connections racing to create the schema
         opened = list(pool.map(lambda _: open_database(url), range(4)))
     for db in opened:
