@@ -1,15 +1,18 @@
 """python -m bot: the main job. Ingests ``seeds/`` when the store lacks them, then chats.
 
 With ``TELEGRAM_BOT_TOKEN`` set this is the Telegram bot; without it, a console chat over
-the same articles and the same answers.
+the same articles and the same answers. ``--role web`` / ``--role worker`` split the bot
+over several processes (see README, "Running in production").
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import dataclasses
 import io
 import logging
+import signal
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -19,8 +22,8 @@ from telegram.error import TelegramError
 from retrieval.errors import RetrievalError
 from retrieval.library import Library
 
-from .app import ALLOWED_UPDATES, build, prepare_library
-from .config import ConfigError, Settings, load_settings
+from .app import ALLOWED_UPDATES, HoiTin, build, open_library
+from .config import ConfigError, Role, Settings, load_settings
 from .console import run_console
 from .database import DatabaseError
 from .logs import setup_logging
@@ -36,6 +39,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--data-dir", type=Path, help="data folder (default: $HOITIN_DATA_DIR or ./data)")
     parser.add_argument("--console", action="store_true", help="console chat even when a token is set")
+    parser.add_argument("--role", choices=[r.value for r in Role],
+                        help="all: everything in this process (the default); web: answer Telegram's updates; "
+                             "worker: ingest (inbox, feeds, the store's changes), match and send alerts. "
+                             "Default: $HOITIN_ROLE or all")
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
@@ -45,8 +52,14 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(settings.log_level, [settings.telegram_token or ""])
     if args.data_dir:
         settings = dataclasses.replace(settings, data_dir=args.data_dir)
+    if args.role:
+        settings = dataclasses.replace(settings, role=Role(args.role))
+    if settings.role is not Role.ALL and not (settings.telegram_token and not args.console):
+        print(f"error: --role {settings.role} is a part of the Telegram bot: set TELEGRAM_BOT_TOKEN "
+              "(the console chat is --role all)", file=sys.stderr)
+        return 2
     try:
-        library = prepare_library(settings.data_dir, settings.seeds_dir)
+        library = open_library(settings)
     except RetrievalError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -70,7 +83,10 @@ def run_telegram(settings: Settings, library: Library) -> int:
         return 2
     app = bot.application
     try:
-        if settings.webhook_url:
+        if not settings.role.answers:
+            log.info("starting a worker: ingest and alerts, no updates (Bot API at %s)", settings.api_base_url)
+            asyncio.run(work(bot))
+        elif settings.webhook_url:
             # Telegram posts to the public URL; a reverse proxy hands it to listen:port. Updates
             # sent while the bot was away are kept (drop_pending_updates=False).
             log.info("starting the Telegram bot: webhook %s, listening on %s:%d (Bot API at %s)",
@@ -87,6 +103,30 @@ def run_telegram(settings: Settings, library: Library) -> int:
         log.error("the bot could not start: %s", exc)
         return 1
     return 0
+
+
+async def work(bot: HoiTin) -> None:
+    """A worker: the application's hooks and jobs as ``run_polling`` would run them, but no
+    updates taken, until SIGTERM or Ctrl-C."""
+    app = bot.application
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(number, stop.set)
+    await app.initialize()
+    try:
+        if app.post_init:
+            await app.post_init(app)
+        await app.start()
+        await stop.wait()
+        log.info("stopping the worker")
+        await app.stop()
+        if app.post_stop:
+            await app.post_stop(app)
+    finally:
+        await app.shutdown()
+        if app.post_shutdown:
+            await app.post_shutdown(app)
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ from telegram.request import BaseRequest
 from retrieval.ingest import read_articles
 from retrieval.library import Library
 
-from .background import FEED_CHECK_SECONDS, Background, Schedule
+from .background import FEED_CHECK_SECONDS, Background, Intake, Schedule
 from .config import ConfigError, Settings
 from .delivery import Deliverer
 from .fairness import REPLY_BURST, ReplyPacer
@@ -38,6 +38,8 @@ from .fetcher import Fetcher, OutboundPolicy
 from .handlers import Handlers
 from .health import HealthServer
 from .inbox import Inbox
+from .ingester import Ingester, IngestSettings
+from .leases import lease_owner
 from .metrics import Metrics
 from .poller import FeedPoller
 from .service import Service
@@ -63,11 +65,21 @@ def prepare_library(data_dir: Path, seeds_dir: Path) -> Library:
     return library
 
 
+def open_library(settings: Settings) -> Library:
+    """The data folder of ``settings``, with the seeds ingested by a process that ingests (a web
+    process only reads what the workers store)."""
+    return (prepare_library(settings.data_dir, settings.seeds_dir) if settings.role.works
+            else Library(settings.data_dir))
+
+
 def build_service(settings: Settings, library: Library, metrics: Metrics | None = None) -> Service:
-    """The bot's service over ``library``, its database in the library's data folder; ``metrics``
-    the process's (a fresh registry when the caller keeps none)."""
+    """The bot's service over ``library``, its database in the library's data folder unless
+    PostgreSQL's; with an ingest process when the role ingests. ``metrics``: the process's (a
+    fresh registry when the caller keeps none)."""
     database = settings.database_url or str(library.data_dir / BOT_DATABASE)
-    return Service(library, database, settings.alert_max_age_hours, settings.log_level, metrics or Metrics())
+    ingester = (Ingester(IngestSettings(library.data_dir, database, settings.alert_max_age_hours, settings.log_level))
+                if settings.role.works else None)
+    return Service(library, database, settings.alert_max_age_hours, metrics or Metrics(), ingester)
 
 
 @dataclass(frozen=True)
@@ -90,7 +102,8 @@ def build(settings: Settings, *, library: Library | None = None, request: BaseRe
     if not settings.telegram_token:
         raise ConfigError("TELEGRAM_BOT_TOKEN is not set: the Telegram bot needs the token from @BotFather")
     if library is None:
-        library = prepare_library(settings.data_dir, settings.seeds_dir)
+        library = open_library(settings)
+    role = settings.role
     metrics = Metrics()
     service = build_service(settings, library, metrics)
     policy = OutboundPolicy(frozenset(settings.feed_allow))
@@ -101,7 +114,8 @@ def build(settings: Settings, *, library: Library | None = None, request: BaseRe
     background: Background | None = None
 
     async def post_init(application: Application) -> None:
-        await register_commands(application)
+        if role.answers:
+            await register_commands(application)
         assert background is not None, "built below, before the application can start"
         await background.start(application)
         if health is not None:
@@ -129,8 +143,26 @@ def build(settings: Settings, *, library: Library | None = None, request: BaseRe
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
+    if not role.answers:
+        builder = builder.updater(None)
     application = builder.build()
+    if role.answers:
+        add_handlers(application, handlers)
+    owner = lease_owner()
+    intake = Intake(
+        Inbox(settings.inbox, settings.read_limits),
+        FeedPoller(service, Fetcher(policy, settings.feed_timeout, settings.feed_max_bytes), settings.feed_interval,
+                   metrics, owner),
+        Deliverer(service, application.bot, settings.alerts_per_second, metrics, owner),
+        settings.feeds,
+    ) if role.works else None
+    schedule = Schedule(poll=settings.poll_seconds, feed_check=min(FEED_CHECK_SECONDS, settings.feed_interval))
+    background = Background(service, schedule, pacer, owner, intake)
+    return HoiTin(settings, service, background, application)
 
+
+def add_handlers(application: Application, handlers: Handlers) -> None:
+    """Every command, message kind, button and inline query, each to its handler."""
     private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
     new_text = filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND
     commands = {
@@ -154,18 +186,6 @@ def build(settings: Settings, *, library: Library | None = None, request: BaseRe
         InlineQueryHandler(fair(handlers.inline)),
     ])
     application.add_error_handler(handlers.on_error)
-    background = Background(
-        service,
-        Inbox(settings.inbox, settings.read_limits),
-        FeedPoller(service, Fetcher(policy, settings.feed_timeout, settings.feed_max_bytes), settings.feed_interval,
-                   metrics),
-        Deliverer(service, application.bot, settings.alerts_per_second, metrics),
-        Schedule(poll=settings.poll_seconds,
-                 feed_check=min(FEED_CHECK_SECONDS, settings.feed_interval)),
-        settings.feeds,
-        pacer,
-    )
-    return HoiTin(settings, service, background, application)
 
 
 async def register_commands(application: Application) -> None:

@@ -1,9 +1,15 @@
-"""The work the bot does between updates: new articles in, alerts out.
+"""The work the bot does between updates: new articles in, alerts out, the index followed.
 
-Jobs on python-telegram-bot's JobQueue look at the inbox and the store every few seconds
-(so articles another process ingested become answerable too), poll due feeds and save the
-index now and then; one long-lived task delivers alerts. :meth:`Background.start` runs in the
-application's ``post_init``, :meth:`Background.stop` in ``post_stop``.
+Jobs on python-telegram-bot's JobQueue run every few seconds; which ones depends on the
+process's role (:class:`bot.config.Role`):
+
+- every process syncs with the store: a worker indexes what other processes stored (and
+  queues its alerts), a web process takes up the index generation the workers saved last;
+- a worker (or the all-in-one process) also looks at the inbox, polls due feeds, and runs one
+  long-lived task that delivers alerts.
+
+:meth:`Background.start` runs in the application's ``post_init``, :meth:`Background.stop` in
+``post_stop``.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from telegram.ext import Application
 
 from .delivery import Deliverer
 from .fairness import ReplyPacer
-from .inbox import Inbox, scan
+from .inbox import INBOX_LEASE, Inbox, scan
 from .poller import FeedPoller
 from .service import Service
 
@@ -32,45 +38,62 @@ REFS_PRUNE_SECONDS = 3600.0  # how often expired button numbers are forgotten
 class Schedule:
     """How often each piece of background work runs (seconds); from the settings."""
 
-    poll: float  # the inbox, and the store for what other processes ingested
+    poll: float  # the inbox, and the store (or the saved index) for what other processes did
     feed_check: float  # the feed list looked at for due feeds
 
 
-class Background:
-    """The loops and jobs, built elsewhere (:func:`bot.app.build`), started and stopped here."""
+@dataclass(frozen=True)
+class Intake:
+    """A worker's ways in for new articles, and its way out for alerts."""
 
-    def __init__(self, service: Service, inbox: Inbox, poller: FeedPoller, deliverer: Deliverer,
-                 schedule: Schedule, feeds: tuple[str, ...], pacer: ReplyPacer) -> None:
+    inbox: Inbox
+    poller: FeedPoller
+    deliverer: Deliverer
+    feeds: tuple[str, ...]  # feeds from the settings, added to the feed list at start
+
+
+class Background:
+    """The loops and jobs, built elsewhere (:func:`bot.app.build`), started and stopped here.
+    ``intake`` is None in a process that only answers; ``owner`` names this process in leases."""
+
+    def __init__(self, service: Service, schedule: Schedule, pacer: ReplyPacer, owner: str,
+                 intake: Intake | None) -> None:
         self.service = service
-        self.inbox = inbox
-        self.poller = poller
-        self.deliverer = deliverer
         self.schedule = schedule
-        self.feeds = feeds
         self.pacer = pacer
+        self.owner = owner
+        self.intake = intake
         self._delivery: asyncio.Task[None] | None = None
         self._tasks: dict[str, asyncio.Task[object]] = {}
 
     async def start(self, application: Application) -> None:
-        for url in self.feeds:
-            await self.service.add_feed(url)
-        self.service.on_queued = lambda count: self.deliverer.wake()
-        self._delivery = asyncio.create_task(self.deliverer.run(), name="alert delivery")
         jobs = application.job_queue
         if jobs is None:
             raise RuntimeError("python-telegram-bot was installed without its job-queue extra")
-        for name, work, interval, first in (
+        work: list[tuple[str, Callable[[], Coroutine[Any, Any, object]], float, float | None]] = [
             ("sync with the store", self._sync, self.schedule.poll, 0.1),
-            ("inbox", self._inbox, self.schedule.poll, 0.2),
-            ("feeds", self.poller.poll_due, self.schedule.feed_check, 0.3),
             ("forget old button numbers", self.service.prune_refs, REFS_PRUNE_SECONDS, None),
-        ):
-            jobs.run_repeating(self._spawner(name, work), interval=interval, first=first, name=name)
+        ]
+        intake = self.intake
+        if intake is not None:
+            for url in intake.feeds:
+                await self.service.add_feed(url)
+            self.service.on_queued = lambda count: intake.deliverer.wake()
+            self._delivery = asyncio.create_task(intake.deliverer.run(), name="alert delivery")
+            work += [("inbox", self._inbox, self.schedule.poll, 0.2),
+                     ("feeds", intake.poller.poll_due, self.schedule.feed_check, 0.3)]
+        for name, job, interval, first in work:
+            jobs.run_repeating(self._spawner(name, job), interval=interval, first=first, name=name)
+        if intake is None:
+            log.info("background: following the saved index every %g s; replies up to %g/s a chat",
+                     self.schedule.poll, self.pacer.per_second)
+            return
+        poller = intake.poller
         log.info(
             "background: inbox %s every %g s; %d feed(s), each every %g s (timeout %g s, cap %d bytes); "
             "alerts up to %g/s, for articles up to %g h old; replies up to %g/s a chat",
-            self.inbox.folder, self.schedule.poll, len(await self.service.feeds()), self.poller.interval,
-            self.poller.fetcher.timeout, self.poller.fetcher.max_bytes, self.deliverer.per_second,
+            intake.inbox.folder, self.schedule.poll, len(await self.service.feeds()), poller.interval,
+            poller.fetcher.timeout, poller.fetcher.max_bytes, intake.deliverer.per_second,
             self.service.alert_max_age_hours, self.pacer.per_second,
         )
 
@@ -93,7 +116,8 @@ class Background:
         return job
 
     async def stop(self) -> None:
-        self.deliverer.stop()
+        if self.intake is not None:
+            self.intake.deliverer.stop()
         for task in self._tasks.values():
             task.cancel()  # work cut short is done again at the next start: the store is the truth
         for pending in [self._delivery, *self._tasks.values()]:
@@ -104,7 +128,9 @@ class Background:
                     pass
                 except Exception:  # noqa: BLE001 - logged when it failed (_log_failure); stopping goes on
                     pass
-        await self.poller.close()
+        if self.intake is not None:
+            await self.intake.poller.close()
+            await self.service.give_back(INBOX_LEASE, self.owner)  # another worker looks at once
         if await self.service.save_index():
             log.info("index saved at shut-down")
 
@@ -114,7 +140,8 @@ class Background:
             log.info("indexed %d article(s) stored by another process", indexed)
 
     async def _inbox(self) -> None:
-        await scan(self.inbox, self.service)
+        assert self.intake is not None, "a job of processes that ingest"
+        await scan(self.intake.inbox, self.service, self.owner)
 
 
 def _log_failure(task: asyncio.Task[object]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -13,9 +14,28 @@ from retrieval.formats import ReadLimits
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 
 
+class Role(StrEnum):
+    """What one process of the bot does (``--role`` or ``HOITIN_ROLE``)."""
+
+    ALL = "all"  # everything, in one process: the default, what `make run` starts
+    WEB = "web"  # answers Telegram's updates (polling or webhook); follows the index the workers save
+    WORKER = "worker"  # ingest (inbox, feeds, the store's changes), alert matching and delivery
+
+    @property
+    def answers(self) -> bool:
+        """Whether the process takes Telegram's updates."""
+        return self is not Role.WORKER
+
+    @property
+    def works(self) -> bool:
+        """Whether the process ingests and sends alerts."""
+        return self is not Role.WEB
+
+
 @dataclass(frozen=True)
 class Settings:
     telegram_token: str | None = None
+    role: Role = Role.ALL
     data_dir: Path = Path("data")
     seeds_dir: Path = Path("seeds")
     admin_ids: frozenset[int] = field(default_factory=frozenset)
@@ -46,7 +66,7 @@ class Settings:
 
     def __repr__(self) -> str:  # never print the token
         token = "set" if self.telegram_token else "unset"
-        return (f"Settings(telegram_token={token}, data_dir={self.data_dir}, seeds_dir={self.seeds_dir}, "
+        return (f"Settings(telegram_token={token}, role={self.role}, data_dir={self.data_dir}, seeds_dir={self.seeds_dir}, "
                 f"api_base_url={self.api_base_url}, inbox={self.inbox}, feeds={len(self.feeds)}, "
                 f"webhook={self.webhook_url or 'off'})")
 
@@ -80,6 +100,7 @@ def load_settings(env: dict[str, str] | None = None, dotenv: bool = True) -> Set
     webhook_url, webhook_secret = _webhook(env)
     return Settings(
         telegram_token=(env.get("TELEGRAM_BOT_TOKEN") or "").strip() or None,
+        role=_role(env.get("HOITIN_ROLE") or d.role),
         data_dir=Path(env.get("HOITIN_DATA_DIR") or d.data_dir),
         seeds_dir=Path(env.get("HOITIN_SEEDS_DIR") or d.seeds_dir),
         admin_ids=frozenset(admins),
@@ -128,6 +149,13 @@ def _webhook(env: dict[str, str]) -> tuple[str | None, str | None]:
     if secret is not None and not _SECRET_RE.fullmatch(secret):
         raise ConfigError("HOITIN_WEBHOOK_SECRET may hold 1–256 of A–Z, a–z, 0–9, _ and - (Telegram's rule)")
     return url, secret
+
+
+def _role(value: str) -> Role:
+    try:
+        return Role(value.strip().lower())
+    except ValueError:
+        raise ConfigError(f"HOITIN_ROLE must be one of {', '.join(Role)}, not {value!r}") from None
 
 
 def _database_url(value: str | None) -> str | None:

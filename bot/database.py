@@ -175,6 +175,15 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE chats ADD COLUMN lease_until REAL NOT NULL DEFAULT 0;
     ALTER TABLE chats ADD COLUMN last_sent REAL NOT NULL DEFAULT 0;
     """,
+    # 7 → 8: several workers. Work only one of them may do at a time (a feed's poll, a look at
+    # the inbox) is leased by name.
+    """
+    CREATE TABLE leases (
+        name TEXT PRIMARY KEY,                  -- what is leased: 'inbox', 'feed:<url>'
+        owner TEXT NOT NULL,                    -- the process holding it (host:pid:random)
+        until REAL NOT NULL                     -- unix time it ends, unless given back first
+    );
+    """,
 )
 
 
@@ -259,6 +268,9 @@ POSTGRES_MIGRATIONS: dict[int, str] = {  # version reached → the step that rea
     ALTER TABLE chats ADD COLUMN lease_owner TEXT,
         ADD COLUMN lease_until DOUBLE PRECISION NOT NULL DEFAULT 0,
         ADD COLUMN last_sent DOUBLE PRECISION NOT NULL DEFAULT 0;
+    """,
+    8: """
+    CREATE TABLE leases (name TEXT PRIMARY KEY, owner TEXT NOT NULL, until DOUBLE PRECISION NOT NULL);
     """,
 }
 _MIGRATION_LOCK = 7_160_501  # pg_advisory_xact_lock key: one migrating process at a time

@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import secrets
-import socket
 import time
 
 from aiolimiter import AsyncLimiter
@@ -44,9 +41,10 @@ LEASE_SECONDS = 30.0  # a chat is one sender's this long at most; a sender that 
 
 
 class Deliverer:
-    """The loop that sends due alerts; ``wake`` it when rows were queued."""
+    """The loop that sends due alerts; ``wake`` it when rows were queued. ``per_second`` is
+    this sender's: with several, their sum must stay under Telegram's 30 a second."""
 
-    def __init__(self, service: Service, bot: Bot, per_second: float, metrics: Metrics) -> None:
+    def __init__(self, service: Service, bot: Bot, per_second: float, metrics: Metrics, owner: str) -> None:
         self.service = service
         self.metrics = metrics
         self.bot = bot
@@ -54,7 +52,7 @@ class Deliverer:
         # One token every 1/per_second s and no burst: a leaky bucket with room for many would
         # let a full bucket plus a second's refill through in one second, over Telegram's limit.
         self._limiter = AsyncLimiter(1, 1.0 / per_second)
-        self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"  # this sender, in leases
+        self.owner = owner  # this process, in the chats' leases
         self._hold_until = 0.0  # Telegram asked the whole bot to wait (429 beyond the rate limiter)
         self._wake = asyncio.Event()
         self._stopping = False

@@ -14,6 +14,7 @@ from retrieval.clock import utc_stamp
 from .database import Database
 
 BACKOFF_CAP = 6 * 3600.0  # seconds between two tries of a feed that keeps failing
+_COLUMNS = "url, title, etag, last_modified, last_success, last_error, failures"  # of FeedState
 
 
 @dataclass(frozen=True)
@@ -57,10 +58,14 @@ class FeedStore:
 
     def all(self, due_by: float | None = None) -> list[FeedState]:
         """Every feed, or those whose next poll is due by ``due_by`` (a Unix time)."""
-        columns = "url, title, etag, last_modified, last_success, last_error, failures"
-        rows = (self._db.execute(f"SELECT {columns} FROM feeds ORDER BY added, url") if due_by is None else
-                self._db.execute(f"SELECT {columns} FROM feeds WHERE next_poll <= ? ORDER BY added, url", (due_by,)))
+        rows = (self._db.execute(f"SELECT {_COLUMNS} FROM feeds ORDER BY added, url") if due_by is None else
+                self._db.execute(f"SELECT {_COLUMNS} FROM feeds WHERE next_poll <= ? ORDER BY added, url", (due_by,)))
         return [FeedState(*row) for row in rows]
+
+    def due(self, url: str, now: float) -> FeedState | None:
+        """The feed as it is now, if its next poll is due by ``now`` (a Unix time); else None."""
+        row = self._db.execute(f"SELECT {_COLUMNS} FROM feeds WHERE url = ? AND next_poll <= ?", (url, now)).fetchone()
+        return FeedState(*row) if row else None
 
     def succeeded(self, url: str, next_poll: float, polled: Polled) -> None:
         now = utc_stamp()

@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 
 _IGNORED_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".reason.txt")
 SETTLE_SECONDS = 1.0  # how long a file must be left alone before it is read
+INBOX_LEASE = "inbox"  # the lease of the worker that looks at the inbox (one of several)
+INBOX_LEASE_SECONDS = 120.0  # renewed at every look and before every file
 
 
 class InboxError(RuntimeError):
@@ -105,12 +107,22 @@ def read_inbox_file(path: Path, limits: ReadLimits) -> tuple[list[Article], list
     return articles, bad
 
 
-async def scan(inbox: Inbox, service: Service) -> int:
+async def scan(inbox: Inbox, service: Service, owner: str) -> int:
     """Ingest every complete file in the inbox; articles new or changed. One file that fails in
     a way nobody foresaw is rejected with the error (and logged as the bug it is), never retried
-    forever, and the files behind it are still read."""
+    forever, and the files behind it are still read.
+
+    Of several workers over one data folder, the one holding the inbox lease (``owner``: this
+    process) looks; it keeps the lease while it lives, so a file settles in its two looks. Were
+    a file still read by a holder that stalled past its lease, the worker after it would only
+    find every article unchanged: ingest is idempotent.
+    """
     changed = 0
+    if not await service.take_lease(INBOX_LEASE, owner, INBOX_LEASE_SECONDS):
+        return 0
     for path in inbox.ready():
+        if not await service.take_lease(INBOX_LEASE, owner, INBOX_LEASE_SECONDS):
+            break  # this process stalled past its lease: the worker holding it now reads the rest
         try:
             articles, bad = await asyncio.to_thread(read_inbox_file, path, inbox.limits)  # no database: not the worker
         except Exception as exc:  # a bug in reading: reject this file, go on with the others

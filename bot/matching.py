@@ -1,7 +1,7 @@
 """Alert matching: articles the store gained since last time, against every subscription.
 
 The cursor (the store's change number, in ``meta.alerts_seq``) moves in the same transaction
-as the outbox rows it produced, so a crash repeats or skips nothing. On first use it starts
+as the outbox rows it produced, so a crash repeats or skips nothing; several workers share it. On first use it starts
 at the present: the articles already stored never alert. Articles published more than
 ``max_age_hours`` ago (arriving late, or re-published) never alert either.
 """
@@ -39,7 +39,8 @@ class AlertMatcher:
         """Queue the alerts of every article stored since the last call; rows queued."""
         row = self._db.execute("SELECT value FROM meta WHERE key = 'alerts_seq'").fetchone()
         if row is None:
-            self._db.execute("INSERT INTO meta (key, value) VALUES ('alerts_seq', ?)", (str(self._library.seq),))
+            self._db.execute("INSERT INTO meta (key, value) VALUES ('alerts_seq', ?) ON CONFLICT DO NOTHING",
+                             (str(self._library.seq),))
             return 0
         since, queued = int(row[0]), 0
         oldest = utc_now() - timedelta(hours=self.max_age_hours)
@@ -54,7 +55,10 @@ class AlertMatcher:
                             queued += self._outbox.queue(stored.key, stored.article, sub.chat_id, sub.query.text,
                                                          sub.thread_id)
                 since = changes[-1].seq
-                self._db.execute("UPDATE meta SET value = ? WHERE key = 'alerts_seq'", (str(since),))
+                # Never backwards: another worker matching the same changes may be ahead (what
+                # both queue is queued once, the outbox is unique per article and chat).
+                self._db.execute("UPDATE meta SET value = ? WHERE key = 'alerts_seq' AND CAST(value AS BIGINT) < ?",
+                                 (str(since), since))
         if queued:
             log.info("queued %d alert(s)", queued)
         return queued

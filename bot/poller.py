@@ -23,23 +23,38 @@ from .service import Service
 
 log = logging.getLogger(__name__)
 
-class FeedPoller:
-    """Polls due feeds and hands their articles to the service."""
+POLL_LEASE_SECONDS = 600.0  # a feed's poll is one worker's this long at most (its pages included)
 
-    def __init__(self, service: Service, fetcher: Fetcher, interval: float, metrics: Metrics) -> None:
+
+class FeedPoller:
+    """Polls due feeds and hands their articles to the service. With several workers on one
+    database each feed's poll is leased to one of them (``owner``: this process)."""
+
+    def __init__(self, service: Service, fetcher: Fetcher, interval: float, metrics: Metrics, owner: str) -> None:
         self.service = service
         self.metrics = metrics
         self.fetcher = fetcher
         self.interval = interval
+        self.owner = owner
 
     async def close(self) -> None:
         await self.fetcher.close()
 
     async def poll_due(self) -> int:
-        """Poll every feed whose time has come; articles ingested (new or changed)."""
+        """Poll every feed whose time has come and that no other worker polls; articles
+        ingested (new or changed)."""
         feeds = await self.service.due_feeds(time.time())
-        results = await asyncio.gather(*(self.poll(feed) for feed in feeds))
+        results = await asyncio.gather(*(self._claimed(feed.url) for feed in feeds))
         return sum(results)
+
+    async def _claimed(self, url: str) -> int:
+        feed = await self.service.claim_feed(url, self.owner, POLL_LEASE_SECONDS)
+        if feed is None:  # another worker polls it, or just did
+            return 0
+        try:
+            return await self.poll(feed)
+        finally:
+            await self.service.feed_done(url, self.owner)
 
     async def poll(self, feed: FeedState) -> int:
         service = self.service

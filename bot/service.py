@@ -34,7 +34,8 @@ from retrieval.timeline import Trend
 from .chats import Chats, ChatState
 from .database import open_database
 from .feedstore import FeedState, FeedStore, Polled
-from .ingester import Ingester, IngestSettings
+from .ingester import Ingester
+from .leases import Leases
 from .metrics import Metrics
 from .outbox import Alert, Outbox
 from .refs import EXPIRY_DAYS, Refs
@@ -45,6 +46,7 @@ from .worker import Worker
 log = logging.getLogger(__name__)
 
 QUERY, ARTICLE, ANSWER = "query", "article", "answer"  # kinds of refs
+FEED_LEASE = "feed:"  # + the feed's URL: the lease on its poll
 HEALTH_TIMEOUT = 2.0  # seconds the answer side has to say it is well
 
 
@@ -96,13 +98,14 @@ class BotStats:
 class Service:
     """The library and the bot database, each method one unit of work on one side's thread.
 
-    ``library`` is the answer side's; the ingest side opens its own over the same folder.
-    ``database`` is the bot database (a SQLite path or a PostgreSQL URL); ``alert_max_age_hours``: older articles never alert;
-    ``log_level``: the ingest process's. ``on_queued`` is told how many alerts were queued (the delivery loop wakes up on it).
+    ``library`` is the answer side's; the ingest side (``ingester``, None in a process that
+    only answers) opens its own over the same folder. ``database`` is the bot database (a
+    SQLite path or a PostgreSQL URL); ``alert_max_age_hours``: older articles never alert.
+    ``on_queued`` is told how many alerts were queued (the delivery loop wakes up on it).
     """
 
-    def __init__(self, library: Library, database: str, alert_max_age_hours: float, log_level: str,
-                 metrics: Metrics) -> None:
+    def __init__(self, library: Library, database: str, alert_max_age_hours: float, metrics: Metrics,
+                 ingester: Ingester | None) -> None:
         self.library = library
         self.metrics = metrics
         self._db = open_database(database)
@@ -112,15 +115,17 @@ class Service:
         self._outbox = Outbox(self._db)
         self._feeds = FeedStore(self._db)
         self._replies = Replies(self._db)
+        self._leases = Leases(self._db)
         self._answers = AnswerLog(library.data_dir / ANSWER_LOG)
         self._worker = Worker("answer")
         self._store_identity = library.store.identity
         self.alert_max_age_hours = alert_max_age_hours
-        self._ingester = Ingester(IngestSettings(library.data_dir, self._db.location, alert_max_age_hours, log_level))
+        self._ingester = ingester
         self.on_queued: Callable[[int], None] | None = None
 
     def close(self) -> None:
-        self._ingester.close()
+        if self._ingester is not None:
+            self._ingester.close()
         self._worker.close()
         self._answers.close()
         self._db.close()
@@ -257,14 +262,19 @@ class Service:
 
     async def ingest(self, items: Sequence[Article | BadArticle]) -> IngestReport:
         """Store, index and match new articles on the ingest side (answerable when this returns)."""
-        report, queued, generation = await self._ingester.ingest(items)
+        report, queued, generation = await self._ingest_side().ingest(items)
         self.metrics.ingested(report)
         await self._take(generation)
         self._queued(queued)
         return report
 
     async def sync(self) -> int:
-        """Index what other processes stored meanwhile and queue its alerts; articles indexed."""
+        """Catch up with what other processes did meanwhile: index what they stored and queue its
+        alerts (articles indexed); a process that only answers takes up the index generation
+        they saved last (0)."""
+        if self._ingester is None:
+            await self._take(Index.current_generation(self.library.index_dir))
+            return 0
         indexed, queued, generation = await self._ingester.sync()
         await self._take(generation)
         self._queued(queued)
@@ -272,7 +282,12 @@ class Service:
 
     async def save_index(self) -> bool:
         """Have the ingest side save its index if it moved, and answer from it; whether it was new."""
-        return await self._take(await self._ingester.publish())
+        return self._ingester is not None and await self._take(await self._ingester.publish())
+
+    def _ingest_side(self) -> Ingester:
+        if self._ingester is None:
+            raise RuntimeError("this process only answers (role web): articles are ingested by the workers")
+        return self._ingester
 
     async def _take(self, generation: str) -> bool:
         """Map ``generation`` (on a thread of its own: loading checks every file) and hand it to
@@ -403,9 +418,36 @@ class Service:
     async def due_feeds(self, now: float) -> list[FeedState]:
         return await self._worker.run(self._feeds.all, now)
 
+    async def claim_feed(self, url: str, owner: str, seconds: float) -> FeedState | None:
+        """Lease the poll of feed ``url`` to ``owner`` for ``seconds``: the feed as it is now if
+        it is still due and no other process polls it, else None (see :meth:`give_back`)."""
+        return await self._worker.run(self._claim_feed, url, owner, seconds)
+
+    def _claim_feed(self, url: str, owner: str, seconds: float) -> FeedState | None:
+        now = time.time()
+        if not self._leases.take(f"{FEED_LEASE}{url}", owner, now, seconds):
+            return None
+        feed = self._feeds.due(url, now)  # read after the lease: a poll that just ended moved next_poll
+        if feed is None:
+            self._leases.give_back(f"{FEED_LEASE}{url}", owner)
+        return feed
+
     async def feed_polled(self, url: str, next_poll: float, polled: Polled) -> None:
         await self._worker.run(self._feeds.succeeded, url, next_poll, polled)
 
     async def feed_failed(self, url: str, error: str, interval: float) -> float:
         """Record a failed poll; the seconds until the next try (backing off)."""
         return await self._worker.run(self._feeds.failed, url, error, interval)
+
+    async def feed_done(self, url: str, owner: str) -> None:
+        """The poll of ``url`` (claimed with :meth:`claim_feed`) is over: its lease is given back."""
+        await self._worker.run(self._leases.give_back, f"{FEED_LEASE}{url}", owner)
+
+    # --- leases (one process of several at a time) ---------------------------------------
+
+    async def take_lease(self, name: str, owner: str, seconds: float) -> bool:
+        """Take or renew lease ``name`` for ``seconds``; whether ``owner`` holds it (see :class:`Leases`)."""
+        return await self._worker.run(lambda: self._leases.take(name, owner, time.time(), seconds))
+
+    async def give_back(self, name: str, owner: str) -> None:
+        await self._worker.run(self._leases.give_back, name, owner)

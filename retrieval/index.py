@@ -337,14 +337,29 @@ class Index:
     def save(self, folder: Path) -> Path:
         """Write a new generation under ``folder`` and make it current atomically.
 
-        An exclusive lock on ``folder/LOCK`` keeps two processes (the bot and the ingest CLI)
-        from writing generations at the same time.
+        An exclusive lock on ``folder/LOCK`` keeps two processes (the bot and the ingest CLI,
+        two workers) from writing generations at the same time. A writer that is behind (the
+        generation in force, built the same way from the same store, reflects later changes)
+        writes nothing: two workers' saves never take the index back.
         """
         self.compact()
         folder.mkdir(parents=True, exist_ok=True)
         with open(folder / "LOCK", "a+b") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
+            current = self.current_generation(folder)
+            if current and self._behind(folder / current):
+                log.info("index not saved: %s reflects later changes than this one (%d)", current, self.seq)
+                return folder / current
             return self._save_locked(folder)
+
+    def _behind(self, saved: Path) -> bool:
+        """Whether the generation at ``saved`` is this index's kind and ahead of it."""
+        try:
+            meta = json.loads((saved / "meta.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        return (meta.get("format") == FORMAT and meta.get("store") == self.store_id
+                and meta.get("analysis") == self.analysis and int(meta.get("seq", -1)) > self.seq)
 
     def _save_locked(self, folder: Path) -> Path:
         tmp = Path(tempfile.mkdtemp(prefix=".gen-tmp-", dir=folder))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -13,6 +14,7 @@ import pytest
 from bot.app import build_service
 from bot.config import DEFAULTS
 from bot.fetcher import Fetcher, OutboundPolicy
+from bot.leases import lease_owner
 from bot.poller import FeedPoller
 from bot.service import Service
 from retrieval.feeds import canonical_url
@@ -49,9 +51,10 @@ async def _feed_state(service: Service, url: str):  # noqa: ANN202
 
 def poller(service: Service, site: Site, interval: float = DEFAULTS.feed_interval,
            timeout: float = DEFAULTS.feed_timeout) -> FeedPoller:
-    """A poller as the bot builds one, allowed to fetch from the test site, default settings otherwise."""
+    """A poller as the bot builds one (a process's own, in leases), allowed to fetch from the
+    test site, default settings otherwise."""
     fetcher = Fetcher(OutboundPolicy(frozenset({site.allow})), timeout, DEFAULTS.feed_max_bytes)
-    return FeedPoller(service, fetcher, interval, service.metrics)
+    return FeedPoller(service, fetcher, interval, service.metrics, lease_owner())
 
 
 async def test_new_entries_then_not_modified(site: Site, service: Service) -> None:
@@ -185,3 +188,22 @@ def _feed_id(guid: str) -> str:
     import hashlib
 
     return "feed-" + hashlib.sha1(guid.encode()).hexdigest()[:16]
+
+
+async def test_two_workers_poll_a_due_feed_once(site: Site, data_dir: Path, backend: str | None) -> None:
+    settings = replace(DEFAULTS, database_url=backend)
+    first, second = build_service(settings, Library(data_dir)), build_service(settings, Library(data_dir))
+    try:
+        url = f"{site.base}/rss"
+        site.feed = rss([_item(site, "1", "Cầu Rồng phun lửa tối thứ Bảy")])
+        await first.add_feed(url)
+        polled = await asyncio.gather(poller(first, site).poll_due(), poller(second, site).poll_due())
+        assert sorted(polled) == [0, 1]  # one worker polled it and ingested its article, the other left it
+        assert [path for path, _ in site.requests] == ["/rss"]
+        # A worker that read the feed list before that poll ended finds it no longer due.
+        assert await second.claim_feed(url, "late worker", 600) is None
+        assert await first.claim_feed(url, "late worker", 600) is None
+        assert [path for path, _ in site.requests] == ["/rss"]
+    finally:
+        first.close()
+        second.close()

@@ -1,5 +1,6 @@
-"""Several senders on one bot database (both backends): a chat's alerts are leased to one sender
-at a time, a dead sender's lease expires, and the pace of one message a second is shared."""
+"""Several processes on one bot database (both backends): a chat's alerts are leased to one sender
+at a time, a dead sender's lease expires, and the pace of one message a second is shared; named
+leases (a feed's poll, the inbox) go to one taker of many."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 from bot.chats import Chats
 from bot.database import Database, open_database
+from bot.leases import Leases
 from bot.outbox import Outbox
 from retrieval.models import Article
 
@@ -78,3 +80,43 @@ def test_racing_senders_send_every_alert_once(tmp_path: Path, backend: str | Non
         t.join(timeout=60)
     ids = [i for _, i in sent]
     assert len(ids) == CHATS * ARTICLES and len(set(ids)) == len(ids)  # every row once, none twice
+
+
+def test_a_named_lease_is_one_owner_s_until_it_ends_or_is_given_back(tmp_path: Path, backend: str | None) -> None:
+    location = backend or str(tmp_path / "bot.sqlite3")
+    a, b = Leases(open_database(location)), Leases(open_database(location))
+    assert a.take("inbox", "A", 1_000.0, 30)
+    assert not b.take("inbox", "B", 1_010.0, 30)  # A holds it
+    assert a.take("inbox", "A", 1_020.0, 30)  # renewed: until 1 050
+    assert not b.take("inbox", "B", 1_040.0, 30)
+    assert b.take("inbox", "B", 1_050.0, 30)  # A stopped renewing (died): B's now
+    assert not a.take("inbox", "A", 1_060.0, 30)
+    a.give_back("inbox", "A")  # not A's any more: nothing happens
+    assert not a.take("inbox", "A", 1_061.0, 30)
+    b.give_back("inbox", "B")
+    assert a.take("inbox", "A", 1_062.0, 30)  # given back: free at once
+    assert b.take("feed:https://x.vn/rss", "B", 1_062.0, 30)  # another name, another lease
+
+
+def test_racing_takers_one_winner_each_round(tmp_path: Path, backend: str | None) -> None:
+    location = backend or str(tmp_path / "bot.sqlite3")
+    open_database(location).close()  # migrated once, before the race
+    rounds, takers = 40, 4
+    won: list[tuple[int, str]] = []
+    lock = threading.Lock()
+    start = threading.Barrier(takers)
+
+    def taker(name: str) -> None:
+        leases = Leases(open_database(location))
+        start.wait()
+        for n in range(rounds):  # each round a lease of its own, all at one moment
+            if leases.take(f"feed:{n}", name, 1_000.0, 30):
+                with lock:
+                    won.append((n, name))
+
+    threads = [threading.Thread(target=taker, args=(f"T{i}",)) for i in range(takers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(n for n, _ in won) == list(range(rounds))  # every lease taken, each by exactly one

@@ -102,3 +102,17 @@ def test_articles_stored_but_not_yet_indexed_are_caught_up_at_start(seed_library
     assert reopened.store.get(hits[0].passage.article).article.id == "late"
     assert Index.load(folder / "index").seq == reopened.store.seq, "the caught-up index is saved"
     reopened.close()
+
+
+def test_a_writer_behind_the_saved_index_never_takes_it_back(tmp_path: Path) -> None:
+    # Two workers over one data folder: the one that indexed more saved first.
+    ahead, behind = small_index(), small_index()
+    ahead.seq, behind.seq = 12, 10
+    saved = ahead.save(tmp_path / "index")
+    assert behind.save(tmp_path / "index") == saved  # nothing written: the index in force stays
+    assert Index.load(tmp_path / "index").seq == 12
+    rebuilt = small_index()
+    rebuilt.analysis = {"terms": 2}  # built another way (a new version of the code): written, seq or not
+    rebuilt.seq = 1
+    assert rebuilt.save(tmp_path / "index") != saved
+    assert Index.load(tmp_path / "index").analysis == {"terms": 2}
