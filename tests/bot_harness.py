@@ -11,11 +11,13 @@ is the other way round: real long polling over HTTP against the fake served on 1
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import signal
 import socket
 import sqlite3
 import sys
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, closing
 from dataclasses import dataclass, replace
@@ -70,9 +72,14 @@ class Running:
 
 
 async def until(condition: Callable[[], object], seconds: float, what: str) -> None:
-    """Return once ``condition()`` is true; fail saying ``what`` was awaited when it never is."""
-    for _ in range(int(seconds * 20)):
-        if condition():
+    """Return once ``condition()`` (awaited, when it is a coroutine) is true; fail saying
+    ``what`` was awaited when it never is."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        result = condition()
+        if inspect.isawaitable(result):
+            result = await result
+        if result:
             return
         await asyncio.sleep(0.05)
     raise AssertionError(f"still waiting after {seconds} s: {what}")
@@ -142,33 +149,49 @@ async def polling(library: Library, api: FakeBotAPI, token: str) -> AsyncIterato
 
 class BotProcess:
     """``python -m bot`` as a process a test can start, stop, kill and start again; ``env`` is
-    the bot's whole configuration (on top of this environment), ``cwd`` its working folder."""
+    the bot's whole configuration (on top of this environment), ``cwd`` its working folder.
+    Its log (stderr) is read as it comes, so a bot that logs much never blocks on a full pipe."""
 
-    def __init__(self, cwd: Path, env: dict[str, str]) -> None:
+    def __init__(self, cwd: Path, env: dict[str, str], args: tuple[str, ...] = ()) -> None:
         self.cwd = cwd
         self.env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent), **env}
+        self.args = args
         self.process: asyncio.subprocess.Process | None = None
         self.returncode: int | None = None
+        self._log: list[bytes] = []
+        self._reader: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", cwd=self.cwd, env=self.env,
+            sys.executable, "-m", "bot", *self.args, cwd=self.cwd, env=self.env,
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+        self._reader = asyncio.create_task(self._read(self.process))
+
+    async def _read(self, process: asyncio.subprocess.Process) -> None:
+        assert process.stderr is not None
+        while chunk := await process.stderr.read(1 << 16):
+            self._log.append(chunk)
+
+    @property
+    def log(self) -> str:
+        """Everything it logged so far, over all its starts."""
+        return b"".join(self._log).decode(errors="replace")
 
     def kill(self) -> None:
         assert self.process is not None
         self.process.kill()  # SIGKILL: no clean-up of any kind
 
     async def stop(self) -> str:
-        """SIGTERM (unless it ended), then its log (stderr); ``returncode`` says how it ended."""
-        assert self.process is not None
+        """SIGTERM (unless it ended), then its log; ``returncode`` says how it ended."""
+        assert self.process is not None and self._reader is not None
         try:
             if self.process.returncode is None:
                 self.process.send_signal(signal.SIGTERM)
-            _, stderr = await asyncio.wait_for(self.process.communicate(), timeout=120)
+            await asyncio.wait_for(self.process.wait(), timeout=120)
+            await asyncio.wait_for(self._reader, timeout=10)
         finally:
             if self.process.returncode is None:
                 self.process.kill()
                 await self.process.wait()
         self.returncode = self.process.returncode
-        return stderr.decode()
+        return self.log
