@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 
 from aiolimiter import AsyncLimiter
@@ -38,6 +39,8 @@ MAX_ATTEMPTS = 8  # network failures before a row is given up
 RETRY_CAP = 3600.0  # seconds: the longest wait between two tries of a row
 PER_CHAT_SECONDS = 1.0  # Telegram: about one message a second to one chat
 LEASE_SECONDS = 30.0  # a chat is one sender's this long at most; a sender that died frees it so
+ROUND_SECONDS = 2.0  # a round claims the chats this sender can send to in this time: the rest stay
+                     # free for other senders, and a chat's next alert is never held up long
 
 
 class Deliverer:
@@ -84,7 +87,8 @@ class Deliverer:
         now = time.time()
         if now < self._hold_until:
             return 0
-        alerts = await self.service.claim_alerts(self.owner, now, LEASE_SECONDS, PER_CHAT_SECONDS)
+        alerts = await self.service.claim_alerts(self.owner, now, LEASE_SECONDS, PER_CHAT_SECONDS,
+                                                 math.ceil(self.per_second * ROUND_SECONDS))
         by_place: dict[tuple[int, int], list[Alert]] = {}  # (chat, forum topic) → its alerts, oldest first
         for alert in alerts:
             by_place.setdefault((alert.chat_id, alert.thread_id), []).append(alert)

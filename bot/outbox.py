@@ -18,7 +18,6 @@ from .database import Database
 
 LEAD_CHARS = 280  # characters of an article's lead an alert quotes
 DUE_BATCH = 2000  # rows one delivery round looks at
-CLAIM_CHATS = 200  # chats one delivery round leases at most
 
 
 @dataclass(frozen=True)
@@ -62,7 +61,7 @@ class Outbox:
         )
         return cursor.rowcount == 1
 
-    def claim(self, owner: str, now: float, lease: float, gap: float, chats: int = CLAIM_CHATS) -> list[Alert]:
+    def claim(self, owner: str, now: float, lease: float, gap: float, chats: int) -> list[Alert]:
         """Lease up to ``chats`` chats with due alerts to ``owner`` for ``lease`` seconds; their due
         rows, oldest first.
 

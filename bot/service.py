@@ -311,9 +311,9 @@ class Service:
 
     # --- alerts (the delivery loop) --------------------------------------------------------
 
-    async def claim_alerts(self, owner: str, now: float, lease: float, gap: float) -> list[Alert]:
-        """The due alerts of the chats leased to ``owner`` (see :meth:`Outbox.claim`)."""
-        return await self._worker.run(self._outbox.claim, owner, now, lease, gap)
+    async def claim_alerts(self, owner: str, now: float, lease: float, gap: float, chats: int) -> list[Alert]:
+        """The due alerts of up to ``chats`` chats, leased to ``owner`` (see :meth:`Outbox.claim`)."""
+        return await self._worker.run(self._outbox.claim, owner, now, lease, gap, chats)
 
     async def release_chat(self, owner: str, chat_id: int, sent_at: float | None) -> None:
         await self._worker.run(self._outbox.release, owner, chat_id, sent_at)

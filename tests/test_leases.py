@@ -38,8 +38,8 @@ def test_a_chat_is_one_sender_s_until_its_lease_ends(tmp_path: Path, backend: st
         ids = [x.id for x in mine if x.chat_id == chat]
         assert ids == sorted(ids) and len(ids) == ARTICLES
     a_chats = {x.chat_id for x in mine}
-    assert not a_chats & {x.chat_id for x in b.claim("B", now + 29, 30, 1)}  # A still holds them
-    assert a_chats <= {x.chat_id for x in b.claim("B", now + 31, 30, 1)}  # A died: its lease ran out
+    assert not a_chats & {x.chat_id for x in b.claim("B", now + 29, 30, 1, chats=CHATS)}  # A still holds them
+    assert a_chats <= {x.chat_id for x in b.claim("B", now + 31, 30, 1, chats=CHATS)}  # A died: its lease ran out
 
 
 def test_the_pace_is_shared_between_senders(tmp_path: Path, backend: str | None) -> None:
@@ -48,7 +48,7 @@ def test_the_pace_is_shared_between_senders(tmp_path: Path, backend: str | None)
     now = 1_000.0
     [chat] = {x.chat_id for x in a.claim("A", now, 30, 1, chats=1)}
     a.release("A", chat, now)  # A sent to it just now
-    assert chat not in {x.chat_id for x in b.claim("B", now + 0.5, 30, 1)}
+    assert chat not in {x.chat_id for x in b.claim("B", now + 0.5, 30, 1, chats=CHATS)}
     assert chat in {x.chat_id for x in b.claim("B", now + 1.0, 30, 1, chats=CHATS)}
 
 
