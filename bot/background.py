@@ -24,7 +24,7 @@ from telegram.ext import Application
 
 from .delivery import Deliverer
 from .fairness import ReplyPacer
-from .inbox import INBOX_LEASE, Inbox, scan
+from .inbox import INBOX_LEASE, INBOX_LEASE_SECONDS, Inbox, scan
 from .poller import FeedPoller
 from .service import Service
 
@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 FEED_CHECK_SECONDS = 5.0  # how often the feed list is looked at for feeds that are due
 REFS_PRUNE_SECONDS = 3600.0  # how often expired button numbers are forgotten
+LEASE_RENEW_SECONDS = 5.0  # how often the inbox lease is renewed while a file is being read
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,8 @@ class Background:
             self.service.on_queued = lambda count: intake.deliverer.wake()
             self._delivery = asyncio.create_task(intake.deliverer.run(), name="alert delivery")
             work += [("inbox", self._inbox, self.schedule.poll, 0.2),
-                     ("feeds", intake.poller.poll_due, self.schedule.feed_check, 0.3)]
+                     ("feeds", intake.poller.poll_due, self.schedule.feed_check, 0.3),
+                     ("hold the inbox", self._hold_inbox, LEASE_RENEW_SECONDS, LEASE_RENEW_SECONDS)]
         for name, job, interval, first in work:
             jobs.run_repeating(self._spawner(name, job), interval=interval, first=first, name=name)
         if intake is None:
@@ -142,6 +144,13 @@ class Background:
     async def _inbox(self) -> None:
         assert self.intake is not None, "a job of processes that ingest"
         await scan(self.intake.inbox, self.service, self.owner)
+
+    async def _hold_inbox(self) -> None:
+        """Renew the inbox lease while a look at the inbox is reading a file (it renews it itself
+        between files): a long file does not let another worker start on it."""
+        scanning = self._tasks.get("inbox")
+        if scanning is not None and not scanning.done():
+            await self.service.take_lease(INBOX_LEASE, self.owner, INBOX_LEASE_SECONDS)
 
 
 def _log_failure(task: asyncio.Task[object]) -> None:

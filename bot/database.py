@@ -184,6 +184,11 @@ MIGRATIONS: tuple[str, ...] = (
         until REAL NOT NULL                     -- unix time it ends, unless given back first
     );
     """,
+    # 8 → 9: a delivery round asks, chat by chat, whether it has due alerts; without this index
+    # each asking scanned every pending row (5.8 s a round with 10,000 chats waiting).
+    """
+    CREATE INDEX outbox_chat ON outbox (chat_id, status, next_try);
+    """,
 )
 
 
@@ -271,6 +276,9 @@ POSTGRES_MIGRATIONS: dict[int, str] = {  # version reached → the step that rea
     """,
     8: """
     CREATE TABLE leases (name TEXT PRIMARY KEY, owner TEXT NOT NULL, until DOUBLE PRECISION NOT NULL);
+    """,
+    9: """
+    CREATE INDEX outbox_chat ON outbox (chat_id, status, next_try);
     """,
 }
 _MIGRATION_LOCK = 7_160_501  # pg_advisory_xact_lock key: one migrating process at a time

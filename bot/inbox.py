@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 _IGNORED_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".reason.txt")
 SETTLE_SECONDS = 1.0  # how long a file must be left alone before it is read
 INBOX_LEASE = "inbox"  # the lease of the worker that looks at the inbox (one of several)
-INBOX_LEASE_SECONDS = 120.0  # renewed at every look and before every file
+INBOX_LEASE_SECONDS = 15.0  # renewed at every look, before every file, and every few seconds while a file
+                            # is read (bot.background): a worker that died hands over this soon
 
 
 class InboxError(RuntimeError):
@@ -114,8 +115,8 @@ async def scan(inbox: Inbox, service: Service, owner: str) -> int:
 
     Of several workers over one data folder, the one holding the inbox lease (``owner``: this
     process) looks; it keeps the lease while it lives, so a file settles in its two looks. Were
-    a file still read by a holder that stalled past its lease, the worker after it would only
-    find every article unchanged: ingest is idempotent.
+    a file still read by a holder that stalled past its lease, the worker after it would find
+    its articles unchanged: ingest is idempotent.
     """
     changed = 0
     if not await service.take_lease(INBOX_LEASE, owner, INBOX_LEASE_SECONDS):

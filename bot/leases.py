@@ -23,6 +23,25 @@ def lease_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
+def gone(owner: str) -> bool:
+    """Whether ``owner`` was a process of this host that has ended: no process has its pid, or
+    this one does (a container restarted: same host name, same pid, another process). A process
+    of another host is never known to be gone: its leases run out."""
+    host, _, rest = owner.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    if int(pid) == os.getpid():
+        return True  # this process does not hold it under that name (take() would have renewed it)
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
+
+
 class Leases:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -34,7 +53,14 @@ class Leases:
             " SET owner = excluded.owner, until = excluded.until"
             " WHERE leases.until <= ? OR leases.owner = excluded.owner RETURNING owner",
             (name, owner, now + seconds, now)).fetchone()
-        return row is not None
+        if row is not None:
+            return True
+        holder = self._db.execute("SELECT owner FROM leases WHERE name = ?", (name,)).fetchone()
+        if holder is None or not gone(holder[0]):
+            return False
+        # A process of this host that is no more (killed, crashed: a restart): its lease is void.
+        return self._db.execute("UPDATE leases SET owner = ?, until = ? WHERE name = ? AND owner = ? RETURNING owner",
+                                (owner, now + seconds, name, holder[0])).fetchone() is not None
 
     def give_back(self, name: str, owner: str) -> None:
         """End ``owner``'s lease ``name`` now (nothing happens when another holds it)."""

@@ -23,7 +23,9 @@ from .service import Service
 
 log = logging.getLogger(__name__)
 
-POLL_LEASE_SECONDS = 600.0  # a feed's poll is one worker's this long at most (its pages included)
+POLL_LEASE_SECONDS = 120.0  # a feed's poll is one worker's this long at most (a worker that died mid-poll
+                            # delays that feed this long); a poll is its fetch and its pages', each
+                            # bounded by HOITIN_FEED_TIMEOUT, fetched side by side
 
 
 class FeedPoller:

@@ -4,12 +4,16 @@ leases (a feed's poll, the inbox) go to one taker of many."""
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
 from bot.chats import Chats
 from bot.database import Database, open_database
-from bot.leases import Leases
+from bot.leases import Leases, lease_owner
 from bot.outbox import Outbox
 from retrieval.models import Article
 
@@ -120,3 +124,18 @@ def test_racing_takers_one_winner_each_round(tmp_path: Path, backend: str | None
     for t in threads:
         t.join(timeout=60)
     assert sorted(n for n, _ in won) == list(range(rounds))  # every lease taken, each by exactly one
+
+
+def test_a_lease_of_a_process_gone_from_this_host_is_taken_at_once(tmp_path: Path, backend: str | None) -> None:
+    location = backend or str(tmp_path / "bot.sqlite3")
+    leases = Leases(open_database(location))
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = f"{socket.gethostname()}:{int(ended.stdout)}:0badc0de"  # killed mid-poll: it never gave the lease back
+    assert leases.take("feed:x", dead, 1_000.0, 120)
+    assert leases.take("feed:x", lease_owner(), 1_001.0, 120)  # restarted: no 120 s wait
+    alive = f"{socket.gethostname()}:{os.getppid()}:0badc0de"  # a process of this host that runs
+    elsewhere = f"another-host:{int(ended.stdout)}:0badc0de"  # or one of another host: nothing is known
+    for holder in (alive, elsewhere):
+        assert leases.take("feed:y", holder, 1_000.0, 120)
+        assert not leases.take("feed:y", lease_owner(), 1_001.0, 120)
+        leases.give_back("feed:y", holder)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -20,7 +21,7 @@ from .conftest import fresh_database
 from .postgres import postgres_server
 
 
-def test_processes_starting_together_migrate_once(postgres_server_url: str) -> None:
+def test_processes_starting_together_migrate_once(postgres_server_url: str, tmp_path: Path) -> None:
     url = fresh_database(postgres_server_url)
     with ThreadPoolExecutor(4) as pool:  # four connections racing to create the schema
         opened = list(pool.map(lambda _: open_database(url), range(4)))
@@ -28,8 +29,18 @@ def test_processes_starting_together_migrate_once(postgres_server_url: str) -> N
         assert db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (str(len(MIGRATIONS)),)
         db.close()
     with psycopg.connect(url) as check:
-        tables = {r[0] for r in check.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
-    assert tables == {"meta", "subscriptions", "refs", "chats", "outbox", "feeds", "replies"}
+        columns = {tuple(r) for r in check.execute("SELECT table_name, column_name FROM information_schema.columns"
+                                                   " WHERE table_schema = 'public'")}
+    # The same tables and columns as SQLite after all its migrations: the two schemas never drift apart.
+    sqlite = open_database(str(tmp_path / "bot.sqlite3"))
+    tables = [r[0] for r in sqlite.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    assert columns == {(t, c[1]) for t in tables for c in sqlite.execute(f"PRAGMA table_info({t})")}
+    assert {t for t, _ in columns} == {"meta", "subscriptions", "refs", "chats", "outbox", "feeds", "replies", "leases"}
+    with psycopg.connect(url) as check:  # and the same indexes (those of primary keys and UNIQUE aside)
+        indexes = {r[0] for r in check.execute("SELECT indexname FROM pg_indexes WHERE schemaname = 'public'"
+                                               " AND indexname NOT LIKE '%\\_pkey' AND indexname NOT LIKE '%\\_key'")}
+    assert indexes == {r[0] for r in sqlite.execute("SELECT name FROM sqlite_master WHERE type = 'index'"
+                                                    " AND name NOT LIKE 'sqlite_%'")} >= {"outbox_chat"}
 
 
 async def test_healthz_follows_the_database_going_away_and_back(seed_library: Library) -> None:

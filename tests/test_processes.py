@@ -37,10 +37,15 @@ QUESTION = "Ai chủ trì hội nghị tổng kết nhiệm kỳ 2016-2020?"
 WAVE = re.compile(r"HQ-18(\d)")
 
 
+PORTS = ["Cam Ranh", "Hải Phòng", "Đà Nẵng", "Quy Nhơn", "Vũng Tàu"]
+COMMANDERS = ["Nguyễn Văn Hải", "Trần Minh Đức", "Lê Quang Vinh", "Phạm Hữu Tài", "Hoàng Gia Bảo"]
+
+
 def submarine(n: int) -> dict[str, str]:
-    return {"id": f"tau-ngam-{n}", "title": f"Tàu ngầm HQ-18{n} về cảng Cam Ranh",
-            "body": f"Sáng nay, tàu ngầm HQ-18{n} đã về đến cảng Cam Ranh sau chuyến huấn luyện thứ {n}. "
-                    f"Chỉ huy tàu là đại tá Nguyễn Văn Hải {n}, người đã phục vụ trong lực lượng tàu ngầm "
+    port, commander = PORTS[n - 1], COMMANDERS[n - 1]
+    return {"id": f"tau-ngam-{n}", "title": f"Tàu ngầm HQ-18{n} về cảng {port}",
+            "body": f"Sáng nay, tàu ngầm HQ-18{n} đã về đến cảng {port} sau chuyến huấn luyện thứ {n}. "
+                    f"Chỉ huy tàu là đại tá {commander}, người đã phục vụ trong lực lượng tàu ngầm "
                     f"{10 + n} năm. Chuyến đi kéo dài {20 + n} ngày."}
 
 
@@ -110,13 +115,15 @@ async def test_two_web_processes_and_two_workers_on_postgresql(tmp_path: Path, p
                 await until(lambda n=n: _queued(database) >= n * CHATS, 60, f"the alerts of article {n} queued")
             await asking
 
-            # Both web processes answer from the generation the workers saved last, within 10 s.
+            # Both web processes answer from the generation the workers saved last, within 10 s (the
+            # last file is filed away once its articles are indexed and that generation saved).
+            await until(lambda: (data / "inbox" / "processed" / f"wave{WAVES}.jsonl").exists(), 30, "the last file read")
             saved = int(Index.current_generation(data / "index").removeprefix("gen-"))
             for port in metric_ports[:2]:
                 await until(lambda port=port: _at_least(http, port, saved), 10, "the new index taken up")
             for n, port in enumerate(web_ports):
                 await _post(http, port, {"update_id": 5000 + n, **message(
-                    "Chỉ huy tàu ngầm HQ-185 là ai?", user_id=30_000 + n)})
+                    "Ai chỉ huy tàu ngầm về cảng Vũng Tàu?", user_id=30_000 + n)})
 
             before_kill = Counter(_alerts(api))
             workers[0].kill()
@@ -145,7 +152,7 @@ async def test_two_web_processes_and_two_workers_on_postgresql(tmp_path: Path, p
     assert all("Trương Thị Mai" in texts[0] for texts in answers.values())
     for n in range(2):  # the article the workers ingested last, answered by each web process
         [reply] = [visible_text(p["text"]) for p in api.sent() if int(p["chat_id"]) == 30_000 + n]
-        assert "Nguyễn Văn Hải 5" in reply, reply
+        assert reply.startswith(f"[1] Chỉ huy tàu là đại tá {COMMANDERS[-1]}"), reply
     assert [path for path, _ in site.requests if path == "/rss"] == ["/rss"], "one worker polled the feed, once"
     assert bot_rows_pg(database, "SELECT count(*) FROM outbox WHERE status = 'sent'") == [(CHATS * WAVES,)]
     for process, log in zip(processes[:2] + processes[3:], logs[:2] + logs[3:], strict=True):
