@@ -17,22 +17,26 @@ import socket
 
 from .database import Database
 
+_NAMED: set[str] = set()  # the owners this process made (a test runs several bots in one process)
+
 
 def lease_owner() -> str:
     """A name for this process in leases: unique, and telling an operator which host and pid."""
-    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+    owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+    _NAMED.add(owner)
+    return owner
 
 
 def gone(owner: str) -> bool:
     """Whether ``owner`` was a process of this host that has ended: no process has its pid, or
-    this one does (a container restarted: same host name, same pid, another process). A process
-    of another host is never known to be gone: its leases run out."""
+    this one has and did not make that name (a container restarted: same host name, same pid,
+    another process). A process of another host is never known to be gone: its leases run out."""
     host, _, rest = owner.partition(":")
     pid = rest.partition(":")[0]
     if host != socket.gethostname() or not pid.isdigit():
         return False
     if int(pid) == os.getpid():
-        return True  # this process does not hold it under that name (take() would have renewed it)
+        return owner not in _NAMED
     try:
         os.kill(int(pid), 0)
     except ProcessLookupError:

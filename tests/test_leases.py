@@ -139,3 +139,13 @@ def test_a_lease_of_a_process_gone_from_this_host_is_taken_at_once(tmp_path: Pat
         assert leases.take("feed:y", holder, 1_000.0, 120)
         assert not leases.take("feed:y", lease_owner(), 1_001.0, 120)
         leases.give_back("feed:y", holder)
+
+
+def test_two_owners_of_one_process_never_take_each_other_s_lease(tmp_path: Path) -> None:
+    leases = Leases(open_database(str(tmp_path / "bot.sqlite3")))
+    first, second = lease_owner(), lease_owner()  # two bots in one process (as in tests)
+    assert leases.take("inbox", first, 1_000.0, 15)
+    assert not leases.take("inbox", second, 1_001.0, 15)
+    before_restart = f"{socket.gethostname()}:{os.getpid()}:0badc0de"  # this pid, a name it never made
+    assert leases.take("feed:z", before_restart, 1_000.0, 120)
+    assert leases.take("feed:z", first, 1_001.0, 120)
