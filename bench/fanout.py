@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, deque
+from collections.abc import Awaitable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -149,7 +150,15 @@ async def workers_on_postgresql(chats: int, rate: float, workers: int) -> dict[s
         }, ("--role", "worker")) for _ in range(workers)]
         await asyncio.gather(*(p.start() for p in processes))
         try:
-            await until(lambda: bot_rows(settings, "SELECT count(*) FROM meta WHERE key = 'alerts_seq'")[0][0], 120,
+            def count(sql: str) -> Awaitable[list[tuple[Any, ...]]]:
+                # In a thread: a blocking query here would stall the fake Bot API on this event loop,
+                # which would then take the requests held up meanwhile all at once (and answer 429).
+                return asyncio.to_thread(bot_rows, settings, sql)
+
+            async def counted(sql: str) -> int:
+                return int((await count(sql))[0][0])
+
+            await until(lambda: counted("SELECT count(*) FROM meta WHERE key = 'alerts_seq'"), 120,
                         "a worker started the alert cursor")
             inbox = data / "inbox"
             part = inbox / "fanout.jsonl.part"
@@ -157,17 +166,21 @@ async def workers_on_postgresql(chats: int, rate: float, workers: int) -> dict[s
                             + "\n", encoding="utf-8")
             started = time.monotonic()
             os.replace(part, inbox / "fanout.jsonl")
-            await until(lambda: bot_rows(settings, "SELECT count(*) FROM outbox")[0][0] == chats, 120, "alerts queued")
-            while bot_rows(settings, "SELECT count(*) FROM outbox WHERE status = 'pending'")[0][0]:
+            await until(lambda: _equal(counted("SELECT count(*) FROM outbox"), chats), 120, "alerts queued")
+            while await counted("SELECT count(*) FROM outbox WHERE status = 'pending'"):
                 await asyncio.sleep(0.5)
             elapsed = time.monotonic() - started
-            rows = bot_rows(settings, "SELECT article_key, chat_id, status FROM outbox")
+            rows = await count("SELECT article_key, chat_id, status FROM outbox")
         finally:
             logs = await asyncio.gather(*(p.stop() for p in processes))
     await runner.cleanup()
     problems = [line for log in logs for line in log.splitlines() if " ERROR " in line]
     return {**_result(api, chats, {"backend": "postgresql", "processes": workers, "alerts_per_second_each": each},
                       elapsed, rows), "errors_logged": len(problems)}
+
+
+async def _equal(value: Awaitable[int], expected: int) -> bool:
+    return await value == expected
 
 
 def _result(api: LimitedBotAPI, chats: int, run: dict[str, Any], elapsed: float, rows: list[tuple[Any, ...]]
