@@ -79,6 +79,8 @@ class Background:
         if intake is not None:
             for url in intake.feeds:
                 await self.service.add_feed(url)
+            if freed := await self.service.free_gone_senders():
+                log.info("%d chat(s) were leased to a sender of this host that is gone (a crash): freed", freed)
             self.service.on_queued = lambda count: intake.deliverer.wake()
             self._delivery = asyncio.create_task(intake.deliverer.run(), name="alert delivery")
             work += [("inbox", self._inbox, self.schedule.poll, 0.2),

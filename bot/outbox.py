@@ -15,6 +15,7 @@ from retrieval.clock import utc_stamp
 from retrieval.models import Article
 
 from .database import Database
+from .leases import gone
 
 LEAD_CHARS = 280  # characters of an article's lead an alert quotes
 DUE_BATCH = 2000  # rows one delivery round looks at
@@ -85,6 +86,17 @@ class Outbox:
                 f"SELECT {_ALERT_COLUMNS} FROM outbox WHERE status = 'pending' AND next_try <= ?"
                 f" AND chat_id IN ({marks}) ORDER BY id LIMIT ?", (now, *taken, DUE_BATCH))
             return [_alert(r) for r in rows]
+
+    def free_gone(self, now: float) -> int:
+        """End the chat leases of senders of this host that are gone (see :func:`bot.leases.gone`):
+        a sender restarted after a crash goes on at once, not after its old leases end. Chats freed."""
+        holders = [row[0] for row in self._db.execute(
+            "SELECT DISTINCT lease_owner FROM chats WHERE lease_until > ? AND lease_owner IS NOT NULL", (now,))]
+        freed = 0
+        for holder in filter(gone, holders):
+            freed += self._db.execute("UPDATE chats SET lease_until = 0 WHERE lease_owner = ? AND lease_until > ?",
+                                      (holder, now)).rowcount
+        return freed
 
     def release(self, owner: str, chat_id: int, sent_at: float | None) -> None:
         """Give a chat's lease back; ``sent_at``: a message went to it then (the shared pace)."""

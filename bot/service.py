@@ -315,6 +315,10 @@ class Service:
         """The due alerts of up to ``chats`` chats, leased to ``owner`` (see :meth:`Outbox.claim`)."""
         return await self._worker.run(self._outbox.claim, owner, now, lease, gap, chats)
 
+    async def free_gone_senders(self) -> int:
+        """Free the chats leased to senders of this host that are gone; how many."""
+        return await self._worker.run(lambda: self._outbox.free_gone(time.time()))
+
     async def release_chat(self, owner: str, chat_id: int, sent_at: float | None) -> None:
         await self._worker.run(self._outbox.release, owner, chat_id, sent_at)
 

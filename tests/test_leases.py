@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 from bot.chats import Chats
@@ -149,3 +150,17 @@ def test_two_owners_of_one_process_never_take_each_other_s_lease(tmp_path: Path)
     before_restart = f"{socket.gethostname()}:{os.getpid()}:0badc0de"  # this pid, a name it never made
     assert leases.take("feed:z", before_restart, 1_000.0, 120)
     assert leases.take("feed:z", first, 1_001.0, 120)
+
+
+def test_chats_leased_to_a_sender_gone_from_this_host_are_freed(tmp_path: Path, backend: str | None) -> None:
+    location, db = _filled(tmp_path, backend)
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = f"{socket.gethostname()}:{int(ended.stdout)}:0badc0de"
+    elsewhere = f"another-host:{int(ended.stdout)}:0badc0de"
+    outbox = Outbox(db)
+    now = time.time()
+    held = {x.chat_id for x in outbox.claim(dead, now, 30, 1, chats=3)}
+    other = {x.chat_id for x in outbox.claim(elsewhere, now, 30, 1, chats=3)}
+    assert outbox.free_gone(now + 1) == 3  # the dead sender's; the other host's are left to run out
+    restarted = {x.chat_id for x in outbox.claim(lease_owner(), now + 1, 30, 1, chats=CHATS)}
+    assert held <= restarted and not other & restarted
