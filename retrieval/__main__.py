@@ -1,4 +1,5 @@
-"""python -m retrieval: the operator's commands (ingest, ask, search, eval, train, feedback, stats, rebuild)."""
+"""python -m retrieval: the operator's commands (ingest, ask, search, eval, train, feedback, stats, rebuild,
+reindex)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from .feedback import ANSWER_LOG, AnswerLog
 from .ingest import read_articles
 from .library import Library, Settings
 from .models import Answer, Citation
+from .opensearch import Cluster, ClusterError, cluster_stats, copy_archive
 from .plain import format_answer, format_search
 from .ranker import MODEL_PATH
 from .training import FitSettings, collect, cross_validate, fit, table
@@ -167,8 +169,29 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
+    if args.opensearch:
+        print(json.dumps(cluster_stats(_cluster(args))))
+        return 0
     stats = Library(args.data_dir).stats()
     print(json.dumps(stats.__dict__))
+    return 0
+
+
+def _cluster(args: argparse.Namespace) -> Cluster:
+    urls = tuple(u.strip() for u in args.opensearch.split(",") if u.strip())
+    if not all(u.startswith(("http://", "https://")) for u in urls) or not urls:
+        raise ClusterError(f"--opensearch takes http(s):// URLs separated by commas, not {args.opensearch!r}")
+    password = args.password_file.read_text(encoding="utf-8").strip() if args.password_file else None
+    return Cluster(urls, args.user, password, args.ca)
+
+
+def cmd_reindex(args: argparse.Namespace) -> int:
+    library = Library(args.data_dir)
+    cluster = _cluster(args)
+    with _bar(library.store.count(), "reindex", args.quiet) as bar:
+        copied = copy_archive(library, cluster, args.shards, args.replicas, bar.update, args.from_start)
+    print(f"copied {copied.articles} article(s) and {copied.passages} passage(s) to {', '.join(cluster.urls)}; "
+          f"the cluster reflects store change {copied.seq}")
     return 0
 
 
@@ -278,8 +301,27 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("output", type=Path, help="the .jsonl file to write (replaced whole)")
     e.set_defaults(func=cmd_feedback_export)
 
-    p = sub.add_parser("stats", parents=parents, help="articles, passages and index size")
+    cluster = argparse.ArgumentParser(add_help=False)
+    cluster.add_argument("--user", help="the cluster's user name (with --password-file)")
+    cluster.add_argument("--password-file", type=Path, help="a file holding the password (never on the command line)")
+    cluster.add_argument("--ca", help="CA certificate file of an https:// cluster")
+
+    p = sub.add_parser("stats", parents=[*parents, cluster], help="articles, passages and index size",
+                       description="The data folder's articles, passages, terms and index size; with --opensearch, "
+                                   "the cluster's health, shards and document counts instead.")
+    p.add_argument("--opensearch", metavar="URL[,URL…]", help="an OpenSearch cluster to report on")
     p.set_defaults(func=cmd_stats)
+    p = sub.add_parser("reindex", parents=[*parents, cluster], help="copy the archive into OpenSearch",
+                       description="Copy the data folder's articles and passages into an OpenSearch cluster "
+                                   "(indices hoitin-articles and hoitin-passages, created when missing). "
+                                   "Resumable: only what changed since the last copy is sent; an article copied "
+                                   "again replaces its documents.")
+    p.add_argument("--to", choices=["opensearch"], required=True, help="where to copy (only opensearch for now)")
+    p.add_argument("--opensearch", metavar="URL[,URL…]", required=True, help="the cluster's node URLs")
+    p.add_argument("--shards", type=int, default=2, help="primary shards of new indices (default 2)")
+    p.add_argument("--replicas", type=int, default=1, help="replicas of new indices (default 1)")
+    p.add_argument("--from-start", action="store_true", help="send every article, not only what changed")
+    p.set_defaults(func=cmd_reindex)
     p = sub.add_parser("rebuild", parents=parents, help="rebuild the index from the store (no re-segmentation)")
     p.set_defaults(func=cmd_rebuild)
     return parser
@@ -295,6 +337,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not args.verbose:  # the client logs each failed try of a request; the error at the end says it once
+        logging.getLogger("opensearch").setLevel(logging.ERROR)
     try:
         return args.func(args)
     except BrokenPipeError:  # output piped into `head` and the like: not an error

@@ -90,3 +90,20 @@ def backend(request: pytest.FixtureRequest) -> str | None:
     if request.param == "sqlite":
         return None
     return fresh_database(request.getfixturevalue("postgres_server_url"))
+
+
+# --- OpenSearch ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def opensearch_url() -> Iterator[str]:
+    """One OpenSearch node for the session (tests/opensearch.py), skipped with the reason where
+    Java or Maven is missing."""
+    from .bot_harness import free_port
+    from .opensearch import launcher_problem, opensearch_cluster
+
+    problem = launcher_problem()
+    if problem:
+        pytest.skip(problem)
+    with opensearch_cluster(1, [free_port(), free_port()], name="hoitin-session") as [node]:
+        yield node.url
