@@ -64,29 +64,42 @@ def index_passages(client: Any, library: Library) -> int:
     client.indices.create(index=INDEX, body={
         "settings": {"number_of_shards": 1, "number_of_replicas": 0,
                      "similarity": {"default": {"type": "BM25", "k1": 1.5, "b": 0.75}}},
-        "mappings": {"properties": {"terms": {"type": "text", "analyzer": "whitespace"},
+        "mappings": {"_source": {"excludes": ["terms"]},  # as retrieval/opensearch.py: terms indexed, not kept
+                     "properties": {"terms": {"type": "text", "analyzer": "whitespace", "index_options": "freqs"},
                                     "article": {"type": "long"}}}})
     numbers = {library.index.passage(n): n for n in range(library.index.n_passages)}
     actions = ({"_index": INDEX, "_id": str(numbers[p]),
                 "terms": " ".join(terms), "article": p.article} for p, terms in passage_terms(library))
-    written, errors = helpers.bulk(client, actions, chunk_size=2000, request_timeout=120)
+    # Batches of 500 with retries: a 512 MB node answers a 30 MB request 429 (its circuit breaker).
+    written, errors = helpers.bulk(client, actions, chunk_size=500, max_retries=8, initial_backoff=2,
+                                   request_timeout=120)
     assert not errors, errors[:3]
     client.indices.refresh(index=INDEX)
     return written
 
 
 def compare(embedded: Library, ranked: OpenSearchRanked, questions: list[dict]) -> dict[str, Any]:
+    """How the two rankings differ, and what retrieval alone (the top passages, no sentence
+    ranking) costs in each: median and p95 in ms."""
     same_first, overlaps = 0, []
+    times: dict[str, list[float]] = {"embedded": [], "opensearch": []}
     for q in questions:
         terms = query_terms(q["question"])
         if not terms:
             continue
+        started = time.perf_counter()
         a = [h.passage for h in embedded._hits(terms, DEPTH)]
+        middle = time.perf_counter()
         b = [h.passage for h in ranked._hits(terms, DEPTH)]
+        times["embedded"].append((middle - started) * 1000)
+        times["opensearch"].append((time.perf_counter() - middle) * 1000)
         same_first += bool(a and b and a[0] == b[0])
         overlaps.append(len(set(a) & set(b)) / max(len(set(a) | set(b)), 1))
     return {"questions": len(overlaps), "same_first_passage": round(same_first / max(len(overlaps), 1), 4),
-            f"top{DEPTH}_jaccard_median": round(float(np.median(overlaps)), 4) if overlaps else None}
+            f"top{DEPTH}_jaccard_median": round(float(np.median(overlaps)), 4) if overlaps else None,
+            f"top{DEPTH}_retrieval_ms": {name: {"median": round(float(np.median(t)), 2),
+                                                "p95": round(float(np.percentile(t, 95)), 2)}
+                                         for name, t in times.items() if t}}
 
 
 def run(sets: list[str], limit: int) -> dict[str, Any]:
@@ -106,10 +119,14 @@ def run(sets: list[str], limit: int) -> dict[str, Any]:
             started = time.perf_counter()
             written = index_passages(client, embedded)
             indexing = time.perf_counter() - started
+            client.indices.forcemerge(index=INDEX, max_num_segments=1, request_timeout=600)  # as a settled index
             ranked = OpenSearchRanked(embedded.data_dir, Settings())
             ranked.client = client
+            size = client.indices.stats(index=INDEX, metric="store")["indices"][INDEX]["primaries"]["store"]
             out["sets"][name] = {
                 "passages": written, "bulk_index_seconds": round(indexing, 1),
+                "bulk_passages_per_second": round(written / indexing, 1), "shard_bytes": size["size_in_bytes"],
+                "embedded_index_bytes": embedded.stats().index_bytes,
                 "embedded": _brief(evaluate(embedded, questions)),
                 "opensearch": _brief(evaluate(ranked, questions)),
                 "rankings": compare(embedded, ranked, questions),

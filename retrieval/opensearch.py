@@ -38,8 +38,11 @@ COPY_BATCH = 200  # articles per bulk request (their passages with them: a few M
 _STORED = {"type": "object", "enabled": False}  # kept in _source, never indexed
 PASSAGE_MAPPING = {
     "dynamic": "strict",
+    # The terms are indexed with their frequencies only (BM25 needs no positions) and not kept in
+    # _source: they are rebuilt from the sentences. Together a third off the shard (bench/RESULTS.md).
+    "_source": {"excludes": ["terms"]},
     "properties": {
-        "terms": {"type": "text", "analyzer": "whitespace"},  # BM25 over our own terms
+        "terms": {"type": "text", "analyzer": "whitespace", "index_options": "freqs"},  # BM25 over our terms
         "article": {"type": "long"}, "paragraph": {"type": "integer"},
         "first": {"type": "integer"}, "last": {"type": "integer"},
         "published": {"type": "date"}, "source": {"type": "keyword"},  # filters of time-aware questions
