@@ -21,8 +21,6 @@ if str(ROOT) not in sys.path:
 from retrieval.evaluation import eval_library, load_questions  # noqa: E402
 from retrieval.library import Library, Settings  # noqa: E402
 from retrieval.models import Passage  # noqa: E402
-from retrieval.passages import build_passages  # noqa: E402
-from retrieval.text import syllables  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 ARTICLES = DATA / "qa" / "viquad-dev-articles.jsonl"
@@ -50,9 +48,7 @@ def passage_terms(lib: Library) -> list[tuple[Passage, list[str]]]:
     """Every stored article's passages with their terms, in store order (as a rebuild adds them)."""
     out: list[tuple[Passage, list[str]]] = []
     for stored in lib.store.changed_since(0):
-        sentences = lib.store.all_sentences(stored.key)
-        for passage, terms in build_passages(stored.key, sentences, lib.settings.shape,
-                                             syllables(stored.article.title)):
+        for passage, terms in lib.cut(stored)[1]:
             out.append((passage, [sys.intern(t) for t in terms]))  # 90 M terms, ~3 M distinct: share them
     return out
 

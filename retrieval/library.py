@@ -33,8 +33,10 @@ from .models import (
     Excerpt,
     FollowUp,
     Hit,
+    Passage,
     SearchPage,
     SearchResult,
+    Sentence,
 )
 from .passages import PassageShape, build_passages
 from .question import analyse_question
@@ -179,9 +181,7 @@ class Library:
         self.index.remove_articles(s.key for s in batch)
         passages = []
         for stored in batch:
-            sentences = self.store.all_sentences(stored.key)
-            title = syllables(stored.article.title)
-            passages.extend(build_passages(stored.key, sentences, self.settings.shape, title))
+            passages.extend(self.cut(stored)[1])
         self.index.add(passages)
         self.index.seq = batch[-1].seq
         if progress:
@@ -189,6 +189,12 @@ class Library:
         count = len(batch)
         batch.clear()
         return count
+
+    def cut(self, stored: StoredArticle) -> tuple[list[Sentence], list[tuple[Passage, list[str]]]]:
+        """A stored article's sentences, and the passages the index holds of it with their terms
+        (what the index, a copy to OpenSearch and the benchmarks' references all index)."""
+        sentences = self.store.all_sentences(stored.key)
+        return sentences, build_passages(stored.key, sentences, self.settings.shape, syllables(stored.article.title))
 
     def rebuild(self) -> None:
         """Index every stored article from scratch (no re-segmentation)."""

@@ -28,7 +28,6 @@ from typing import Any
 from .errors import RetrievalError
 from .library import Library
 from .models import Passage, Sentence
-from .passages import build_passages
 from .store import StoredArticle
 from .text import syllables
 
@@ -156,12 +155,12 @@ def _documents(library: Library, batch: list[StoredArticle]) -> Iterator[dict[st
     for stored in batch:
         article = stored.article
         published = article.published.isoformat() if article.published else None
-        sentences = library.store.all_sentences(stored.key)
+        sentences, cut = library.cut(stored)
         yield {"_index": ARTICLES, "_id": str(stored.key), "id": article.id, "title": " ".join(syllables(article.title)),
                "title_text": article.title, "published": published, "source": article.source, "url": article.url,
                "seq": stored.seq, "paragraphs": {"text": list(article.paragraphs)}}
         by_place = {(s.paragraph, s.position): s for s in sentences}
-        for passage, terms in build_passages(stored.key, sentences, library.settings.shape, syllables(article.title)):
+        for passage, terms in cut:
             held = [by_place[(passage.paragraph, n)] for n in range(passage.first, passage.last + 1)
                     if (passage.paragraph, n) in by_place]
             yield {"_index": PASSAGES, "_id": passage_id(passage), "terms": " ".join(terms), "article": stored.key,
