@@ -48,7 +48,7 @@ def passage_terms(lib: Library) -> list[tuple[Passage, list[str]]]:
     """Every stored article's passages with their terms, in store order (as a rebuild adds them)."""
     out: list[tuple[Passage, list[str]]] = []
     for stored in lib.store.changed_since(0):
-        for passage, terms in lib.cut(stored)[1]:
+        for passage, terms in lib.cut(stored).passages:
             out.append((passage, [sys.intern(t) for t in terms]))  # 90 M terms, ~3 M distinct: share them
     return out
 

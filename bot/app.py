@@ -29,6 +29,7 @@ from telegram.request import BaseRequest
 
 from retrieval.ingest import read_articles
 from retrieval.library import Library
+from retrieval.opensearch import Cluster
 
 from .background import FEED_CHECK_SECONDS, Background, Intake, Schedule
 from .config import ConfigError, Settings
@@ -52,9 +53,10 @@ RATE_LIMIT_RETRIES = 3  # times a request answered 429 is retried, after the wai
 BOT_DATABASE = "bot.sqlite3"  # in the data folder, beside the article store
 
 
-def prepare_library(data_dir: Path, seeds_dir: Path) -> Library:
-    """Open the data folder and make sure the seed articles are in it (unchanged ones are skipped)."""
-    library = Library(data_dir)
+def prepare_library(data_dir: Path, seeds_dir: Path, cluster: Cluster | None = None) -> Library:
+    """Open the data folder (its passages on ``cluster`` if given) and make sure the seed articles
+    are in it (unchanged ones are skipped)."""
+    library = Library.open(data_dir, cluster)
     if seeds_dir.is_dir():
         report = library.ingest(read_articles([seeds_dir]))
         log.info("seeds: %s", report.summary())
@@ -68,8 +70,8 @@ def prepare_library(data_dir: Path, seeds_dir: Path) -> Library:
 def open_library(settings: Settings) -> Library:
     """The data folder of ``settings``, with the seeds ingested by a process that ingests (a web
     process only reads what the workers store)."""
-    return (prepare_library(settings.data_dir, settings.seeds_dir) if settings.role.works
-            else Library(settings.data_dir))
+    return (prepare_library(settings.data_dir, settings.seeds_dir, settings.opensearch) if settings.role.works
+            else Library.open(settings.data_dir, settings.opensearch, writes=False))
 
 
 def build_service(settings: Settings, library: Library, metrics: Metrics | None = None) -> Service:
@@ -77,7 +79,8 @@ def build_service(settings: Settings, library: Library, metrics: Metrics | None 
     PostgreSQL's; with an ingest process when the role ingests. ``metrics``: the process's (a
     fresh registry when the caller keeps none)."""
     database = settings.database_url or str(library.data_dir / BOT_DATABASE)
-    ingester = (Ingester(IngestSettings(library.data_dir, database, settings.alert_max_age_hours, settings.log_level))
+    ingester = (Ingester(IngestSettings(library.data_dir, database, settings.alert_max_age_hours, settings.log_level,
+                                        settings.opensearch))
                 if settings.role.works else None)
     return Service(library, database, settings.alert_max_age_hours, metrics or Metrics(), ingester)
 

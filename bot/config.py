@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from retrieval.formats import ReadLimits
+from retrieval.opensearch import Cluster, ClusterError
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 
@@ -59,6 +60,7 @@ class Settings:
     webhook_listen: str = "127.0.0.1"  # where the bot listens for them (behind a reverse proxy)
     webhook_port: int = 8443
     webhook_secret: str | None = None  # required with webhook_url: Telegram sends it in every request
+    opensearch: Cluster | None = None  # the archive's passages on this cluster (None: the embedded index)
 
     @property
     def inbox(self) -> Path:
@@ -68,7 +70,8 @@ class Settings:
         token = "set" if self.telegram_token else "unset"
         return (f"Settings(telegram_token={token}, role={self.role}, data_dir={self.data_dir}, seeds_dir={self.seeds_dir}, "
                 f"api_base_url={self.api_base_url}, inbox={self.inbox}, feeds={len(self.feeds)}, "
-                f"webhook={self.webhook_url or 'off'})")
+                f"webhook={self.webhook_url or 'off'}, "
+                f"opensearch={','.join(self.opensearch.urls) if self.opensearch else 'off'})")
 
 
 class ConfigError(ValueError):
@@ -130,6 +133,7 @@ def load_settings(env: dict[str, str] | None = None, dotenv: bool = True) -> Set
         webhook_listen=(env.get("HOITIN_WEBHOOK_LISTEN") or d.webhook_listen).strip(),
         webhook_port=_port(env, "HOITIN_WEBHOOK_PORT") if env.get("HOITIN_WEBHOOK_PORT") else d.webhook_port,
         webhook_secret=webhook_secret,
+        opensearch=_opensearch(env),
     )
 
 
@@ -149,6 +153,25 @@ def _webhook(env: dict[str, str]) -> tuple[str | None, str | None]:
     if secret is not None and not _SECRET_RE.fullmatch(secret):
         raise ConfigError("HOITIN_WEBHOOK_SECRET may hold 1–256 of A–Z, a–z, 0–9, _ and - (Telegram's rule)")
     return url, secret
+
+
+def _opensearch(env: dict[str, str]) -> Cluster | None:
+    """The cluster of ``HOITIN_OPENSEARCH_URL``, logged in with ``…_USER`` and the password in the
+    file ``…_PASSWORD_FILE`` (a secret never sits in the environment), ``…_CA`` for https."""
+    urls = (env.get("HOITIN_OPENSEARCH_URL") or "").strip()
+    if not urls:
+        return None
+    password = None
+    if path := (env.get("HOITIN_OPENSEARCH_PASSWORD_FILE") or "").strip():
+        try:
+            password = Path(path).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(f"HOITIN_OPENSEARCH_PASSWORD_FILE cannot be read: {exc}") from None
+    try:
+        return Cluster.parse(urls, (env.get("HOITIN_OPENSEARCH_USER") or "").strip() or None, password,
+                             (env.get("HOITIN_OPENSEARCH_CA") or "").strip() or None)
+    except ClusterError as exc:
+        raise ConfigError(f"HOITIN_OPENSEARCH_URL: {exc}") from None
 
 
 def _role(value: str) -> Role:

@@ -140,7 +140,7 @@ def html_welcome(examples: list[str], lang: str) -> str:
 def html_stats(s: BotStats, lang: str) -> str:
     """/stats: the library, subscriptions, alerts, then one line per feed."""
     lines = [
-        text("stats", lang, articles=s.articles, passages=s.passages, terms=s.terms,
+        text("stats", lang, articles=s.articles, passages=s.passages, terms=s.terms if s.terms is not None else "—",
              index_mb=f"{s.index_bytes / 1e6:.1f}", subscriptions=s.subscriptions),
         text("stats_alerts", lang, pending=s.pending_alerts, last_hour=s.sent_last_hour,
              unreachable=s.unreachable_chats),

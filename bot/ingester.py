@@ -28,10 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from retrieval.errors import BadArticle
-from retrieval.index import Index
 from retrieval.ingest import IngestReport
 from retrieval.library import Library
 from retrieval.models import Article
+from retrieval.opensearch import Cluster
 
 from .chats import Chats
 from .database import open_database
@@ -53,13 +53,14 @@ class IngestSettings:
     database: str  # the bot database: a SQLite path or a PostgreSQL URL
     alert_max_age_hours: float
     log_level: str
+    opensearch: Cluster | None  # the archive's passages on this cluster (None: the embedded index)
 
 
 class _Side:
     """The ingest side itself (it lives in the child)."""
 
     def __init__(self, settings: IngestSettings) -> None:
-        self.library = Library(settings.data_dir)
+        self.library = Library.open(settings.data_dir, settings.opensearch)
         db = open_database(settings.database)
         self.matcher = AlertMatcher(db, self.library, Subscriptions(db), Chats(db), Outbox(db),
                                     settings.alert_max_age_hours)
@@ -74,7 +75,7 @@ class _Side:
     def publish(self) -> str:
         if self.library.unsaved:
             self.library.save_index()
-        return Index.current_generation(self.library.index_dir)
+        return self.library.archive.current_generation()
 
 
 _side: _Side | None = None

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from retrieval.errors import BadArticle, IndexFormatError
+from retrieval.errors import BadArticle, IndexFormatError, RetrievalError
 from retrieval.feedback import ANSWER_LOG, AnswerLog, Ratings
 from retrieval.index import Index
 from retrieval.ingest import IngestReport
@@ -85,7 +85,7 @@ class Health:
 class BotStats:
     articles: int
     passages: int
-    terms: int
+    terms: int | None
     index_bytes: int
     subscriptions: int
     pending_alerts: int
@@ -242,12 +242,17 @@ class Service:
             outbox = self._outbox.counts()
         except Exception as exc:  # SQLite's or PostgreSQL's: whatever it is, the check reports it
             problems.append(f"bot database: {exc}")
-        index = self.library.index
-        if articles and not index.n_passages:
+        archive = self.library.archive
+        try:
+            passages = archive.stats().passages
+        except RetrievalError as exc:  # the cluster is down: the check says so, it does not fail
+            problems.append(f"archive: {exc}")
+            passages = 0
+        if articles and not passages and not problems:
             problems.append(f"index: empty while the store holds {articles} articles")
-        folder = self.library.index_dir / index.generation if index.generation else None
+        folder = self.library.index_dir / archive.generation if archive.generation else None
         saved = folder.stat().st_mtime if folder is not None and folder.exists() else None
-        return Health(problems, outbox, index.generation, index.n_passages, saved)
+        return Health(problems, outbox, archive.generation, passages, saved)
 
     async def stats(self) -> BotStats:
         return await self._worker.run(self._stats)
@@ -273,7 +278,7 @@ class Service:
         alerts (articles indexed); a process that only answers takes up the index generation
         they saved last (0)."""
         if self._ingester is None:
-            await self._take(Index.current_generation(self.library.index_dir))
+            await self._take(self.library.archive.current_generation())
             return 0
         indexed, queued, generation = await self._ingester.sync()
         await self._take(generation)
@@ -292,14 +297,14 @@ class Service:
     async def _take(self, generation: str) -> bool:
         """Map ``generation`` (on a thread of its own: loading checks every file) and hand it to
         the answer side between two of its calls; whether it was a new one."""
-        if generation in ("", self.library.index.generation):
+        if generation in ("", self.library.archive.generation):
             return False
         try:
             fresh = await asyncio.to_thread(Index.load, self.library.index_dir, True)
         except IndexFormatError as exc:  # replaced by another process this very moment: next time
             log.warning("the saved index could not be loaded (%s); trying again at the next sync", exc)
             return False
-        if fresh.store_id != self._store_identity or fresh.generation == self.library.index.generation:
+        if fresh.store_id != self._store_identity or fresh.generation == self.library.archive.generation:
             return False
         await self._worker.run(self.library.use_index, fresh)
         log.info("answering from index %s (%d passages)", fresh.generation, fresh.n_passages)

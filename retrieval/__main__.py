@@ -19,7 +19,7 @@ from .feedback import ANSWER_LOG, AnswerLog
 from .ingest import read_articles
 from .library import Library, Settings
 from .models import Answer, Citation
-from .opensearch import Cluster, ClusterError, cluster_stats, copy_archive
+from .opensearch import REPLICAS, SHARDS, Cluster, OpenSearchArchive, cluster_stats
 from .plain import format_answer, format_search
 from .ranker import MODEL_PATH
 from .training import FitSettings, collect, cross_validate, fit, table
@@ -115,6 +115,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
     with _bar(None, "index", args.quiet) as bar:
         library = eval_library(args.data_dir / "eval", args.articles, args.distractors, args.limit, settings, bar.update,
                                tuple(args.extra or ()))
+    if args.opensearch:  # the same folder, its passages copied into the cluster (when not there yet)
+        archive = OpenSearchArchive(_cluster(args), writable=True)
+        with _bar(None, "copy to OpenSearch", args.quiet) as bar:
+            library = Library(library.data_dir, settings, archive, progress=bar.update)
+            archive.persist()
     questions = load_questions(args.questions)
     if args.sample:
         questions = questions[: args.sample]
@@ -178,20 +183,26 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def _cluster(args: argparse.Namespace) -> Cluster:
-    urls = tuple(u.strip() for u in args.opensearch.split(",") if u.strip())
-    if not all(u.startswith(("http://", "https://")) for u in urls) or not urls:
-        raise ClusterError(f"--opensearch takes http(s):// URLs separated by commas, not {args.opensearch!r}")
     password = args.password_file.read_text(encoding="utf-8").strip() if args.password_file else None
-    return Cluster(urls, args.user, password, args.ca)
+    return Cluster.parse(args.opensearch, args.user, password, args.ca, getattr(args, "shards", SHARDS),
+                         getattr(args, "replicas", REPLICAS))
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:
-    library = Library(args.data_dir)
     cluster = _cluster(args)
-    with _bar(library.store.count(), "reindex", args.quiet) as bar:
-        copied = copy_archive(library, cluster, args.shards, args.replicas, bar.update, args.from_start)
-    print(f"copied {copied.articles} article(s) and {copied.passages} passage(s) to {', '.join(cluster.urls)}; "
-          f"the cluster reflects store change {copied.seq}")
+    archive = OpenSearchArchive(cluster, writable=True, from_start=args.from_start)
+    copied = 0
+    with _bar(None, "reindex", args.quiet) as bar:
+        def step(articles: int) -> None:
+            nonlocal copied
+            copied += articles
+            bar.update(articles)
+
+        library = Library(args.data_dir, archive=archive, progress=step)
+    held = library.stats()
+    print(f"copied {copied} article(s) to {', '.join(cluster.urls)}: the cluster holds {held.passages} passage(s) "
+          f"of {held.articles} article(s) and reflects store change {archive.seq}")
+    library.close()
     return 0
 
 
@@ -257,10 +268,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_search)
 
-    p = sub.add_parser("eval", parents=parents, help="measure answer quality on a question set (../shared/data protocol)",
+    cluster = argparse.ArgumentParser(add_help=False)
+    cluster.add_argument("--user", help="the cluster's user name (with --password-file)")
+    cluster.add_argument("--password-file", type=Path, help="a file holding the password (never on the command line)")
+    cluster.add_argument("--ca", help="CA certificate file of an https:// cluster")
+
+    p = sub.add_parser("eval", parents=[*parents, cluster],
+                       help="measure answer quality on a question set (../shared/data protocol)",
                        description="Index the question set's articles plus the first N distractors, answer every "
                                    "question through the same path as 'ask', print answer@1/@3, passage@1/@5 and "
-                                   "latency. The evaluation index is cached under DATA_DIR/eval.")
+                                   "latency. The evaluation index is cached under DATA_DIR/eval; with --opensearch "
+                                   "it is copied into that cluster and the passages are searched there.")
     p.add_argument("--articles", type=Path, required=True, help="articles of the question set (.jsonl)")
     p.add_argument("--questions", type=Path, required=True, help="questions (.jsonl: id, question, answers, article_id)")
     p.add_argument("--distractors", type=Path, help="distractor articles (.jsonl or .jsonl.gz)")
@@ -272,6 +290,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="ask the questions with the diacritics of every second word taken away")
     p.add_argument("--sample", type=int, help="only the first N questions")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--opensearch", metavar="URL[,URL…]", help="search the passages on this OpenSearch cluster")
+    p.add_argument("--shards", type=int, default=SHARDS, help=f"primary shards of new indices (default {SHARDS})")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("train", parents=parents, help="fit the answer ranker on both dev sets; print cross-validated figures",
@@ -301,11 +321,6 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("output", type=Path, help="the .jsonl file to write (replaced whole)")
     e.set_defaults(func=cmd_feedback_export)
 
-    cluster = argparse.ArgumentParser(add_help=False)
-    cluster.add_argument("--user", help="the cluster's user name (with --password-file)")
-    cluster.add_argument("--password-file", type=Path, help="a file holding the password (never on the command line)")
-    cluster.add_argument("--ca", help="CA certificate file of an https:// cluster")
-
     p = sub.add_parser("stats", parents=[*parents, cluster], help="articles, passages and index size",
                        description="The data folder's articles, passages, terms and index size; with --opensearch, "
                                    "the cluster's health, shards and document counts instead.")
@@ -318,8 +333,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "again replaces its documents.")
     p.add_argument("--to", choices=["opensearch"], required=True, help="where to copy (only opensearch for now)")
     p.add_argument("--opensearch", metavar="URL[,URL…]", required=True, help="the cluster's node URLs")
-    p.add_argument("--shards", type=int, default=2, help="primary shards of new indices (default 2)")
-    p.add_argument("--replicas", type=int, default=1, help="replicas of new indices (default 1)")
+    p.add_argument("--shards", type=int, default=SHARDS, help=f"primary shards of new indices (default {SHARDS})")
+    p.add_argument("--replicas", type=int, default=REPLICAS, help=f"replicas of new indices (default {REPLICAS})")
     p.add_argument("--from-start", action="store_true", help="send every article, not only what changed")
     p.set_defaults(func=cmd_reindex)
     p = sub.add_parser("rebuild", parents=parents, help="rebuild the index from the store (no re-segmentation)")

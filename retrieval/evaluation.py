@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
+from .bm25 import BM25Params
 from .formats import read_file
 from .library import Library, Settings
 from .text import SEGMENTATION_VERSION, strip_marks
@@ -96,6 +97,7 @@ def evaluate(
         if progress:
             progress(1)
     latencies.sort()
+    held = library.stats()
     overall = _figures(totals.get("all", [0] * 6))
     return {
         **overall,
@@ -104,7 +106,7 @@ def evaluate(
             "median": round(statistics.median(latencies), 2) if latencies else None,
             "p95": round(latencies[int(0.95 * (len(latencies) - 1))], 2) if latencies else None,
         },
-        "index": {"articles": library.index.n_articles, "passages": library.index.n_passages},
+        "index": {"articles": held.articles, "passages": held.passages, "archive": type(library.archive).__name__},
         "settings": {
             "strip_diacritics": strip,
             "half_diacritics": half,
@@ -113,7 +115,7 @@ def evaluate(
             "depth": library.settings.depth,
             "weights": asdict(library.settings.weights),
             "ranker": library.settings.ranker.trained.get("fitted_on"),
-            "bm25": asdict(library.index.params),
+            "bm25": asdict(BM25Params()),
         },
     }
 

@@ -17,12 +17,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .answer import PERSON_RE, Candidate, Question, Weights, pick, score_candidates
+from .archive import Archive, CutArticle, Scope
 from .clock import VIETNAM, utc_now
-from .errors import BadArticle, EmptyQuery, IndexFormatError
+from .embedded import EmbeddedArchive
+from .errors import BadArticle, EmptyQuery
 from .index import Index
 from .ingest import IngestReport, ingest
 from .models import (
@@ -33,10 +36,8 @@ from .models import (
     Excerpt,
     FollowUp,
     Hit,
-    Passage,
     SearchPage,
     SearchResult,
-    Sentence,
 )
 from .passages import PassageShape, build_passages
 from .question import analyse_question
@@ -59,6 +60,9 @@ from .text import (
 from .timeframe import TimeFrame, read_time
 from .timeline import TREND_DAYS, TREND_WEEKS_OVER, PublicationDates, Trend, by_week, daily_counts, prefer_in_time
 
+if TYPE_CHECKING:
+    from .opensearch import Cluster
+
 log = logging.getLogger(__name__)
 
 CATCH_UP_BATCH = 2000  # articles merged into the index at a time
@@ -67,6 +71,7 @@ CATCH_UP_BATCH = 2000  # articles merged into the index at a time
 # tried on both dev sets and bench/dated.py as wholes: 1.0 loses nothing on the dev sets).
 KNOWN_IN_TIME = 1.0
 SEARCH_DEPTH = 1000  # passages a search (and a trend, which counts what a search matches) looks at
+LISTING_LIMIT = 10_000  # articles a search with no words (a period's, a source's) lists at most
 YEAR_AT_END_RE = re.compile(r"(?<=\s)((?:19|20)\d\d)\s*$")  # "/trend bão 2023": a year
 
 
@@ -94,74 +99,80 @@ class PassageText:
 class Stats:
     articles: int
     passages: int
-    terms: int
-    postings: int
+    terms: int | None  # distinct terms (None: the archive's engine does not say)
+    postings: int | None
     index_bytes: int
 
 
 class Library:
     """Articles in one data folder, searchable and answerable."""
 
-    def __init__(self, data_dir: Path, settings: Settings | None = None) -> None:
+    def __init__(self, data_dir: Path, settings: Settings | None = None, archive: Archive | None = None,
+                 progress: Callable[[int], None] | None = None) -> None:
+        """``archive``: where the passages are searched (by default the index in ``data_dir``),
+        brought up to the store now unless it is read-only (``progress``: articles indexed)."""
         self.data_dir = Path(data_dir)
         self.settings = settings or Settings()
         self.store = Store(self.data_dir / "articles.sqlite3")
         self.index_dir = self.data_dir / "index"
-        self.index = self._load_index()
-        self._saved_seq = self.index.seq
         self._dates: PublicationDates | None = None
-        if self.check_store() or self.catch_up():
-            self._save_if_possible()
+        self.archive: Archive = archive or EmbeddedArchive(self.index_dir, self.analysis(), lambda: self.dates)
+        if self.archive.writable:
+            if not self.archive.store_id:
+                self.archive.reset(self.store.identity)
+            if self.check_store() or self.catch_up(progress):
+                self._save_if_possible()
 
-    def _analysis(self) -> dict[str, object]:
+    @classmethod
+    def open(cls, data_dir: Path, cluster: Cluster | None = None, *, writes: bool = True) -> Library:
+        """The one way the bot opens a data folder: its passages in the embedded index, or on
+        ``cluster`` (a process that ``writes`` nothing only reads them there)."""
+        if cluster is None:
+            return cls(data_dir)
+        from .opensearch import OpenSearchArchive
+
+        return cls(data_dir, archive=OpenSearchArchive(cluster, writable=writes))
+
+    def analysis(self) -> dict[str, object]:
+        """How this code cuts passages and makes terms: an index built otherwise is rebuilt."""
         shape = self.settings.shape
         return {"terms": TERMS_VERSION, "window": shape.window, "stride": shape.stride}
 
-    def _load_index(self) -> Index:
-        """The persisted index if it was built the way this code builds one, else a new one."""
-        try:
-            index = Index.load(self.index_dir, mmap=True)
-        except IndexFormatError as exc:
-            if (self.index_dir / "CURRENT").exists():
-                log.warning("%s; rebuilding from the store", exc)
-        else:
-            if index.analysis == self._analysis():
-                return index
-            log.warning("the index was built with %s, this code uses %s; rebuilding", index.analysis, self._analysis())
-        return self._new_index()
-
-    def _new_index(self) -> Index:
-        index = Index()
-        index.analysis = self._analysis()
-        index.store_id = self.store.identity
-        return index
+    @property
+    def index(self) -> Index:
+        """The embedded index (only when the archive is the embedded one)."""
+        if not isinstance(self.archive, EmbeddedArchive):
+            raise TypeError("this library's archive is not the embedded index")
+        return self.archive.index
 
     def check_store(self) -> bool:
-        """Rebuild the index when it was not built from this store as it is now (the store was
+        """Rebuild the archive when it was not built from this store as it is now (the store was
         replaced, restored from an older copy, or deleted and made anew); whether it did.
 
-        Without this, an index ahead of its store answers with articles the store no longer has
-        and never indexes the new ones (their change numbers are below the index's)."""
-        index, store = self.index, self.store
-        if index.store_id == store.identity and index.seq <= store.seq:
+        Without this, an archive ahead of its store answers with articles the store no longer has
+        and never indexes the new ones (their change numbers are below the archive's)."""
+        archive, store = self.archive, self.store
+        if not archive.writable or (archive.store_id == store.identity and archive.seq <= store.seq):
             return False
-        why = ("it was built from another store" if index.store_id != store.identity
-               else f"it reflects change {index.seq:,} and the store is at {store.seq:,}")
-        log.warning("the index at %s does not belong to the store (%s); rebuilding it from the store", self.index_dir, why)
-        self.index = self._new_index()
+        why = ("it was built from another store" if archive.store_id != store.identity
+               else f"it reflects change {archive.seq:,} and the store is at {store.seq:,}")
+        log.warning("the index of %s's passages does not belong to the store (%s); rebuilding it from the store",
+                    self.data_dir, why)
+        self.archive.reset(store.identity)
         self.catch_up()
         return True
 
     def close(self) -> None:
         self.store.close()
+        self.archive.close()
 
-    # --- keeping the index in step with the store --------------------------------------
+    # --- keeping the archive in step with the store ------------------------------------
 
     def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
-        """Index what the store changed since the index last saw it; returns articles indexed."""
+        """Index what the store changed since the archive last saw it; returns articles indexed."""
         done = 0
         batch: list[StoredArticle] = []
-        for stored in self.store.changed_since(self.index.seq):
+        for stored in self.store.changed_since(self.archive.seq):
             batch.append(stored)
             if len(batch) >= CATCH_UP_BATCH:
                 done += self._index_batch(batch, progress)
@@ -169,37 +180,33 @@ class Library:
         return done
 
     def refresh(self) -> int:
-        """Bring the index up to the store as other processes left it; articles indexed (a
+        """Bring the archive up to the store as other processes left it; articles indexed (a
         rebuild counts every article)."""
         if self.check_store():
-            return self.index.n_articles
-        return self.catch_up() if self.store.seq != self.index.seq else 0
+            return self.store.count()
+        return self.catch_up() if self.store.seq != self.archive.seq else 0
 
     def _index_batch(self, batch: list[StoredArticle], progress: Callable[[int], None] | None) -> int:
         if not batch:
             return 0
-        self.index.remove_articles(s.key for s in batch)
-        passages = []
-        for stored in batch:
-            passages.extend(self.cut(stored)[1])
-        self.index.add(passages)
-        self.index.seq = batch[-1].seq
+        self.archive.replace([self.cut(stored) for stored in batch])
         if progress:
             progress(len(batch))
         count = len(batch)
         batch.clear()
         return count
 
-    def cut(self, stored: StoredArticle) -> tuple[list[Sentence], list[tuple[Passage, list[str]]]]:
-        """A stored article's sentences, and the passages the index holds of it with their terms
-        (what the index, a copy to OpenSearch and the benchmarks' references all index)."""
+    def cut(self, stored: StoredArticle) -> CutArticle:
+        """A stored article's sentences, and the passages an archive holds of it with their terms
+        (what both archives and the benchmarks' references index)."""
         sentences = self.store.all_sentences(stored.key)
-        return sentences, build_passages(stored.key, sentences, self.settings.shape, syllables(stored.article.title))
+        return CutArticle(stored, sentences,
+                          build_passages(stored.key, sentences, self.settings.shape, syllables(stored.article.title)))
 
-    def rebuild(self) -> None:
+    def rebuild(self, progress: Callable[[int], None] | None = None) -> None:
         """Index every stored article from scratch (no re-segmentation)."""
-        self.index = self._new_index()
-        self.catch_up()
+        self.archive.reset(self.store.identity)
+        self.catch_up(progress)
         self.save_index()
 
     def ingest(
@@ -230,18 +237,18 @@ class Library:
 
     def use_index(self, index: Index) -> None:
         """Answer from ``index`` (a generation another side saved and loaded) from now on."""
-        self.index = index
-        self._saved_seq = index.seq
+        if isinstance(self.archive, EmbeddedArchive):
+            self.archive.use(index)
 
     def save_index(self) -> None:
-        """Persist the index (a new generation, made current atomically)."""
-        self.index.save(self.index_dir)
-        self._saved_seq = self.index.seq
+        """Make the archive's changes durable and visible to other processes (the embedded
+        index: a new generation, made current atomically)."""
+        self.archive.persist()
 
     @property
     def unsaved(self) -> bool:
-        """Whether the index in memory is ahead of the one on disk."""
-        return self.index.seq != self._saved_seq
+        """Whether the archive has changes :meth:`save_index` has not made durable yet."""
+        return self.archive.unsaved
 
     @property
     def seq(self) -> int:
@@ -290,14 +297,9 @@ class Library:
     def stats(self) -> Stats:
         if self.check_store():
             self._save_if_possible()
-        size = sum(p.stat().st_size for p in self.index_dir.rglob("*") if p.is_file()) if self.index_dir.exists() else 0
-        return Stats(
-            articles=self.store.count(),
-            passages=self.index.n_passages,
-            terms=len(self.index.vocab),
-            postings=self.index.n_postings,
-            index_bytes=size,
-        )
+        held = self.archive.stats()
+        return Stats(articles=self.store.count(), passages=held.passages, terms=held.terms, postings=held.postings,
+                     index_bytes=held.bytes)
 
     def retrieve(self, query: str, k: int) -> list[Hit]:
         """The k best passages for a question or keyword query."""
@@ -306,15 +308,13 @@ class Library:
             raise EmptyQuery("the query has no word to search for")
         return self._hits(terms, k)
 
-    def _hits(self, terms: list[str] | tuple[str, ...], k: int, among: np.ndarray | None = None) -> list[Hit]:
+    def _hits(self, terms: list[str] | tuple[str, ...], k: int, scope: Scope | None = None) -> list[Hit]:
         """BM25's k best passages; of passages scored exactly alike, the newer article's first."""
-        top = self.index.top(terms, k, among)
-        passages = [self.index.passage(number) for number, _ in top]
+        top = self.archive.top(terms, k, scope)
         if self.dates.keys.size:
-            newest_first = self.dates.newest_first(np.array([p.article for p in passages], dtype=np.int64))
-            order = sorted(range(len(top)), key=lambda i: (-top[i][1], newest_first[i], i))
-            top, passages = [top[i] for i in order], [passages[i] for i in order]
-        return [Hit(p, score, rank) for rank, (p, (_, score)) in enumerate(zip(passages, top), start=1)]
+            newest_first = self.dates.newest_first(np.array([p.article for p, _ in top], dtype=np.int64))
+            top = [top[i] for i in sorted(range(len(top)), key=lambda i: (-top[i][1], newest_first[i], i))]
+        return [Hit(p, score, rank) for rank, (p, score) in enumerate(top, start=1)]
 
     def passage_texts(self, hits: list[Hit]) -> list[PassageText]:
         out = []
@@ -348,9 +348,9 @@ class Library:
         rest, frame = self.time_frame(question, now)
         # (words, earlier question, scope), tried in turn until one answers; the last, the whole
         # library (scope None: for a time asked, the answer is then "widened"), always counts.
-        attempts: list[tuple[str, str, np.ndarray | None]] = []
+        attempts: list[tuple[str, str, Scope | None]] = []
         if follow_up is not None and (cited := self.store.keys_of(follow_up.articles)):
-            attempts.append((question, follow_up.question, self.index.passages_of(cited)))
+            attempts.append((question, follow_up.question, Scope(keys=frozenset(cited))))
         if frame is not None and frame.is_range:
             attempts.append((rest, "", self.time_scope(frame)))
         attempts.append((rest if frame is not None and rest else question, "", None))
@@ -376,9 +376,8 @@ class Library:
         """For a calendar date, the answer from the articles known to be from then, when it
         scores at least :data:`KNOWN_IN_TIME` times ``answer`` (from those that may be, undated
         ones included)."""
-        dated = self.index.passages_of(self.dates.keys_in(frame.reported()))
         try:
-            known, known_hits = self._answer(self.analyse(rest), k, dated, frame)
+            known, known_hits = self._answer(self.analyse(rest), k, Scope(published=frame.reported()), frame)
         except EmptyQuery:
             return answer, hits
         if known.found and known.sentences[0].score >= KNOWN_IN_TIME * answer.sentences[0].score:
@@ -393,14 +392,15 @@ class Library:
             return question, None
         return rest, frame
 
-    def time_scope(self, frame: TimeFrame) -> np.ndarray:
+    @staticmethod
+    def time_scope(frame: TimeFrame) -> Scope:
         """The passages a time frame keeps: for "hôm qua" (relative) only those of articles
         published then; for a calendar date ("năm 2017", often the time of the event rather
         than of the article) all but those of articles known to be published at another time
         (news of a period comes out a little before it and after it: :meth:`TimeFrame.reported`)."""
         if frame.relative:
-            return self.index.passages_of(self.dates.keys_in(frame))
-        return ~self.index.passages_of(self.dates.keys_outside(frame.reported()))
+            return Scope(published=frame)
+        return Scope(published=frame.reported(), undated_too=True)
 
     @property
     def dates(self) -> PublicationDates:
@@ -409,9 +409,9 @@ class Library:
             self._dates = PublicationDates.read(self.store)
         return self._dates
 
-    def _answer(self, asked: Question, k: int | None, among: np.ndarray | None = None,
+    def _answer(self, asked: Question, k: int | None, scope: Scope | None = None,
                 frame: TimeFrame | None = None) -> tuple[Answer, list[Hit]]:
-        hits, candidates = self.gather(asked, among)
+        hits, candidates = self.gather(asked, scope)
         if not hits:
             return Answer(asked.text, ()), hits
         weights = self.settings.weights
@@ -444,9 +444,7 @@ class Library:
         scored = query_terms(strip_marks(words)) if mixed else terms
         # Unknown syllables count (a made-up word makes a question harder to answer, as it
         # should); unknown syllable pairs are just word boundaries the articles never cross.
-        unique = list(dict.fromkeys(scored))
-        known = [t for t, n in zip(unique, self.index.vocab.lookup(unique)) if n is not None or "_" not in t]
-        idf = dict(zip(known, self.index.idf(known).tolist()))
+        idf = self.archive.idf(scored)
         compounds: dict[str, float] = {}
         if not folded:
             for word in segment(words):
@@ -455,11 +453,10 @@ class Library:
         names = tuple(name_terms(strip_marks(words) if mixed else words))
         return Question(question, tuple(terms), folded, idf, names, compounds, analyse_question(question))
 
-    def gather(self, asked: Question, among: np.ndarray | None = None
+    def gather(self, asked: Question, scope: Scope | None = None
                ) -> tuple[list[Hit], dict[tuple[int, int, int], Candidate]]:
-        """The best passages (``among`` those of a scope), their sentences plus one either side
-        as candidates."""
-        hits = self._hits(asked.terms, self.settings.depth, among)
+        """The best passages (within ``scope``), their sentences plus one either side as candidates."""
+        hits = self._hits(asked.terms, self.settings.depth, scope)
         folded = asked.folded
         candidates: dict[tuple[int, int, int], Candidate] = {}
         titles: dict[int, frozenset[str]] = {}
@@ -539,22 +536,22 @@ class Library:
         frame, words = asked.frame, asked.words
         if frame is not None and not asked.explicit and not frame.covers(*self.dates.span()):
             frame, words = None, asked.typed
-        among: np.ndarray | None = None
+        scope: Scope | None = None
         if frame is not None and frame.is_range:
-            among = self.time_scope(frame) if not asked.explicit else self.index.passages_of(self.dates.keys_in(frame))
+            scope = self.time_scope(frame) if not asked.explicit else Scope(published=frame)
         if asked.source:
-            from_source = self.index.passages_of(self.store.keys_from_source(asked.source))
-            among = from_source if among is None else among & from_source
+            from_source = Scope(keys=frozenset(self.store.keys_from_source(asked.source)))
+            scope = from_source if scope is None else scope & from_source
         terms = query_terms(words)
         if terms:
             best: dict[int, Hit] = {}
-            for hit in self._hits(terms, depth, among):
+            for hit in self._hits(terms, depth, scope):
                 best.setdefault(hit.passage.article, hit)
             places = [(h.passage.article, h.passage.paragraph, h.passage.first, h.passage.last, h.score)
                       for h in best.values()]
             return _Matched(places, words, frame is not None and frame.newest, frame)
-        if among is not None:
-            keys = dict.fromkeys(self.index.articles_of(among))
+        if scope is not None:
+            keys = self.archive.articles_in(scope, LISTING_LIMIT)
             return _Matched([(key, 1, 0, 1 << 30, 0.0) for key in keys], words, True, frame)
         raise EmptyQuery("the query has no word to search for")
 

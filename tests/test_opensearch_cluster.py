@@ -1,6 +1,7 @@
 """A real two-node OpenSearch cluster (tests/opensearch.py) survives a node killed with SIGKILL:
 searches keep their first hit, writes go on, and after the node is back and the cluster green
-the document count is what was written, nothing lost, nothing doubled.
+the document count is what was written, nothing lost, nothing doubled. First for the engine
+alone (synthetic passages), then for the archive itself: the eval corpus answered by our ranker.
 
 The index is laid out as the archive backend will use it: pre-tokenised terms in a
 ``whitespace``-analysed field with BM25 (k1 1.5, b 0.75), 2 shards and 1 replica, deterministic
@@ -10,12 +11,22 @@ Maven is missing.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from opensearchpy import OpenSearch, helpers
 
+from retrieval.evaluation import eval_library, load_questions
+from retrieval.library import Library, Settings
+from retrieval.models import Article
+from retrieval.opensearch import ARTICLES as ARTICLE_INDEX
+from retrieval.opensearch import PASSAGES, Cluster, OpenSearchArchive
+
 from .bot_harness import free_port
+from .conftest import ROOT
 from .opensearch import OpenSearchNode, launcher_problem, opensearch_cluster, wait_for
 
 INDEX = "hoitin-passages-test"
@@ -82,3 +93,69 @@ def test_a_node_killed_loses_nothing(cluster: list[OpenSearchNode]) -> None:
     helpers.bulk(client, (passage(n) for n in range(0, 100)), refresh=True)  # the same articles again
     assert client.count(index=INDEX)["count"] == ARTICLES + LATER, "re-indexing an article overwrites it"
     assert first_hits(client) == before
+
+
+# --- the archive itself on the cluster: the eval corpus, answered by our own ranker ---------------
+
+NEWS_LIMIT, NEW_ARTICLES, ASKED = 5000, 200, 50
+
+
+def unrelated_article(n: int) -> Article:
+    words = [f"zq{n}x{i}" for i in range(40)]
+    sentences = [" ".join(words[i : i + 10]).capitalize() + "." for i in range(0, 40, 10)]
+    return Article(id=f"later-{n}", title=f"Zq{n} xv{n}", paragraphs=(" ".join(sentences[:2]), " ".join(sentences[2:])),
+                   published=datetime(2017, 3, 1 + n % 28, tzinfo=UTC), source="test", url=f"https://test.example/{n}")
+
+
+def first_sentences(library: Library, questions: list[str]) -> list[str]:
+    return [answer.sentences[0].text if (answer := library.answer(q)).found else "" for q in questions]
+
+
+def test_the_archive_answers_throughout_a_node_failure(cluster: list[OpenSearchNode], shared_data: Path,
+                                                       tmp_path: Path) -> None:
+    """The 5,000-article eval corpus (news dev articles plus the first 5,000 baomoi articles) on
+    2 shards with 1 replica; 50 questions answered by :class:`Library` with its passages searched
+    on the cluster; a node killed while 200 football articles are ingested: every answer keeps
+    its first sentence, and once the node is back and the cluster green the cluster holds exactly
+    the store's passages and articles."""
+    first, second = cluster
+    cached = eval_library(ROOT / "data" / "eval", shared_data / "qa/news-dev-articles.jsonl",
+                          shared_data / "news/baomoi-2017.jsonl.gz", NEWS_LIMIT, Settings())
+    folder = tmp_path / "data"  # a copy of the cached store: this test writes to it
+    folder.mkdir()
+    with sqlite3.connect(folder / "articles.sqlite3") as copy:
+        cached.store._db.backup(copy)
+    cached.close()
+    clusters = Cluster((first.url, second.url), shards=2, replicas=1)
+    library = Library(folder, archive=OpenSearchArchive(clusters, writable=True, from_start=True))
+    reader = Library(folder, archive=OpenSearchArchive(clusters, writable=False))  # a web process's view
+    wait_for(first, "green", 2)
+    questions = [q["question"] for q in load_questions(shared_data / "qa/news-dev-questions.jsonl")[:ASKED]]
+    before = first_sentences(reader, questions)
+    assert sum(bool(s) for s in before) == ASKED
+
+    # The new articles share no word with the questions, so they do not themselves change what
+    # answers them (real news would: a football article lowers the idf of "HLV" and moves a
+    # near tie): any first sentence that changes is the cluster's doing.
+    later = [unrelated_article(n) for n in range(NEW_ARTICLES)]
+    second.kill()
+    for start in range(0, NEW_ARTICLES, 50):
+        report = library.ingest(later[start : start + 50], workers=1)
+        assert report.read + len(report.skipped) == 50 and report.ingested, report.summary()
+        assert first_sentences(reader, questions) == before
+    assert reader.stats().passages == library.stats().passages  # the reader sees what was written
+
+    second.start()
+    wait_for(first, "green", 2)
+    assert first_sentences(reader, questions) == before
+    stored = list(library.store.changed_since(0))
+    passages = sum(len(library.cut(s).passages) for s in stored)
+    client = OpenSearch(hosts=[first.url])
+    client.indices.refresh(index=f"{PASSAGES},{ARTICLE_INDEX}")
+    assert client.count(index=PASSAGES)["count"] == passages, "nothing lost, nothing doubled"
+    assert client.count(index=ARTICLE_INDEX)["count"] == len(stored) == library.store.count()
+    library.archive.replace([library.cut(s) for s in stored[-100:]])  # written again: the same ids overwrite
+    library.save_index()
+    assert client.count(index=PASSAGES)["count"] == passages
+    library.close()
+    reader.close()

@@ -13,9 +13,10 @@ from dataclasses import fields
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
 from aiohttp import ClientSession
 
-from bot.config import DEFAULTS, Settings, load_settings
+from bot.config import DEFAULTS, ConfigError, Settings, load_settings
 from retrieval.clock import VIETNAM
 
 from .bot_harness import BotProcess, free_port, until
@@ -63,9 +64,17 @@ WEBHOOK = {"HOITIN_WEBHOOK_URL": "https://hoitin.example.vn/telegram", "HOITIN_W
            "HOITIN_ROLE": "worker"}  # tests/test_roles.py and test_processes.py run it
 
 
+def opensearch_env(tmp_path: Path) -> dict[str, str]:
+    secret = tmp_path / "opensearch-password"
+    secret.write_text("pa55-w0rd\n", encoding="utf-8")
+    return {"HOITIN_OPENSEARCH_URL": "http://10.0.0.5:9200, http://10.0.0.6:9200", "HOITIN_OPENSEARCH_USER": "hoitin",
+            "HOITIN_OPENSEARCH_PASSWORD_FILE": str(secret), "HOITIN_OPENSEARCH_CA": "/etc/ssl/cluster-ca.pem"}
+
+
 def test_the_environment_names_every_setting(tmp_path: Path) -> None:
     """Each field of Settings is read from a variable, and every variable here changes it."""
-    env = {**environment(tmp_path, "http://127.0.0.1:1/bot", "http://127.0.0.1:2"), **WEBHOOK}
+    env = {**environment(tmp_path, "http://127.0.0.1:1/bot", "http://127.0.0.1:2"), **WEBHOOK,
+           **opensearch_env(tmp_path)}
     settings = load_settings(env)
     unchanged = [f.name for f in fields(Settings) if getattr(settings, f.name) == getattr(DEFAULTS, f.name)]
     assert unchanged == []
@@ -188,3 +197,16 @@ def _drop_over_the_limits(drop: Path) -> None:
 
 def _texts(api: FakeBotAPI, chat: int) -> list[str]:
     return [visible_text(p["text"]) for p in api.sent() if int(p["chat_id"]) == chat]
+
+
+def test_the_opensearch_settings_are_read_checked_and_never_show_the_password(tmp_path: Path) -> None:
+    settings = load_settings(opensearch_env(tmp_path))
+    cluster = settings.opensearch
+    assert cluster is not None and cluster.urls == ("http://10.0.0.5:9200", "http://10.0.0.6:9200")
+    assert (cluster.user, cluster.password, cluster.ca_file) == ("hoitin", "pa55-w0rd", "/etc/ssl/cluster-ca.pem")
+    assert "pa55" not in repr(settings) and "pa55" not in repr(cluster)
+    assert "10.0.0.5:9200" in repr(settings)
+    with pytest.raises(ConfigError, match="HOITIN_OPENSEARCH_URL: .*http\\(s\\):// URLs"):
+        load_settings({"HOITIN_OPENSEARCH_URL": "10.0.0.5:9200"})
+    with pytest.raises(ConfigError, match="HOITIN_OPENSEARCH_PASSWORD_FILE cannot be read"):
+        load_settings({"HOITIN_OPENSEARCH_URL": "http://x:9200", "HOITIN_OPENSEARCH_PASSWORD_FILE": str(tmp_path / "no")})
