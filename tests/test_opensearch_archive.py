@@ -9,10 +9,16 @@ from pathlib import Path
 
 from opensearchpy import OpenSearch
 
+from bot.config import Role
+from retrieval.index import Index
 from retrieval.library import Library
-from retrieval.opensearch import ARTICLES, META, PASSAGES
+from retrieval.opensearch import ARTICLES, META, PASSAGES, Cluster
 
+from .bot_harness import running_bot
+from .fake_telegram import FakeBotAPI
+from .test_alerts import ALICE, RICE, article_file
 from .test_index_store import cli, new_article_file
+from .test_roles import RICE_QUESTION
 
 
 def _reset(url: str) -> OpenSearch:
@@ -66,3 +72,24 @@ def test_an_unreachable_cluster_is_a_clear_error(data_dir: Path) -> None:
     assert "Traceback" not in done.stderr
     wrong = cli(data_dir, "stats", "--opensearch", "ftp://x")
     assert wrong.returncode == 2 and "http(s):// URLs" in wrong.stderr
+
+
+async def test_the_bot_answers_and_alerts_from_the_cluster(data_dir: Path, opensearch_url: str) -> None:
+    """``HOITIN_OPENSEARCH_URL``: a worker keeps the cluster up to the store, a web process answers
+    from the cluster alone (the data folder's embedded index never sees the new article)."""
+    client = _reset(opensearch_url)
+    cluster = Cluster((opensearch_url,), shards=1, replicas=0)
+    saved = Index.load(data_dir / "index")
+    async with (running_bot(Library.open(data_dir, cluster), FakeBotAPI(), role=Role.WORKER,
+                            opensearch=cluster) as worker,
+                running_bot(Library.open(data_dir, cluster, writes=False), FakeBotAPI(), role=Role.WEB,
+                            opensearch=cluster) as web):
+        assert "Trương Thị Mai" in await web.say("Ai chủ trì hội nghị tổng kết nhiệm kỳ 2016-2020?")
+        assert "Đã đăng ký" in await web.say("/subscribe lúa gạo", user_id=ALICE)
+        article_file(worker.settings.inbox, "lua.txt", *RICE)
+        await worker.wait_for(lambda: worker.alerts_to(ALICE))
+        assert "9.000 đồng" in await web.say(RICE_QUESTION, user_id=ALICE)
+        assert (await web.service.health()).problems == []
+    assert client.count(index=ARTICLES)["count"] == saved.n_articles + 1
+    after = Index.load(data_dir / "index")
+    assert after.n_articles == saved.n_articles, "the embedded index was not used"
