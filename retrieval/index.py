@@ -13,6 +13,7 @@ leaves the previous generation in force.
 from __future__ import annotations
 
 import fcntl
+import itertools
 import json
 import logging
 import os
@@ -101,24 +102,28 @@ class Index:
 
     def add(self, passages: Sequence[tuple[Passage, Sequence[str]]]) -> None:
         """Add passages with their terms; postings merge into place without a rebuild."""
-        if not passages:
+        lengths = np.fromiter((len(terms) for _, terms in passages), dtype=np.int64, count=len(passages))
+        terms = self.vocab.numbers(list(itertools.chain.from_iterable(terms for _, terms in passages)))
+        self.add_numbered([p for p, _ in passages], lengths, terms)
+
+    def add_numbered(self, meta: Sequence[Passage], lengths: np.ndarray, terms: np.ndarray) -> None:
+        """Add passages given as ``lengths[i]`` term numbers each (of this index's vocabulary),
+        passage after passage in ``terms`` (see :func:`retrieval.postings.encode`)."""
+        if not meta:
             return
         a = self._a
         base = a.doc_len.size
-        counters = [Counter(terms) for _, terms in passages]
-        lengths = np.fromiter((len(terms) for _, terms in passages), dtype=np.float64, count=len(passages))
-        distinct = list({t for c in counters for t in c})
-        number = {t: (n if n is not None else self.vocab.add_new(t))
-                  for t, n in zip(distinct, self.vocab.lookup(distinct))}
-        rows = [number[t] for c in counters for t in c]
-        cols = [base + offset for offset, c in enumerate(counters) for _ in c]
-        counts = [n for c in counters for n in c.values()]
+        n = len(meta)
+        passage_of = np.repeat(np.arange(n, dtype=np.int64), lengths)
+        # One key per (term, passage) occurrence; the sorted distinct keys are the new postings
+        # grouped by term with passages ascending, their multiplicities the term frequencies
+        # (numpy: a Counter per passage took most of the ingest's own time).
+        keys, counts = np.unique(terms * n + passage_of, return_counts=True)
+        del passage_of
         vocab_size = len(self.vocab)
-        new_terms = np.asarray(rows, dtype=np.int64)
-        order = np.argsort(new_terms, kind="stable")  # by term; docs stay ascending within a term
-        new_terms = new_terms[order]
-        new_docs = np.asarray(cols, dtype=np.int32)[order]
-        new_tfs = np.asarray(counts, dtype=np.float32)[order]
+        new_terms = keys // n
+        new_docs = (keys % n + base).astype(np.int32)
+        new_tfs = counts.astype(np.float32)
 
         old_terms = a.indptr.size - 1
         old_counts = np.zeros(vocab_size, dtype=np.int64)
@@ -134,13 +139,12 @@ class Index:
         docs = np.insert(a.docs, at, new_docs)
         tfs = np.insert(a.tfs, at, new_tfs)
 
-        meta = [p for p, _ in passages]
         self._a = _Arrays(
             indptr=indptr,
             docs=docs,
             tfs=tfs,
-            doc_len=np.concatenate([a.doc_len, lengths]),
-            alive=np.concatenate([a.alive, np.ones(len(passages), dtype=bool)]),
+            doc_len=np.concatenate([a.doc_len, lengths.astype(np.float64)]),
+            alive=np.concatenate([a.alive, np.ones(n, dtype=bool)]),
             article=np.concatenate([a.article, np.fromiter((p.article for p in meta), np.int64, len(meta))]),
             paragraph=np.concatenate([a.paragraph, np.fromiter((p.paragraph for p in meta), np.int32, len(meta))]),
             first=np.concatenate([a.first, np.fromiter((p.first for p in meta), np.int32, len(meta))]),

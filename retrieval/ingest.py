@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,11 +19,12 @@ from .evidence import sentence_evidence
 from .formats import find_files, read_file
 from .models import Article, Sentence
 from .store import Store, content_hash
-from .text import segment, split_sentences
+from .text import segment_many, split_sentences
 
 log = logging.getLogger(__name__)
 
 BATCH = 256  # articles per store transaction
+IN_FLIGHT = 4  # batches the workers may be segmenting while this process stores and indexes
 
 
 def indexed_paragraphs(article: Article) -> list[str]:
@@ -33,13 +35,19 @@ def indexed_paragraphs(article: Article) -> list[str]:
     return paragraphs
 
 
-def article_sentences(article: Article) -> list[Sentence]:
-    """Split and segment an article: the work done once per distinct article text."""
-    out: list[Sentence] = []
-    for number, paragraph in enumerate(indexed_paragraphs(article), start=1):
-        for position, text in enumerate(split_sentences(paragraph)):
-            words = tuple(segment(text))
-            out.append(Sentence(number, position, text, words, sentence_evidence(text, " ".join(words))))
+def articles_sentences(articles: Sequence[Article]) -> list[list[Sentence]]:
+    """Split and segment articles: the work done once per distinct article text (all their
+    sentences through pyvi's model at once, which is faster than one by one)."""
+    places: list[tuple[int, int, int]] = []  # article, paragraph number, position of each sentence
+    texts: list[str] = []
+    for n, article in enumerate(articles):
+        for number, paragraph in enumerate(indexed_paragraphs(article), start=1):
+            for position, text in enumerate(split_sentences(paragraph)):
+                places.append((n, number, position))
+                texts.append(text)
+    out: list[list[Sentence]] = [[] for _ in articles]
+    for (n, number, position), text, words in zip(places, texts, segment_many(texts)):
+        out[n].append(Sentence(number, position, text, tuple(words), sentence_evidence(text, " ".join(words))))
     return out
 
 
@@ -70,25 +78,24 @@ def read_articles(paths: Iterable[Path], limit: int | None = None) -> Iterator[A
             yield from read_file(found, limit=limit)
 
 
-def _segment_batch(articles: list[Article]) -> list[list[Sentence]]:
-    return [article_sentences(a) for a in articles]
-
-
 class _Segmenter:
-    """Runs :func:`article_sentences` in worker processes when there is enough work for them."""
+    """Runs :func:`articles_sentences` in worker processes when there is enough work for them;
+    :meth:`submit` returns at once, so the caller stores and indexes meanwhile."""
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self._pool: ProcessPoolExecutor | None = None
 
-    def __call__(self, articles: list[Article]) -> list[list[Sentence]]:
+    def submit(self, articles: list[Article]) -> Callable[[], list[list[Sentence]]]:
+        """Start segmenting ``articles``; the returned function waits for their sentences."""
         if self.workers <= 1 or len(articles) < 8:
-            return _segment_batch(articles)
+            done = articles_sentences(articles)
+            return lambda: done
         if self._pool is None:
             self._pool = ProcessPoolExecutor(self.workers)
         size = max(1, len(articles) // (self.workers * 4))
-        chunks = [articles[i : i + size] for i in range(0, len(articles), size)]
-        return [s for part in self._pool.map(_segment_batch, chunks) for s in part]
+        futures = [self._pool.submit(articles_sentences, articles[i : i + size]) for i in range(0, len(articles), size)]
+        return lambda: [s for f in futures for s in f.result()]
 
     def close(self) -> None:
         if self._pool is not None:
@@ -100,25 +107,41 @@ def ingest(
     items: Iterable[Article | BadArticle],
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
+    written: Callable[[], None] | None = None,
 ) -> IngestReport:
-    """Store the articles; segment only new or changed ones. Bad items are reported, not fatal."""
+    """Store the articles; segment only new or changed ones. Bad items are reported, not fatal.
+
+    Batches are pipelined: while the workers segment the next :data:`IN_FLIGHT` batches, this
+    process writes the one before and calls ``written`` (where the library indexes), so on two
+    cores neither side waits for the other.
+    """
     report = IngestReport()
     segmenter = _Segmenter(workers if workers is not None else (os.cpu_count() or 1))
     batch: list[tuple[Article, str]] = []
+    in_flight: deque[tuple[list[tuple[Article, str]], Callable[[], list[list[Sentence]]], int]] = deque()
 
-    def flush() -> None:
-        pending = [(a, d) for a, d in batch if store.classify(a, d)[0] != "unchanged"]
-        report.unchanged += len(batch) - len(pending)
-        sentences = segmenter([a for a, _ in pending])
-        outcomes = store.write([(a, d, s) for (a, d), s in zip(pending, sentences)])
+    def finish_oldest() -> None:
+        pending, sentences, read = in_flight.popleft()
+        outcomes = store.write([(a, d, s) for (a, d), s in zip(pending, sentences())])
         for (article, _), (outcome, _) in zip(pending, outcomes):
             if outcome == "conflict":
                 report.skipped.append(BadArticle(article.id, f"its URL {article.url} belongs to another stored article"))
                 continue
             setattr(report, outcome, getattr(report, outcome) + 1)
         if progress:
-            progress(len(batch))
+            progress(read)
+        if written:
+            written()
+
+    def submit() -> None:
+        # Classified before the batches ahead of it are written: a repeat among them is
+        # segmented in vain but stored once (the store classifies again as it writes).
+        pending = [(a, d) for a, d in batch if store.classify(a, d)[0] != "unchanged"]
+        report.unchanged += len(batch) - len(pending)
+        in_flight.append((pending, segmenter.submit([a for a, _ in pending]), len(batch)))
         batch.clear()
+        while len(in_flight) > IN_FLIGHT:
+            finish_oldest()
 
     try:
         for item in items:
@@ -130,8 +153,10 @@ def ingest(
                 continue
             batch.append((item, content_hash(item)))
             if len(batch) >= BATCH:
-                flush()
-        flush()
+                submit()
+        submit()
+        while in_flight:
+            finish_oldest()
     finally:
         segmenter.close()
     return report

@@ -39,7 +39,7 @@ from .models import (
     SearchPage,
     SearchResult,
 )
-from .passages import PassageShape, build_passages
+from .passages import PassageShape, passage_windows
 from .question import analyse_question
 from .ranker import Ranker, default_ranker
 from .search import best_snippet, query_marks
@@ -200,8 +200,8 @@ class Library:
         """A stored article's sentences, and the passages an archive holds of it with their terms
         (what both archives and the benchmarks' references index)."""
         sentences = self.store.all_sentences(stored.key)
-        return CutArticle(stored, sentences,
-                          build_passages(stored.key, sentences, self.settings.shape, syllables(stored.article.title)))
+        return CutArticle(stored, sentences, passage_windows(stored.key, sentences, self.settings.shape),
+                          syllables(stored.article.title))
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> None:
         """Index every stored article from scratch (no re-segmentation)."""
@@ -222,8 +222,16 @@ class Library:
         process after each batch): the store is the source of truth, so an index saved late
         loses nothing on a restart.
         """
-        report = ingest(self.store, items, workers=workers, progress=progress)
-        if self.catch_up() and save:
+        indexed = 0
+
+        def index_written() -> None:  # while the workers segment the next batches
+            nonlocal indexed
+            if self.store.seq - self.archive.seq >= CATCH_UP_BATCH:
+                indexed += self.catch_up()
+
+        report = ingest(self.store, items, workers=workers, progress=progress, written=index_written)
+        indexed += self.catch_up()
+        if indexed and save:
             self.save_index()
         return report
 

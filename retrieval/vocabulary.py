@@ -96,6 +96,16 @@ class Vocabulary:
         number = self._extra[term] = len(self)
         return number
 
+    def numbers(self, terms: list[str]) -> np.ndarray:
+        """The number of each term, numbering new ones in order of first appearance."""
+        distinct = list(dict.fromkeys(terms))
+        number = dict(zip(distinct, self.lookup(distinct)))
+        new = [t for t, n in number.items() if n is None]
+        fresh = dict(zip(new, range(len(self), len(self) + len(new))))
+        self._extra.update(fresh)
+        number.update(fresh)
+        return np.fromiter(map(number.__getitem__, terms), dtype=np.int64, count=len(terms))
+
     def terms(self) -> Iterator[str]:
         """Every term, in number order."""
         blob = self._blob.tobytes()

@@ -10,7 +10,7 @@ import pytest
 
 from retrieval.errors import IndexFormatError
 from retrieval.index import Index
-from retrieval.ingest import article_sentences
+from retrieval.ingest import articles_sentences
 from retrieval.library import Library
 from retrieval.models import Article, Passage
 from retrieval.store import content_hash
@@ -93,7 +93,7 @@ def test_library_rebuilds_a_damaged_index_from_the_store(seed_library: Library) 
 def test_articles_stored_but_not_yet_indexed_are_caught_up_at_start(seed_library: Library) -> None:
     # As after a crash between the store's commit and the index's save, or another process's ingest.
     article = Article(id="late", title="Bão số 9 đổ bộ Quảng Ngãi", paragraphs=("Bão số 9 đổ bộ Quảng Ngãi chiều qua.",))
-    seed_library.store.write([(article, content_hash(article), article_sentences(article))])
+    seed_library.store.write([(article, content_hash(article), articles_sentences([article])[0])])
     folder = seed_library.data_dir
     seed_library.close()
     reopened = Library(folder)
