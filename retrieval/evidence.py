@@ -46,7 +46,23 @@ _UPPER = "A-Z" + "".join(c for c in map(chr, range(0xC0, 0x1EFA)) if c.isupper()
 _CAP = rf"[{_UPPER}][\wÀ-ỹ'’-]*"  # a capitalised word
 _CAPS = rf"{_CAP}(?:\s+(?:{_CAP}|\d+))*"  # a run of them (a number may follow: "Quốc lộ 1")
 
-_PART_OF_DAY = r"(?:rạng sáng|sáng sớm|sáng|trưa|chiều|tối|đêm|khuya|nửa đêm|chiều tối|đầu giờ chiều|cuối giờ chiều)"
+def _alternation(entries: list[str], ignore_case: bool = False) -> str:
+    """Literal entries as a regex alternation that tries them in the given order, grouped by
+    their first letter: ``c(?:ầu|hợ|…)|s(?:ông|ân)``. The language and the order of trial are
+    the plain ``cầu|sông|chợ|…``'s (entries of other first letters cannot match where one
+    does), but the engine compares each first letter once instead of once per entry, which
+    halves the time of the person and body patterns."""
+    groups: dict[str, list[str]] = {}
+    for entry in entries:
+        groups.setdefault(entry[0].lower() if ignore_case else entry[0], []).append(entry)
+    return "|".join(re.escape(group[0]) if len(group) == 1 else
+                    re.escape(group[0][0]) + "(?:" + "|".join(re.escape(e[1:]) for e in group) + ")"
+                    for group in groups.values())
+
+
+_PART_OF_DAY = "(?:" + _alternation(
+    "rạng sáng|sáng sớm|sáng|trưa|chiều|tối|đêm|khuya|nửa đêm|chiều tối|đầu giờ chiều|cuối giờ chiều".split("|"),
+    ignore_case=True) + ")"
 _DATE = r"\d{1,2}\s*[/.-]\s*\d{1,2}(?:\s*[/.-]\s*\d{2,4})?"
 # Every alternative of the three IGNORECASE patterns opens with a word character, so a
 # ``(?=\w)`` guard in front changes no match: it only spares the engine trying each of them,
@@ -62,9 +78,11 @@ _TIME_RE = re.compile(
         r"\b(?:năm|niên khóa|mùa giải|mùa)\s+\d{4}(?:\s*[-–/]\s*\d{2,4})?\b",
         r"\b(?:1[89]\d{2}|20\d{2})\b",  # a year
         rf"\b{_PART_OF_DAY}\s+(?:nay|qua|mai|hôm qua|hôm nay|ngày \d+|thứ \w+|cùng ngày|hôm sau|hôm trước)\b",
-        r"\b(?:hôm qua|hôm nay|hôm kia|ngày mai|ngày kia|tuần trước|tuần qua|tuần này|tuần sau|tuần tới"
-        r"|năm ngoái|năm nay|năm trước|năm sau|năm tới|cuối tuần|đầu tuần|giữa tuần|cuối tháng|đầu tháng"
-        r"|giữa tháng|cuối năm|đầu năm|giữa năm|vừa qua|gần đây|hiện nay|trước đó|sau đó)\b",
+        r"\b(?:" + _alternation(
+            "hôm qua|hôm nay|hôm kia|ngày mai|ngày kia|tuần trước|tuần qua|tuần này|tuần sau|tuần tới"
+            "|năm ngoái|năm nay|năm trước|năm sau|năm tới|cuối tuần|đầu tuần|giữa tuần|cuối tháng|đầu tháng"
+            "|giữa tháng|cuối năm|đầu năm|giữa năm|vừa qua|gần đây|hiện nay|trước đó|sau đó".split("|"),
+            ignore_case=True) + r")\b",
         r"\b(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|Hai|Ba|Tư|Năm|Sáu|Bảy)|chủ nhật|Chủ nhật)\b",
         r"\bmùa\s+(?:xuân|hè|hạ|thu|đông|Xuân|Hè|Hạ|Thu|Đông|mưa|khô|lũ|bão)\b",
         r"\b(?:dịp|trước|sau|trong)\s+Tết\b|\bTết\s+(?:Nguyên đán|Trung thu|Dương lịch)\b",
@@ -123,11 +141,11 @@ _ORGS = (
 
 def _alternatives(entries: str) -> str:
     """A comma-separated list as a regex alternation, longest entry first ("Phó Chủ tịch" before "Chủ tịch")."""
-    return "|".join(re.escape(e) for e in sorted({e.strip() for e in entries.split(",")}, key=len, reverse=True))
+    return _alternation(sorted({e.strip() for e in entries.split(",")}, key=len, reverse=True))
 
 
 _PERSON_RE = re.compile(
-    rf"\b(?:{'|'.join(SURNAMES.split())})(?:\s+[{_UPPER}][\wÀ-ỹ]*){{1,3}}\b"
+    rf"\b(?:{_alternation(SURNAMES.split())})(?:\s+[{_UPPER}][\wÀ-ỹ]*){{1,3}}\b"
     rf"|\b(?:{_alternatives(_ROLES)})\s+{_CAPS}",
 )
 _ORG_RE = re.compile(rf"\b(?:{_alternatives(_ORGS)})\s+{_CAPS}")
@@ -137,19 +155,23 @@ _PLACE_WORDS = (
     "khu vực,khu công nghiệp,khu du lịch,khu đô thị,chung cư,tòa nhà,khách sạn,nhà hàng,chùa,đền,nhà thờ,núi,đèo,"
     "vùng,miền,nước,châu,bang,thủ đô"
 )
+_PLACE_CUES = _alternation("tại|ở|trên|từ|về|đến|tới|giữa|gần|ngoài khơi|thuộc|qua".split("|"))
 _PLACE_RE = re.compile(
-    rf"\b(?:tại|ở|trên|từ|về|đến|tới|giữa|gần|ngoài khơi|thuộc|qua)\s+(?:(?:{_alternatives(_PLACE_WORDS)})\.?\s+)?{_CAPS}"
+    rf"\b(?:{_PLACE_CUES})\s+(?:(?:{_alternatives(_PLACE_WORDS)})\.?\s+)?{_CAPS}"
     rf"|\b(?:{_alternatives(_PLACE_WORDS)})\.?\s+(?:{_CAPS}|\d+[A-Z]?)"
     rf"|\b(?:tại|ở)\s+(?:nhà|trụ sở|hiện trường|khu vực|địa bàn|phía|giữa|bên|trong|ngoài|trước|sau|dưới|trên)\s+\w+",
 )
 _CAUSE_RE = re.compile(
-    r"(?=\w)(?<!thay )\b(?:do|vì|bởi|bởi vì|tại vì|nhằm|nhằm mục đích|để|nguyên nhân|lý do|lí do|dẫn đến|dẫn tới|khiến|khiến cho"
-    r"|gây ra|vì vậy|vì thế|do đó|cho nên|nên|mục đích|mục tiêu|là do|xuất phát từ|bắt nguồn từ|nhờ|nhờ vào)\b",
+    r"(?=\w)(?<!thay )\b(?:" + _alternation(
+        "do|vì|bởi|bởi vì|tại vì|nhằm|nhằm mục đích|để|nguyên nhân|lý do|lí do|dẫn đến|dẫn tới|khiến|khiến cho"
+        "|gây ra|vì vậy|vì thế|do đó|cho nên|nên|mục đích|mục tiêu|là do|xuất phát từ|bắt nguồn từ|nhờ|nhờ vào".split("|"),
+        ignore_case=True) + r")\b",
     re.IGNORECASE,
 )
 _MANNER_RE = re.compile(
-    r"(?=\w)\b(?:bằng cách|bằng việc|bằng|thông qua|qua việc|theo cách|theo hình thức|theo phương thức|dưới hình thức"
-    r"|với cách|cách|kiểu|phương pháp|nhờ|trong tình trạng|trong hoàn cảnh)\b",
+    r"(?=\w)\b(?:" + _alternation(
+        "bằng cách|bằng việc|bằng|thông qua|qua việc|theo cách|theo hình thức|theo phương thức|dưới hình thức"
+        "|với cách|cách|kiểu|phương pháp|nhờ|trong tình trạng|trong hoàn cảnh".split("|"), ignore_case=True) + r")\b",
     re.IGNORECASE,
 )
 _QUOTE_RE = re.compile(r"[“\"«‘'][^“”\"«»‘’']{3,}[”\"»’']")

@@ -24,7 +24,7 @@ from .text import segment_many, split_sentences
 log = logging.getLogger(__name__)
 
 BATCH = 256  # articles per store transaction
-IN_FLIGHT = 4  # batches the workers may be segmenting while this process stores and indexes
+IN_FLIGHT = 8  # batches the workers may be segmenting while this process stores and indexes
 
 
 def indexed_paragraphs(article: Article) -> list[str]:

@@ -39,6 +39,16 @@ def _syllables(words: Sequence[str]) -> list[str]:
     return "_".join(words).split("_") if words else []
 
 
+def _pair_terms(vocab: Vocabulary, names: list[str], left: np.ndarray, right: np.ndarray,
+                prefix: str) -> tuple[np.ndarray, np.ndarray]:
+    """The term numbers of the distinct pairs (``prefix`` + left ``_`` right) and which one each
+    occurrence is; each distinct pair is spelled once."""
+    base = max(len(names), 1)
+    keys, which = np.unique(left * base + right, return_inverse=True)
+    firsts, seconds = np.divmod(keys, base)
+    return vocab.numbers([f"{prefix}{names[a]}_{names[b]}" for a, b in zip(firsts.tolist(), seconds.tolist())]), which
+
+
 def encode(cuts: Sequence[CutArticle], vocab: Vocabulary) -> tuple[list[Passage], np.ndarray, np.ndarray]:
     """The passages of ``cuts``, how many terms each has, and all their term numbers, passage
     after passage (unordered within one)."""
@@ -60,9 +70,14 @@ def encode(cuts: Sequence[CutArticle], vocab: Vocabulary) -> tuple[list[Passage]
     local = {p: i for i, p in enumerate(distinct)}
     syllable = np.fromiter(map(local.__getitem__, flat), dtype=np.int64, count=len(flat))
     del flat
-    bare = [fold_syllable(p) for p in distinct]
+    # Folded syllables get local numbers of their own (several accented ones fold to one), so
+    # folded pairs are spelled once per distinct folded pair, fewer than the accented ones.
+    bare_of = [fold_syllable(p) for p in distinct]
+    bare = list(dict.fromkeys(bare_of))
+    bare_number = {b: i for i, b in enumerate(bare)}
+    folded_of = np.fromiter(map(bare_number.__getitem__, bare_of), dtype=np.int64, count=len(bare_of))
     accented_term = vocab.numbers(distinct)
-    folded_term = vocab.numbers([FOLDED + b for b in bare])
+    folded_term = vocab.numbers([FOLDED + b for b in bare])[folded_of]
 
     # Pairs: each syllable with the next one of its unit.
     unit_of = np.repeat(np.arange(unit_len.size, dtype=np.int64), unit_len)
@@ -70,16 +85,13 @@ def encode(cuts: Sequence[CutArticle], vocab: Vocabulary) -> tuple[list[Passage]
     has_next[:-1] = unit_of[:-1] == unit_of[1:]
     left = syllable[:-1][has_next[:-1]] if syllable.size else syllable
     right = syllable[1:][has_next[:-1]] if syllable.size else syllable
-    pair_keys, pair_of = np.unique(left * max(len(distinct), 1) + right, return_inverse=True)
-    firsts, seconds = np.divmod(pair_keys, max(len(distinct), 1))
-    pairs = list(zip(firsts.tolist(), seconds.tolist()))
-    pair_accented = vocab.numbers([f"{distinct[a]}_{distinct[b]}" for a, b in pairs])
-    pair_folded = vocab.numbers([f"{FOLDED}{bare[a]}_{bare[b]}" for a, b in pairs])
+    pair_accented, pair_of = _pair_terms(vocab, distinct, left, right, "")
+    pair_folded, folded_pair_of = _pair_terms(vocab, bare, folded_of[left], folded_of[right], FOLDED)
 
     # Every term occurrence of every unit, grouped by unit.
     occurrence_unit = np.concatenate([unit_of, unit_of, unit_of[has_next], unit_of[has_next]])
     occurrence_term = np.concatenate([accented_term[syllable], folded_term[syllable],
-                                      pair_accented[pair_of], pair_folded[pair_of]])
+                                      pair_accented[pair_of], pair_folded[folded_pair_of]])
     order = np.argsort(occurrence_unit, kind="stable")
     unit_terms = occurrence_term[order]
     unit_count = np.bincount(occurrence_unit, minlength=unit_len.size)

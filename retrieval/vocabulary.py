@@ -32,7 +32,8 @@ class Vocabulary:
         self._offsets = np.zeros(1, dtype=np.int64)
         self._hashes = np.zeros(0, dtype=np.int64)  # sorted
         self._order = np.zeros(0, dtype=np.int64)  # the term number of each sorted hash
-        self._extra: dict[str, int] = {}
+        self._extra: dict[str, int] = {}  # numbered in insertion order, from the base on
+        self._extra_hashes: list[int] = []  # their hashes, made as they are numbered (off the save's path)
         self._memo: dict[str, int] = {}  # base terms already looked up (questions repeat words)
         for term in terms:
             self.setdefault(term)
@@ -94,6 +95,7 @@ class Vocabulary:
     def add_new(self, term: str) -> int:
         """Number a term the caller knows to be new."""
         number = self._extra[term] = len(self)
+        self._extra_hashes.append(_hash(term))
         return number
 
     def numbers(self, terms: list[str]) -> np.ndarray:
@@ -103,6 +105,7 @@ class Vocabulary:
         new = [t for t, n in number.items() if n is None]
         fresh = dict(zip(new, range(len(self), len(self) + len(new))))
         self._extra.update(fresh)
+        self._extra_hashes.extend(map(_hash, new))
         number.update(fresh)
         return np.fromiter(map(number.__getitem__, terms), dtype=np.int64, count=len(terms))
 
@@ -112,7 +115,7 @@ class Vocabulary:
         offsets = self._offsets.tolist()
         for start, end in zip(offsets, offsets[1:]):
             yield blob[start:end].decode("utf-8")
-        yield from sorted(self._extra, key=self._extra.__getitem__)
+        yield from self._extra
 
     def keep(self, live: np.ndarray) -> Vocabulary:
         """A vocabulary of the terms where ``live`` is True, numbered anew in the same order."""
@@ -126,11 +129,11 @@ class Vocabulary:
 
     def save(self, folder: Path) -> None:
         """Write the arrays; only the terms added since loading are encoded and hashed."""
-        new = sorted(self._extra, key=self._extra.__getitem__)
+        new = list(self._extra)
         encoded = [t.encode("utf-8") for t in new]
         lengths = np.fromiter((len(e) for e in encoded), dtype=np.int64, count=len(encoded))
         offsets = np.concatenate([self._offsets, self._offsets[-1] + np.cumsum(lengths)])
-        hashes = np.concatenate([self._hashes, np.fromiter((_hash(t) for t in new), dtype=np.int64, count=len(new))])
+        hashes = np.concatenate([self._hashes, np.array(self._extra_hashes, dtype=np.int64)])
         numbers = np.concatenate([self._order, np.arange(self._base, self._base + len(new), dtype=np.int64)])
         order = np.argsort(hashes, kind="stable")
         arrays = {"vocab_blob": np.concatenate([self._blob, np.frombuffer(b"".join(encoded), dtype=np.uint8)]),

@@ -162,20 +162,21 @@ def _states(sentences: Sequence[list[str]], model: _Model, bi_grams: frozenset[s
     return state
 
 
-def _viterbi(state: list[list[float]], transition: tuple[tuple[float, float], tuple[float, float]]) -> list[int]:
+def _viterbi(state_b: list[float], state_i: list[float],
+             transition: tuple[tuple[float, float], tuple[float, float]]) -> list[int]:
     """crfsuite's ``crf1dc_viterbi`` for two labels (1 for ``I_W``): the same float64 sums in the
     same order, and the first best wins a tie, as there."""
     (bb, bi), (ib, ii) = transition
-    score_b, score_i = state[0]
+    score_b, score_i = state_b[0], state_i[0]
     back: list[tuple[int, int]] = []
-    for state_b, state_i in state[1:]:
+    for here_b, here_i in zip(state_b[1:], state_i[1:]):
         to_b_from_b, to_b_from_i = score_b + bb, score_i + ib
         to_i_from_b, to_i_from_i = score_b + bi, score_i + ii
         from_b = 1 if to_b_from_b < to_b_from_i else 0
         from_i = 1 if to_i_from_b < to_i_from_i else 0
         back.append((from_b, from_i))
-        score_b = (to_b_from_i if from_b else to_b_from_b) + state_b
-        score_i = (to_i_from_i if from_i else to_i_from_b) + state_i
+        score_b = (to_b_from_i if from_b else to_b_from_b) + here_b
+        score_i = (to_i_from_i if from_i else to_i_from_b) + here_i
     label = _I if score_b < score_i else _B
     labels = [label]
     for step in reversed(back):
@@ -209,14 +210,16 @@ def tokenize_many(texts: Sequence[str]) -> list[str]:
     spaces, those of one word joined by ``_`` (a text without syllables comes back as it is)."""
     tokenizer, model, bi_grams, tri_grams = _pyvi()
     split = [tokenizer.sylabelize(text)[1] for text in texts]  # type: ignore[attr-defined]
-    state = _states(split, model, bi_grams, tri_grams).tolist()
+    state = _states(split, model, bi_grams, tri_grams)
+    state_b, state_i = state[:, _B].tolist(), state[:, _I].tolist()
     out, at = [], 0
     for text, syllables in zip(texts, split):
         if not syllables:
             out.append(text)
             continue
-        out.append(_join(syllables, _viterbi(state[at : at + len(syllables)], model.transition)))
-        at += len(syllables)
+        end = at + len(syllables)
+        out.append(_join(syllables, _viterbi(state_b[at:end], state_i[at:end], model.transition)))
+        at = end
     return out
 
 
