@@ -3,9 +3,10 @@
     python bench/ingest.py [--limit 35439] [--workers 2] [--pyvi-sample 1500]
 
 Measured in one run: (1) pyvi alone, one core, segmenting every sentence of the first
-``--pyvi-sample`` articles (its syllables per second); (2) ``Library.ingest`` of ``--limit``
-articles into an empty temporary folder with ``--workers`` processes: parse, dedupe, split,
-segment, store, index, save. The target compares (2)'s wall time with the time (1)'s rate
+``--pyvi-sample`` articles (its syllables per second), and our segmenter (retrieval/wordseg.py,
+the same words) on the same sentences, 600 at a time as a worker gets them; (2)
+``Library.ingest`` of ``--limit`` articles into an empty temporary folder with ``--workers``
+processes: dedupe, split, segment, evidence, store, index, save. The target compares (2)'s wall time with the time (1)'s rate
 needs for all the text: ratio = ingest seconds / (syllables / pyvi syllables per second).
 Prints one JSON object, with the peak memory of this process and of its workers.
 """
@@ -28,6 +29,7 @@ from retrieval.ingest import indexed_paragraphs  # noqa: E402
 from retrieval.library import Library  # noqa: E402
 from retrieval.models import Article  # noqa: E402
 from retrieval.text import normalize, split_sentences, syllables  # noqa: E402
+from retrieval.wordseg import tokenize_many  # noqa: E402
 
 
 def _sentences(article: Article) -> list[str]:
@@ -55,6 +57,10 @@ def main() -> int:
             ViTokenizer.tokenize(sentence)
     pyvi_seconds = time.perf_counter() - started
     pyvi_rate = sample_syllables / pyvi_seconds
+    started = time.perf_counter()
+    for at in range(0, len(sample), 600):
+        tokenize_many([s for s in sample[at : at + 600] if s])
+    ours_seconds = time.perf_counter() - started
 
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
@@ -71,6 +77,8 @@ def main() -> int:
                    "syllables_per_s": round(total_syllables / ingest_seconds)},
         "pyvi_single_core": {"sample_articles": args.pyvi_sample, "sample_syllables": sample_syllables,
                              "syllables_per_s": round(pyvi_rate), "seconds_for_all_text": round(pyvi_all, 1)},
+        "wordseg_single_core": {"syllables_per_s": round(sample_syllables / ours_seconds),
+                                "times_pyvi": round(pyvi_seconds / ours_seconds, 2)},
         "ratio_ingest_over_pyvi_alone": round(ingest_seconds / pyvi_all, 3),
         "peak_rss_mb": {"this_process": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
                         "largest_worker": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024},

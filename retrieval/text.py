@@ -77,11 +77,30 @@ def _place_tone(word: str) -> str:
     return unicodedata.normalize("NFC", rebuilt)
 
 
+class _TonedWords(dict[str, str]):
+    """Each word with its tone mark placed by :func:`_place_tone`, filled as met (and emptied
+    past :data:`TONED_WORDS` entries, so hostile text cannot grow it without bound)."""
+
+    def __missing__(self, word: str) -> str:
+        if len(self) >= TONED_WORDS:
+            self.clear()
+        self[word] = toned = word if word.isascii() else _place_tone(word)
+        return toned
+
+
+TONED_WORDS = 500_000
+_TONED = _TonedWords()
+_WORD_SPLIT_RE = re.compile(f"({_WORD_RE.pattern})")
+
+
 @lru_cache(maxsize=1024)  # ingest normalises each sentence twice in a row: to segment it, for its evidence
 def normalize(text: str) -> str:
     """Clean text with tone marks placed one way, so ``hoà``/``hòa`` and ``thuỷ``/``thủy`` match."""
-    text = clean(text)
-    return _WORD_RE.sub(lambda m: m.group(0) if m.group(0).isascii() else _place_tone(m.group(0)), text)
+    # The words are the odd pieces of the split; a dict lookup per word, not a Python call per
+    # regex match (a quarter of the time: ingest normalises every sentence).
+    parts = _WORD_SPLIT_RE.split(clean(text))
+    parts[1::2] = map(_TONED.__getitem__, parts[1::2])
+    return "".join(parts)
 
 
 @lru_cache(maxsize=200_000)

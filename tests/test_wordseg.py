@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from pyvi import ViTokenizer
 
+from retrieval import wordseg
 from retrieval.formats import read_file
 from retrieval.ingest import indexed_paragraphs
 from retrieval.models import Article
@@ -35,6 +36,17 @@ def test_written_sentences_segment_as_pyvi_does() -> None:
     assert "Trương_Thị_Mai" in expected[0] and "chủ_trì" in expected[0]  # the test means something
 
 
+def test_sentences_of_any_length_decode_together(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sentences go through the Viterbi in groups of similar length: mixed lengths, one group
+    or many, give pyvi's words."""
+    long = " ".join(WRITTEN * 30)  # one text of about 1,000 syllables
+    batch = WRITTEN + [long] + WRITTEN[::-1]
+    expected = [ViTokenizer.tokenize(s) for s in batch]
+    assert tokenize_many(batch) == expected
+    monkeypatch.setattr(wordseg, "PADDED_CELLS", 64)  # the long one alone, the rest in small groups
+    assert tokenize_many(batch) == expected
+
+
 def test_texts_without_syllables_come_back_as_they_are() -> None:
     assert tokenize_many(["", "   "]) == [ViTokenizer.tokenize(""), ViTokenizer.tokenize("   ")]
 
@@ -53,3 +65,7 @@ def test_a_file_that_is_not_a_crfsuite_model_is_refused(tmp_path: Path) -> None:
     fake.write_bytes(b"not a model" + bytes(64))
     with pytest.raises(SegmenterModelError, match="not a first-order crfsuite model"):
         read_model(fake)
+    truncated = tmp_path / "truncated.crfsuite"
+    truncated.write_bytes(Path(ViTokenizer.ViTokenizer.model.modelfile.name).read_bytes()[:5000])
+    with pytest.raises(SegmenterModelError, match="not a crfsuite model this reader knows"):
+        read_model(truncated)
