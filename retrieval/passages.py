@@ -49,10 +49,3 @@ def passage_terms(
     title_terms = index_terms(title_words)
     terms = [index_terms(s.words) for s in sentences]  # once per sentence, though windows overlap
     return [(passage, [t for one in terms[start:end] for t in one] + title_terms) for passage, start, end in windows]
-
-
-def build_passages(
-    article_key: int, sentences: Sequence[Sentence], shape: PassageShape, title_words: Sequence[str] = ()
-) -> list[tuple[Passage, list[str]]]:
-    """Passages of one article with their index terms (:func:`passage_windows`, :func:`passage_terms`)."""
-    return passage_terms(sentences, passage_windows(article_key, sentences, shape), title_words)
