@@ -12,6 +12,7 @@ until the next save.
 from __future__ import annotations
 
 import hashlib
+from array import array
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Literal
@@ -33,7 +34,7 @@ class Vocabulary:
         self._hashes = np.zeros(0, dtype=np.int64)  # sorted
         self._order = np.zeros(0, dtype=np.int64)  # the term number of each sorted hash
         self._extra: dict[str, int] = {}  # numbered in insertion order, from the base on
-        self._extra_hashes: list[int] = []  # their hashes, made as they are numbered (off the save's path)
+        self._extra_hashes = array("q")  # their hashes, made as they are numbered (off the save's path)
         self._memo: dict[str, int] = {}  # base terms already looked up (questions repeat words)
         for term in terms:
             self.setdefault(term)
@@ -133,7 +134,7 @@ class Vocabulary:
         encoded = [t.encode("utf-8") for t in new]
         lengths = np.fromiter((len(e) for e in encoded), dtype=np.int64, count=len(encoded))
         offsets = np.concatenate([self._offsets, self._offsets[-1] + np.cumsum(lengths)])
-        hashes = np.concatenate([self._hashes, np.array(self._extra_hashes, dtype=np.int64)])
+        hashes = np.concatenate([self._hashes, np.frombuffer(self._extra_hashes, dtype=np.int64)])
         numbers = np.concatenate([self._order, np.arange(self._base, self._base + len(new), dtype=np.int64)])
         order = np.argsort(hashes, kind="stable")
         arrays = {"vocab_blob": np.concatenate([self._blob, np.frombuffer(b"".join(encoded), dtype=np.uint8)]),

@@ -213,23 +213,16 @@ def _viterbi(state: np.ndarray, lengths: np.ndarray,
     group: list[int] = []
     for sentence in order.tolist() + [-1]:
         if group and (sentence < 0 or (len(group) + 1) * int(lengths[group[0]]) > PADDED_CELLS):
-            chosen = np.array(group)
             if len(group) == 1:  # a question: numpy's per-step cost would triple pyvi's time
                 start, end = int(starts[group[0]]), int(starts[group[0]] + lengths[group[0]])
                 labels[start:end] = _viterbi_one(state[start:end, 0].tolist(), state[start:end, 1].tolist(), transition)
             else:
-                labels[_ranges(starts[chosen], lengths[chosen])] = _viterbi_group(
-                    state, starts[chosen], lengths[chosen], transition)
+                chosen = np.array(group)
+                _viterbi_group(state, starts[chosen], lengths[chosen], transition, labels)
             group = []
         if sentence >= 0 and lengths[sentence] > 0:
             group.append(sentence)
     return labels
-
-
-def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """``range(start, start + length)`` of each pair, one after another, as one array."""
-    ends = np.cumsum(lengths)
-    return np.arange(int(ends[-1]) if ends.size else 0) + np.repeat(starts - (ends - lengths), lengths)
 
 
 def _viterbi_one(state_b: list[float], state_i: list[float],
@@ -255,7 +248,8 @@ def _viterbi_one(state_b: list[float], state_i: list[float],
 
 
 def _viterbi_group(state: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
-                   transition: tuple[tuple[float, float], tuple[float, float]]) -> np.ndarray:
+                   transition: tuple[tuple[float, float], tuple[float, float]], out: np.ndarray) -> None:
+    """The labels of these sentences into ``out`` (one column per sentence, padded past its end)."""
     (bb, bi), (ib, ii) = transition
     longest = int(lengths.max())
     steps = np.arange(longest)[:, None]
@@ -280,7 +274,7 @@ def _viterbi_group(state: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
     for t in range(longest - 1, 0, -1):
         label = np.where(label, from_i_to_i[t], from_i_to_b[t])
         labels[t - 1] = label
-    return labels.T[active.T]
+    out[at[active]] = labels[active]
 
 
 def tokenize_many(texts: Sequence[str]) -> list[str]:
