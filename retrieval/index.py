@@ -1,8 +1,9 @@
 """The inverted index: passages → postings (CSR arrays), BM25 scoring, incremental add, save/load.
 
 Postings are grouped by term (``indptr``/``docs``/``tfs``, as in a CSR matrix with terms as rows),
-so a query touches only the postings of its own terms. Adding passages merges new postings into
-place in O(postings); removing an article marks its passages dead and takes them out of the
+so a query touches only the postings of its own terms. Added passages' postings are merged into
+place when postings are next read, in one pass however many batches were added; removing an
+article marks its passages dead and takes them out of the
 statistics, so scores always equal those of an index built from scratch on the live passages.
 
 On disk an index is a folder of ``.npy`` arrays plus JSON, never pickle. Each save writes a new
@@ -65,6 +66,38 @@ def _empty_arrays() -> _Arrays:
     )
 
 
+def _merged_postings(old: _Arrays, chunks: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]],
+                     vocab_size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """CSR postings (indptr, docs, tfs) of ``old``'s with ``chunks`` of new ones after them.
+
+    Each chunk is (terms, docs, tfs) sorted by term, then passage, and its passages come after
+    those of ``old`` and of the chunks before it, so every term's run stays sorted when a
+    chunk's postings of term ``t`` go after what is already there: posting ``i`` of a chunk
+    lands at ``indptr[t] + filled[t] + (i − first of t in the chunk)``, and the old postings
+    fill the remaining slots in their order. One pass over everything, however many chunks
+    (``np.insert`` per chunk cost a pass over the whole index each time: quadratic in an ingest).
+    """
+    old_counts = np.zeros(vocab_size, dtype=np.int64)
+    old_counts[: old.indptr.size - 1] = np.diff(old.indptr)
+    total = old_counts.copy()
+    for terms, _, _ in chunks:  # counted again below: a list of counts would be chunks × vocabulary
+        total += np.bincount(terms, minlength=vocab_size)
+    indptr = np.zeros(vocab_size + 1, dtype=np.int64)
+    np.cumsum(total, out=indptr[1:])
+    docs = np.empty(int(indptr[-1]), dtype=old.docs.dtype)
+    tfs = np.empty(docs.size, dtype=old.tfs.dtype)
+    is_old = np.ones(docs.size, dtype=bool)
+    filled = old_counts
+    for terms, chunk_docs, chunk_tfs in chunks:
+        count = np.bincount(terms, minlength=vocab_size)
+        first = np.cumsum(count) - count
+        places = indptr[terms] + filled[terms] + np.arange(terms.size, dtype=np.int64) - first[terms]
+        docs[places], tfs[places], is_old[places] = chunk_docs, chunk_tfs, False
+        filled = filled + count
+    docs[is_old], tfs[is_old] = old.docs, old.tfs
+    return indptr, docs, tfs
+
+
 class Index:
     """BM25 over passages; scores equal ``rank_bm25.BM25Okapi`` on the live passages' terms."""
 
@@ -75,21 +108,38 @@ class Index:
         self.analysis: dict[str, object] = {}  # how passages were cut and terms made (see Library)
         self.store_id = ""  # the identity of the store this index was built from (see Library)
         self.generation = ""  # the folder on disk this index was loaded from or saved to
-        self._a = _empty_arrays()
+        self._arrays = _empty_arrays()  # postings as of the last merge; see _a
+        self._pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # added, not merged yet
         self._df = np.zeros(0, dtype=np.int64)
         self._cache: tuple[np.ndarray, np.ndarray, float] | None = None  # idf, norm, avgdl
         self._all_alive = True  # no removed passage left in the arrays (set with the cache)
         self._approx: np.ndarray | None = None  # float32 saturated tf per posting, for top()
 
+    @property
+    def _a(self) -> _Arrays:
+        """Every array, postings merged: added passages' postings wait in ``_pending`` until
+        something reads postings (a query, a removal, a save), so an ingest of many batches
+        merges once instead of once per batch."""
+        if self._pending:
+            indptr, docs, tfs = _merged_postings(self._arrays, self._pending, len(self.vocab))
+            self._arrays.indptr, self._arrays.docs, self._arrays.tfs = indptr, docs, tfs
+            self._pending = []
+        return self._arrays
+
+    @_a.setter
+    def _a(self, arrays: _Arrays) -> None:
+        assert not self._pending, "arrays replaced with postings still to merge"
+        self._arrays = arrays
+
     # --- size --------------------------------------------------------------------------
 
     @property
     def n_passages(self) -> int:
-        return int(self._a.alive.sum())
+        return int(self._arrays.alive.sum())
 
     @property
     def n_articles(self) -> int:
-        return int(np.unique(self._a.article[self._a.alive]).size)
+        return int(np.unique(self._arrays.article[self._arrays.alive]).size)
 
     @property
     def n_postings(self) -> int:
@@ -111,7 +161,7 @@ class Index:
         passage after passage in ``terms`` (see :func:`retrieval.postings.encode`)."""
         if not meta:
             return
-        a = self._a
+        a = self._arrays
         base = a.doc_len.size
         n = len(meta)
         passage_of = np.repeat(np.arange(n, dtype=np.int64), lengths)
@@ -125,24 +175,13 @@ class Index:
         new_docs = (keys % n + base).astype(np.int32)
         new_tfs = counts.astype(np.float32)
 
-        old_terms = a.indptr.size - 1
-        old_counts = np.zeros(vocab_size, dtype=np.int64)
-        old_counts[:old_terms] = np.diff(a.indptr)
         add_counts = np.bincount(new_terms, minlength=vocab_size)
-        indptr = np.zeros(vocab_size + 1, dtype=np.int64)
-        np.cumsum(old_counts + add_counts, out=indptr[1:])
-        # Each new posting goes at the end of its term's old run (new terms: at the very end);
-        # np.insert keeps equal positions in the given order, so docs stay ascending per term.
-        # One pass over the old arrays, no per-posting index arrays (which cost GBs at 35k).
-        at = np.where(new_terms < old_terms, a.indptr[np.minimum(new_terms, old_terms - 1) + 1], a.docs.size) \
-            if old_terms else np.zeros(new_terms.size, dtype=np.int64)
-        docs = np.insert(a.docs, at, new_docs)
-        tfs = np.insert(a.tfs, at, new_tfs)
+        self._pending.append((new_terms.astype(np.int32 if vocab_size < 1 << 31 else np.int64), new_docs, new_tfs))
 
-        self._a = _Arrays(
-            indptr=indptr,
-            docs=docs,
-            tfs=tfs,
+        self._arrays = _Arrays(
+            indptr=a.indptr,
+            docs=a.docs,
+            tfs=a.tfs,
             doc_len=np.concatenate([a.doc_len, lengths.astype(np.float64)]),
             alive=np.concatenate([a.alive, np.ones(n, dtype=bool)]),
             article=np.concatenate([a.article, np.fromiter((p.article for p in meta), np.int64, len(meta))]),
@@ -157,9 +196,9 @@ class Index:
     def remove_articles(self, article_keys: Iterable[int]) -> int:
         """Take every passage of these articles out of the index; returns how many passages."""
         keys = np.fromiter(article_keys, dtype=np.int64)
-        if keys.size == 0 or self._a.alive.size == 0:
+        if keys.size == 0 or self._arrays.alive.size == 0:
             return 0
-        dead = self._a.alive & np.isin(self._a.article, keys)
+        dead = self._arrays.alive & np.isin(self._arrays.article, keys)
         if not dead.any():
             return 0
         # Each posting of a dying passage lowers its term's document frequency by one.
@@ -329,7 +368,10 @@ class Index:
         if self._approx is None:
             _, norm, _ = self._stats()
             a = self._a
-            self._approx = (term_weights(a.tfs.astype(np.float64), norm[a.docs], self.params)).astype(np.float32)
+            # In float32 throughout (numpy keeps float32 with Python scalars): rounding stays
+            # within a few float32 ulps, far inside top()'s margin, and a 35k index takes a
+            # fraction of the 6 s of float64 with a cast after.
+            self._approx = term_weights(a.tfs, norm.astype(np.float32)[a.docs], self.params)
         return self._approx
 
     def passage(self, number: int) -> Passage:

@@ -34,6 +34,21 @@ def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return np.arange(total, dtype=np.int64) + np.repeat(starts - (ends - lengths), lengths)
 
 
+def _grouped(blocks: list[tuple[np.ndarray, np.ndarray]], units: int) -> tuple[np.ndarray, np.ndarray]:
+    """Values of several blocks, each given with its (non-decreasing) unit numbers, gathered
+    unit by unit (block order within a unit), and how many each unit has: a counting sort,
+    O(values), where a stable argsort of the units took a tenth of the parent's ingest time."""
+    counts = [np.bincount(unit, minlength=units) for unit, _ in blocks]
+    unit_count = np.stack(counts).sum(axis=0)
+    before = np.cumsum(unit_count) - unit_count  # where each unit starts
+    out = np.empty(int(unit_count.sum()), dtype=np.int64)
+    for (unit, values), count in zip(blocks, counts):
+        block_start = np.cumsum(count) - count  # where each unit's run starts in this block
+        out[before[unit] + np.arange(unit.size, dtype=np.int64) - block_start[unit]] = values
+        before = before + count
+    return out, unit_count
+
+
 def _syllables(words: Sequence[str]) -> list[str]:
     """The syllables of pyvi words, as :func:`~retrieval.text.sentence_terms` splits them."""
     return "_".join(words).split("_") if words else []
@@ -46,7 +61,7 @@ def _pair_terms(vocab: Vocabulary, names: list[str], left: np.ndarray, right: np
     base = max(len(names), 1)
     keys, which = np.unique(left * base + right, return_inverse=True)
     firsts, seconds = np.divmod(keys, base)
-    return vocab.numbers([f"{prefix}{names[a]}_{names[b]}" for a, b in zip(firsts.tolist(), seconds.tolist())]), which
+    return vocab.number_distinct([f"{prefix}{names[a]}_{names[b]}" for a, b in zip(firsts.tolist(), seconds.tolist())]), which
 
 
 def encode(cuts: Sequence[CutArticle], vocab: Vocabulary) -> tuple[list[Passage], np.ndarray, np.ndarray]:
@@ -76,8 +91,8 @@ def encode(cuts: Sequence[CutArticle], vocab: Vocabulary) -> tuple[list[Passage]
     bare = list(dict.fromkeys(bare_of))
     bare_number = {b: i for i, b in enumerate(bare)}
     folded_of = np.fromiter(map(bare_number.__getitem__, bare_of), dtype=np.int64, count=len(bare_of))
-    accented_term = vocab.numbers(distinct)
-    folded_term = vocab.numbers([FOLDED + b for b in bare])[folded_of]
+    accented_term = vocab.number_distinct(distinct)
+    folded_term = vocab.number_distinct([FOLDED + b for b in bare])[folded_of]
 
     # Pairs: each syllable with the next one of its unit.
     unit_of = np.repeat(np.arange(unit_len.size, dtype=np.int64), unit_len)
@@ -89,13 +104,11 @@ def encode(cuts: Sequence[CutArticle], vocab: Vocabulary) -> tuple[list[Passage]
     pair_folded, folded_pair_of = _pair_terms(vocab, bare, folded_of[left], folded_of[right], FOLDED)
 
     # Every term occurrence of every unit, grouped by unit.
-    occurrence_unit = np.concatenate([unit_of, unit_of, unit_of[has_next], unit_of[has_next]])
-    occurrence_term = np.concatenate([accented_term[syllable], folded_term[syllable],
-                                      pair_accented[pair_of], pair_folded[folded_pair_of]])
-    order = np.argsort(occurrence_unit, kind="stable")
-    unit_terms = occurrence_term[order]
-    unit_count = np.bincount(occurrence_unit, minlength=unit_len.size)
-    unit_start = np.concatenate([[0], np.cumsum(unit_count)[:-1]]).astype(np.int64)
+    pair_unit = unit_of[has_next]
+    unit_terms, unit_count = _grouped(
+        [(unit_of, accented_term[syllable]), (unit_of, folded_term[syllable]),
+         (pair_unit, pair_accented[pair_of]), (pair_unit, pair_folded[folded_pair_of])], unit_len.size)
+    unit_start = np.cumsum(unit_count) - unit_count
 
     # A passage's terms: its sentence units' (contiguous) and its title's.
     run = np.array(runs, dtype=np.int64).reshape(-1, 3)

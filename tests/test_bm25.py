@@ -111,6 +111,25 @@ def test_incremental_add_and_replace_equal_a_full_rebuild() -> None:
     assert live.n_postings == rebuilt.n_postings
 
 
+@pytest.mark.parametrize("read_between", [False, True])
+def test_postings_added_in_many_batches_equal_one_batchs(read_between: bool) -> None:
+    # Batches wait unmerged until postings are read; merged at once or a few at a time
+    # (a query in between), the CSR arrays are those of one batch, posting for posting.
+    rng = np.random.default_rng(11)
+    corpus = random_corpus(rng, 300, 400)
+    growing = Index()
+    for start in range(0, 300, 23):  # new terms appear in later batches too
+        growing.add([(Passage(i, 1, 0, 0), corpus[i]) for i in range(start, min(start + 23, 300))])
+        if read_between and start % 3 == 0:
+            growing.top(["t1", "t7"], 5)
+    at_once = Index()
+    at_once.add([(Passage(i, 1, 0, 0), doc) for i, doc in enumerate(corpus)])
+    # Terms are numbered in order of first appearance in both, so the arrays compare directly.
+    assert list(growing.vocab.terms()) == list(at_once.vocab.terms())
+    for name in ("indptr", "docs", "tfs", "doc_len"):
+        assert np.array_equal(getattr(growing._a, name), getattr(at_once._a, name)), name
+
+
 def test_removing_everything_of_a_term_drops_it_from_the_statistics() -> None:
     index = build([["a", "rare"], ["a"], ["b"]])
     index.remove_articles([0])
