@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import BadArticle
-from .evidence import sentence_evidence
+from .evidence import sentences_evidence
 from .formats import find_files, read_file
 from .models import Article, Sentence
 from .store import Store, content_hash
@@ -46,8 +46,10 @@ def articles_sentences(articles: Sequence[Article]) -> list[list[Sentence]]:
                 places.append((n, number, position))
                 texts.append(text)
     out: list[list[Sentence]] = [[] for _ in articles]
-    for (n, number, position), text, words in zip(places, texts, segment_many(texts)):
-        out[n].append(Sentence(number, position, text, tuple(words), sentence_evidence(text, " ".join(words))))
+    segmented = segment_many(texts)
+    codes = sentences_evidence([(text, " ".join(words)) for text, words in zip(texts, segmented)])
+    for (n, number, position), text, words, code in zip(places, texts, segmented, codes):
+        out[n].append(Sentence(number, position, text, tuple(words), code))
     return out
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Literal
 
 from .errors import StoreError
-from .evidence import EVIDENCE_VERSION, sentence_evidence
+from .evidence import EVIDENCE_VERSION, sentences_evidence
 from .models import Article, Sentence
 from .sqlite import Migration, connect, migrate, schema_version, transaction
 from .text import fold
@@ -131,7 +131,8 @@ class Store:
             with transaction(self._db):
                 self._db.executemany(
                     "UPDATE sentences SET evidence = ? WHERE article = ? AND paragraph = ? AND position = ?",
-                    [(sentence_evidence(text, words), a, p, n) for a, p, n, text, words in rows],
+                    [(code, a, p, n) for (a, p, n, _, _), code in
+                     zip(rows, sentences_evidence([(text, words) for _, _, _, text, words in rows]))],
                 )
             last = rows[-1][:3]
         self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('evidence', ?)", (str(EVIDENCE_VERSION),))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.evidence import decode, sentence_evidence
+from retrieval.evidence import decode, sentence_evidence, sentences_evidence
 from retrieval.text import segment
 
 
@@ -68,3 +68,25 @@ def test_a_sentence_with_nothing_to_say_has_an_empty_code() -> None:
     assert sentence_evidence("", "") == ""
     assert decode("") == {}
     assert decode("t1-3,5-6;p0-2") == {"t": ((1, 3), (5, 6)), "p": ((0, 2),)}
+
+
+def test_sentences_searched_together_give_each_ones_own_code() -> None:
+    # One haystack for many sentences must not let a match start in one and end in the next
+    # (a quote opened at the end of one sentence, a name opening the next), nor lose the
+    # "not at the start" rule of names, nor trip on a NUL inside a sentence.
+    sentences = [
+        "Anh ấy nói: “Tôi sẽ",
+        "Trương Thị Mai chủ trì hội nghị” tại Hà Nội.",
+        "Sáng 6/2, ông Nguyễn Văn An đến TP Huế do mưa lớn kéo dài.",
+        "",
+        "Giá tăng lên 31.500 đồng/kg\x00 vào THỨ HAI tuần trước.",
+        "Đội tuyển Việt Nam thắng 2-1 nhờ bàn thắng của Nguyễn Công Phượng",
+    ]
+    pairs = [(s, " ".join(segment(s))) for s in sentences]
+    together = sentences_evidence(pairs)
+    assert together == [sentence_evidence(text, words) for text, words in pairs]
+    assert "s" not in decode(together[0]) and "s" not in decode(together[1])
+    assert "a" not in decode(together[1]) or decode(together[1])["a"][0][0] > 0
+    assert {"t", "p", "l", "c"} <= set(decode(together[2]))
+    assert together[3] == ""
+    assert {"q", "t"} <= set(decode(together[4]))
