@@ -36,6 +36,9 @@ from .vocabulary import Vocabulary
 log = logging.getLogger(__name__)
 
 FORMAT = 3  # 2: vocabulary as blob + hashes, document frequencies saved; 3: each file's size and CRC-32, the store's id
+# Batches of postings merged at a time: a bulk ingest merges while its workers still segment,
+# and what is left for the final save (the one step nothing overlaps) stays small.
+MERGE_BATCHES = 8
 _ARRAYS = ("indptr", "docs", "tfs", "doc_len", "alive", "article", "paragraph", "first", "last")
 
 
@@ -121,10 +124,13 @@ class Index:
         something reads postings (a query, a removal, a save), so an ingest of many batches
         merges once instead of once per batch."""
         if self._pending:
-            indptr, docs, tfs = _merged_postings(self._arrays, self._pending, len(self.vocab))
-            self._arrays.indptr, self._arrays.docs, self._arrays.tfs = indptr, docs, tfs
-            self._pending = []
+            self._merge_pending()
         return self._arrays
+
+    def _merge_pending(self) -> None:
+        indptr, docs, tfs = _merged_postings(self._arrays, self._pending, len(self.vocab))
+        self._arrays.indptr, self._arrays.docs, self._arrays.tfs = indptr, docs, tfs
+        self._pending = []
 
     @_a.setter
     def _a(self, arrays: _Arrays) -> None:
@@ -177,6 +183,8 @@ class Index:
 
         add_counts = np.bincount(new_terms, minlength=vocab_size)
         self._pending.append((new_terms.astype(np.int32 if vocab_size < 1 << 31 else np.int64), new_docs, new_tfs))
+        if len(self._pending) >= MERGE_BATCHES:
+            self._merge_pending()
 
         self._arrays = _Arrays(
             indptr=a.indptr,
