@@ -35,7 +35,7 @@ from .vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
 
-FORMAT = 3  # 2: vocabulary as blob + hashes, document frequencies saved; 3: each file's size and CRC-32, the store's id
+FORMAT = 4  # 2: vocabulary as blob + hashes, document frequencies saved; 3: each file's size and CRC-32, the store's id; 4: FNV-1a term hashes
 # Batches of postings merged at a time: a bulk ingest merges while its workers still segment,
 # and what is left for the final save (the one step nothing overlaps) stays small.
 MERGE_BATCHES = 8

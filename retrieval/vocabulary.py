@@ -11,7 +11,6 @@ until the next save.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 from array import array
 from collections.abc import Iterable, Iterator
@@ -24,8 +23,34 @@ _FILES = ("vocab_blob", "vocab_offsets", "vocab_hashes", "vocab_order")
 MEMO_LIMIT = 1_000_000
 
 
-def _hash(term: str) -> int:
-    return int.from_bytes(hashlib.blake2b(term.encode("utf-8"), digest_size=8).digest(), "little", signed=True)
+_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
+
+
+def hashes(terms: list[str]) -> np.ndarray:
+    """64-bit FNV-1a of each term's UTF-8 bytes, as int64, for all terms at once.
+
+        h = offset;  for each byte c:  h = (h XOR c) · prime  (mod 2⁶⁴)
+
+    Terms go longest first, so byte position ``j`` is one numpy step over the first terms
+    only: the cost is the total bytes, not Python calls per term (``blake2b`` per term took a
+    tenth of a 35k ingest's indexing). Collisions are harmless: a lookup compares the bytes.
+    """
+    encoded = list(map(str.encode, terms))
+    lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+    order = np.argsort(-lengths, kind="stable")
+    blob = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+    starts = (np.cumsum(lengths) - lengths)[order]
+    longest_first = lengths[order]
+    h = np.full(len(terms), _FNV_OFFSET, dtype=np.uint64)
+    for j in range(int(longest_first[0]) if len(terms) else 0):
+        k = int(np.searchsorted(-longest_first, -j, side="left"))  # terms longer than j bytes
+        head = h[:k]
+        head ^= blob[starts[:k] + j]
+        head *= _FNV_PRIME
+    out = np.empty_like(h)
+    out[order] = h
+    return out.view(np.int64)
 
 
 class Vocabulary:
@@ -60,9 +85,9 @@ class Vocabulary:
         asked = [i for i, n in enumerate(out) if n is None]
         if not asked:
             return out
-        hashes = np.fromiter((_hash(terms[i]) for i in asked), dtype=np.int64, count=len(asked))
-        places = np.minimum(np.searchsorted(self._hashes, hashes), self._hashes.size - 1)
-        found = self._hashes[places] == hashes
+        asked_hashes = hashes([terms[i] for i in asked])
+        places = np.minimum(np.searchsorted(self._hashes, asked_hashes), self._hashes.size - 1)
+        found = self._hashes[places] == asked_hashes
         numbers = self._order[places]
         for i, place, hit, number in zip(asked, places.tolist(), found.tolist(), numbers.tolist()):
             if hit:
@@ -97,7 +122,7 @@ class Vocabulary:
     def add_new(self, term: str) -> int:
         """Number a term the caller knows to be new."""
         number = self._extra[term] = len(self)
-        self._extra_hashes.append(_hash(term))
+        self._extra_hashes.extend(hashes([term]).tolist())
         return number
 
     def numbers(self, terms: list[str]) -> np.ndarray:
@@ -124,7 +149,7 @@ class Vocabulary:
             first = len(self)
             numbers[missing] = np.arange(first, first + len(new), dtype=np.int64)
             self._extra.update(zip(new, range(first, first + len(new))))
-            self._extra_hashes.extend(map(_hash, new))
+            self._extra_hashes.frombytes(hashes(new).tobytes())
         return numbers
 
     def terms(self) -> Iterator[str]:
@@ -138,9 +163,7 @@ class Vocabulary:
     def keep(self, live: np.ndarray) -> Vocabulary:
         """A vocabulary of the terms where ``live`` is True, numbered anew in the same order."""
         kept = Vocabulary()
-        for term, alive in zip(self.terms(), live.tolist()):
-            if alive:
-                kept.add_new(term)
+        kept.number_distinct([term for term, alive in zip(self.terms(), live.tolist()) if alive])
         return kept
 
     # --- persistence -------------------------------------------------------------------
@@ -151,11 +174,11 @@ class Vocabulary:
         encoded = [t.encode("utf-8") for t in new]
         lengths = np.fromiter((len(e) for e in encoded), dtype=np.int64, count=len(encoded))
         offsets = np.concatenate([self._offsets, self._offsets[-1] + np.cumsum(lengths)])
-        hashes = np.concatenate([self._hashes, np.frombuffer(self._extra_hashes, dtype=np.int64)])
+        all_hashes = np.concatenate([self._hashes, np.frombuffer(self._extra_hashes, dtype=np.int64)])
         numbers = np.concatenate([self._order, np.arange(self._base, self._base + len(new), dtype=np.int64)])
-        order = np.argsort(hashes, kind="stable")
+        order = np.argsort(all_hashes, kind="stable")
         arrays = {"vocab_blob": np.concatenate([self._blob, np.frombuffer(b"".join(encoded), dtype=np.uint8)]),
-                  "vocab_offsets": offsets, "vocab_hashes": hashes[order], "vocab_order": numbers[order]}
+                  "vocab_offsets": offsets, "vocab_hashes": all_hashes[order], "vocab_order": numbers[order]}
         for name in _FILES:
             np.save(folder / f"{name}.npy", arrays[name], allow_pickle=False)
 

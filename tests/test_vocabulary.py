@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.vocabulary import Vocabulary
+from retrieval.vocabulary import Vocabulary, hashes
 
 
 def test_round_trip_and_growth(tmp_path: Path) -> None:
@@ -29,3 +29,19 @@ def test_many_terms_all_found(tmp_path: Path) -> None:
     loaded = Vocabulary.load(tmp_path)
     assert loaded.lookup(terms) == list(range(len(terms)))
     assert loaded.lookup([f"x{i}" for i in range(1000)]) == [None] * 1000
+
+
+def test_hashes_are_fnv1a_of_the_utf8_bytes() -> None:
+    # Reference values of 64-bit FNV-1a (the published test vectors for "" and "a"), and the
+    # same function written out byte by byte for terms of every length in one call.
+    def fnv1a(data: bytes) -> int:
+        h = 0xCBF29CE484222325
+        for byte in data:
+            h = ((h ^ byte) * 0x100000001B3) % (1 << 64)
+        return h - (1 << 64) if h >= 1 << 63 else h
+
+    assert hashes(["", "a"]).tolist() == [fnv1a(b""), fnv1a(b"a")]
+    assert fnv1a(b"a") == 0xAF63DC4C8601EC8C - (1 << 64)
+    terms = ["chủ_trì", "~chu", "", "a" * 300, "🙂", "b", "nghị", "~chu_tri"]
+    assert hashes(terms).tolist() == [fnv1a(t.encode()) for t in terms]
+    assert hashes([]).size == 0
