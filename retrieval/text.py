@@ -18,6 +18,7 @@ _VOWELS = set("aăâeêioôơuưy")
 _SHAPED_VOWELS = set("ăâêôơư")
 _WORD_RE = re.compile(r"[^\W\d_]+")
 _SPACE_RE = re.compile(r"\s+")
+_ALNUM_RE = re.compile(r"[^\W_]")  # a letter or digit: what str.isalnum accepts
 # Text that is not a word at all: control characters, zero-width and replacement characters.
 _JUNK_RE = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200d\ufeff\ufffd]")
 
@@ -211,7 +212,7 @@ def segment_many(sentences: Sequence[str]) -> list[list[str]]:
     texts = [normalize(s) for s in sentences]
     tokenized = tokenize_many([t for t in texts if t])
     words = iter(tokenized)
-    return [[w.lower() for w in next(words).split() if any(ch.isalnum() for ch in w)] if t else [] for t in texts]
+    return [[w for w in next(words).lower().split() if _ALNUM_RE.search(w)] if t else [] for t in texts]
 
 
 def syllables(sentence: str) -> list[str]:

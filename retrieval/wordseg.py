@@ -26,6 +26,7 @@ per position. On batches that is about 5× pyvi (``bench/ingest.py``, "wordseg_s
 from __future__ import annotations
 
 import itertools
+import operator
 import string
 import struct
 from collections.abc import Iterable, Sequence
@@ -166,9 +167,9 @@ def _states(flat: list[str], lower: list[str], position: np.ndarray, remaining: 
     n = len(flat)
     row = np.fromiter(map(model.rows.get, lower, itertools.repeat(0)), dtype=np.int64, count=n)
     word = np.fromiter(map(lexicon.number.get, lower, itertools.repeat(0)), dtype=np.int64, count=n)
-    upper = np.fromiter((s.isupper() for s in flat), dtype=bool, count=n)
-    title = np.fromiter((s.istitle() for s in flat), dtype=bool, count=n)
-    digit = np.fromiter((s.isdigit() for s in flat), dtype=bool, count=n)
+    upper = np.fromiter(map(str.isupper, flat), dtype=bool, count=n)  # map: no Python frame per syllable
+    title = np.fromiter(map(str.istitle, flat), dtype=bool, count=n)
+    digit = np.fromiter(map(str.isdigit, flat), dtype=bool, count=n)
     # bi[i]: syllables i, i+1 are a known word; tri[i]: i, i+1, i+2. pyvi lower-cases after
     # joining; joining lower-cased syllables differs only for letters no Vietnamese word has.
     # Computed across sentence ends too, and used only where the sentence goes on.
@@ -286,16 +287,17 @@ def tokenize_many(texts: Sequence[str]) -> list[str]:
     if not flat:
         return list(texts)
     lower = [s.lower() for s in flat]
-    lengths = np.fromiter((len(s) for s in split), dtype=np.int64, count=len(split))
+    lengths = np.fromiter(map(len, split), dtype=np.int64, count=len(split))
     ends = np.cumsum(lengths)
     position = np.arange(len(flat)) - np.repeat(ends - lengths, lengths)  # within its sentence
     remaining = np.repeat(ends, lengths) - np.arange(len(flat)) - 1  # syllables after it
     inside = _viterbi(_states(flat, lower, position, remaining, model, lexicon), lengths, model.transition)
     # pyvi's own rule after the model: never join punctuation, digits, or a capital to a
     # lower-case syllable before it (``in string.punctuation`` is pyvi's substring test).
-    punctuation = np.fromiter((s in string.punctuation for s in flat), dtype=bool, count=len(flat))
-    digit = np.fromiter((s[0].isdigit() for s in flat), dtype=bool, count=len(flat))
-    capital = np.fromiter((s[0].istitle() for s in flat), dtype=bool, count=len(flat))
+    punctuation = np.fromiter(map(string.punctuation.__contains__, flat), dtype=bool, count=len(flat))
+    first = list(map(operator.itemgetter(0), flat))
+    digit = np.fromiter(map(str.isdigit, first), dtype=bool, count=len(flat))
+    capital = np.fromiter(map(str.istitle, first), dtype=bool, count=len(flat))
     joins = (inside & (position > 0) & ~punctuation & ~_shifted(punctuation, -1) & ~digit & ~_shifted(digit, -1)
              & ~(capital & ~_shifted(capital, -1)))
     glue = ["_" if j else " " for j in joins.tolist()]
