@@ -35,7 +35,9 @@ from .vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
 
-FORMAT = 4  # 2: vocabulary as blob + hashes, document frequencies saved; 3: each file's size and CRC-32, the store's id; 4: FNV-1a term hashes
+# 2: vocabulary as blob + hashes, document frequencies saved; 3: each file's size and CRC-32, the
+# store's id; 4: the vocabulary's hashes are FNV-1a (retrieval/vocabulary.py)
+FORMAT = 4
 # Batches of postings merged at a time: a bulk ingest merges while its workers still segment,
 # and what is left for the final save (the one step nothing overlaps) stays small.
 MERGE_BATCHES = 8
