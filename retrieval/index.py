@@ -129,15 +129,15 @@ class Index:
             self._merge_pending()
         return self._arrays
 
-    def _merge_pending(self) -> None:
-        indptr, docs, tfs = _merged_postings(self._arrays, self._pending, len(self.vocab))
-        self._arrays.indptr, self._arrays.docs, self._arrays.tfs = indptr, docs, tfs
-        self._pending = []
-
     @_a.setter
     def _a(self, arrays: _Arrays) -> None:
         assert not self._pending, "arrays replaced with postings still to merge"
         self._arrays = arrays
+
+    def _merge_pending(self) -> None:
+        indptr, docs, tfs = _merged_postings(self._arrays, self._pending, len(self.vocab))
+        self._arrays.indptr, self._arrays.docs, self._arrays.tfs = indptr, docs, tfs
+        self._pending = []
 
     # --- size --------------------------------------------------------------------------
 
