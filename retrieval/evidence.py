@@ -191,8 +191,6 @@ _CUE_REACH = 6
 _CUE_KINDS = frozenset("cm")
 
 
-
-
 def _lowered(pattern: re.Pattern[str]) -> re.Pattern[str]:
     """A case-insensitive pattern as a case-sensitive one for lower-cased text: its literals
     lower-cased, its escapes kept (``\\W`` is not ``\\w``). The engine matches it twice as fast

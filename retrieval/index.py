@@ -2,9 +2,9 @@
 
 Postings are grouped by term (``indptr``/``docs``/``tfs``, as in a CSR matrix with terms as rows),
 so a query touches only the postings of its own terms. Added passages' postings are merged into
-place when postings are next read, in one pass however many batches were added; removing an
-article marks its passages dead and takes them out of the
-statistics, so scores always equal those of an index built from scratch on the live passages.
+place when postings are next read (or every few batches), in one pass however many batches
+wait; removing an article marks its passages dead and takes them out of the statistics, so
+scores always equal those of an index built from scratch on the live passages.
 
 On disk an index is a folder of ``.npy`` arrays plus JSON, never pickle. Each save writes a new
 generation folder and then switches the ``CURRENT`` file to it with an atomic rename, so a crash
@@ -123,8 +123,8 @@ class Index:
     @property
     def _a(self) -> _Arrays:
         """Every array, postings merged: added passages' postings wait in ``_pending`` until
-        something reads postings (a query, a removal, a save), so an ingest of many batches
-        merges once instead of once per batch."""
+        something reads postings (a query, a removal, a save) or :data:`MERGE_BATCHES` wait,
+        so an ingest merges once per that many batches, not once per batch."""
         if self._pending:
             self._merge_pending()
         return self._arrays
