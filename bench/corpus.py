@@ -60,8 +60,11 @@ def machine() -> dict[str, object]:
     except (OSError, StopIteration):
         pass
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    # Changed tracked files mean the figures are of code no commit holds.
+    changed = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                             capture_output=True, text=True)
     return {"cpus": os.cpu_count(), "cpu": cpu, "python": platform.python_version(), "platform": platform.platform(),
-            "commit": commit.stdout.strip() or None}
+            "commit": commit.stdout.strip() or None, "uncommitted_changes": bool(changed.stdout.strip())}
 
 
 def summary(values: list[float], digits: int = 3) -> dict[str, float]:
