@@ -62,9 +62,8 @@ class Vocabulary:
         self._extra: dict[str, int] = {}  # numbered in insertion order, from the base on
         self._extra_hashes = array("q")  # their hashes, made as they are numbered (off the save's path)
         self._memo: dict[str, int] = {}  # base terms already looked up (questions repeat words)
-        for term in terms:
-            self.setdefault(term)
         # The in-memory part is a plain dict: everything a fresh or growing index looks up.
+        self.numbers(list(terms))  # all hashed in one call, not one numpy call per term
 
     @property
     def _base(self) -> int:
