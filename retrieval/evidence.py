@@ -61,6 +61,38 @@ def _alternation(entries: list[str], ignore_case: bool = False) -> str:
                     for group in groups.values())
 
 
+def _at_word_start(branches: list[tuple[list[str], str]], not_after: str = "", ignore_case: bool = False) -> str:
+    """``\\b(?:entry|…)tail|\\b(?:entry|…)tail|…`` for (literal entries, tail) branches, each
+    entry also not right after ``not_after``, written so that the engine scans for letters.
+
+    A pattern whose every branch opens with a literal gets a fast scan to the characters it can
+    open with; one that opens with ``\\b`` (or ``(?=\\w)``) is tried at every character of the
+    text, the largest cost of evidence after pyvi. So the entries are grouped by first letter,
+    and each group checks what stands before that letter only once past it: ``(?<!\\w.)`` is
+    the ``\\b`` before it. Within a letter the branches, and their entries, keep their order, so
+    the leftmost match is the one the plain form finds (``tests/test_evidence.py`` compares them).
+    """
+    groups: dict[str, list[tuple[int, str]]] = {}  # first letter → (branch number, entry)
+    for number, (entries, _) in enumerate(branches):
+        for entry in entries:
+            groups.setdefault(entry[0].lower() if ignore_case else entry[0], []).append((number, entry))
+    behind = r"(?<!\w.)" + (f"(?<!{re.escape(not_after)}.)" if not_after else "")
+    out = []
+    for group in groups.values():
+        tails = []
+        for number, (_, tail) in enumerate(branches):
+            rests = [re.escape(entry[1:]) for n, entry in group if n == number]
+            if rests:
+                tails.append("(?:" + "|".join(rests) + ")" + tail)
+        out.append(re.escape(group[0][1][0]) + behind + "(?:" + "|".join(tails) + ")")
+    return "(?:" + "|".join(out) + ")"
+
+
+def _entries(entries: str) -> list[str]:
+    """A comma-separated list, longest entry first ("Phó Chủ tịch" before "Chủ tịch")."""
+    return sorted({e.strip() for e in entries.split(",")}, key=len, reverse=True)
+
+
 def _words(entries: str) -> str:
     """A ``|``-separated list of literal words as a group (see :func:`_alternation`)."""
     return "(?:" + _alternation(entries.split("|")) + ")"
@@ -147,41 +179,43 @@ _ORGS = (
 
 def _alternatives(entries: str) -> str:
     """A comma-separated list as a regex alternation, longest entry first ("Phó Chủ tịch" before "Chủ tịch")."""
-    return _alternation(sorted({e.strip() for e in entries.split(",")}, key=len, reverse=True))
+    return _alternation(_entries(entries))
 
 
-_PERSON_RE = re.compile(
-    rf"\b(?:{_alternation(SURNAMES.split())})(?:\s+[{_UPPER}][\wÀ-ỹ]*){{1,3}}\b"
-    rf"|\b(?:{_alternatives(_ROLES)})\s+{_CAPS}",
-)
-_ORG_RE = re.compile(rf"\b(?:{_alternatives(_ORGS)})\s+{_CAPS}")
+_PERSON_RE = re.compile(_at_word_start([
+    (SURNAMES.split(), rf"(?:\s+[{_UPPER}][\wÀ-ỹ]*){{1,3}}\b"),
+    (_entries(_ROLES), rf"\s+{_CAPS}"),
+]))
+_ORG_RE = re.compile(_at_word_start([(_entries(_ORGS), rf"\s+{_CAPS}")]))
 _PLACE_WORDS = (
     "tỉnh,thành phố,TP,Tp,quận,huyện,thị xã,thị trấn,xã,phường,làng,thôn,ấp,bản,xóm,khu phố,đường,phố,ngõ,hẻm,"
     "quốc lộ,Quốc lộ,tỉnh lộ,cao tốc,cầu,sông,hồ,biển,đảo,vịnh,bãi,cảng,sân bay,sân vận động,sân,chợ,bến,bến xe,"
     "khu vực,khu công nghiệp,khu du lịch,khu đô thị,chung cư,tòa nhà,khách sạn,nhà hàng,chùa,đền,nhà thờ,núi,đèo,"
     "vùng,miền,nước,châu,bang,thủ đô"
 )
-_PLACE_CUES = _alternation("tại|ở|trên|từ|về|đến|tới|giữa|gần|ngoài khơi|thuộc|qua".split("|"))
-_PLACE_RE = re.compile(
-    rf"\b(?:{_PLACE_CUES})\s+(?:(?:{_alternatives(_PLACE_WORDS)})\.?\s+)?{_CAPS}"
-    rf"|\b(?:{_alternatives(_PLACE_WORDS)})\.?\s+(?:{_CAPS}|\d+[A-Z]?)"
-    rf"|\b(?:tại|ở)\s+(?:nhà|trụ sở|hiện trường|khu vực|địa bàn|phía|giữa|bên|trong|ngoài|trước|sau|dưới|trên)\s+\w+",
-)
+_PLACE_CUES = "tại|ở|trên|từ|về|đến|tới|giữa|gần|ngoài khơi|thuộc|qua".split("|")
+_PLACE_RE = re.compile(_at_word_start([
+    (_PLACE_CUES, rf"\s+(?:(?:{_alternatives(_PLACE_WORDS)})\.?\s+)?{_CAPS}"),
+    (_entries(_PLACE_WORDS), rf"\.?\s+(?:{_CAPS}|\d+[A-Z]?)"),
+    (["tại", "ở"], r"\s+(?:nhà|trụ sở|hiện trường|khu vực|địa bàn|phía|giữa|bên|trong|ngoài|trước|sau|dưới|trên)\s+\w+"),
+]))
 _CAUSE_RE = re.compile(
-    r"(?=\w)(?<!thay )\b(?:" + _alternation(
+    _at_word_start([(
         "do|vì|bởi|bởi vì|tại vì|nhằm|nhằm mục đích|để|nguyên nhân|lý do|lí do|dẫn đến|dẫn tới|khiến|khiến cho"
         "|gây ra|vì vậy|vì thế|do đó|cho nên|nên|mục đích|mục tiêu|là do|xuất phát từ|bắt nguồn từ|nhờ|nhờ vào".split("|"),
-        ignore_case=True) + r")\b",
+        r"\b")], not_after="thay ", ignore_case=True),
     re.IGNORECASE,
 )
 _MANNER_RE = re.compile(
-    r"(?=\w)\b(?:" + _alternation(
+    _at_word_start([(
         "bằng cách|bằng việc|bằng|thông qua|qua việc|theo cách|theo hình thức|theo phương thức|dưới hình thức"
-        "|với cách|cách|kiểu|phương pháp|nhờ|trong tình trạng|trong hoàn cảnh".split("|"), ignore_case=True) + r")\b",
+        "|với cách|cách|kiểu|phương pháp|nhờ|trong tình trạng|trong hoàn cảnh".split("|"), r"\b")], ignore_case=True),
     re.IGNORECASE,
 )
 _QUOTE_RE = re.compile(r"[“\"«‘'][^“”\"«»‘’'\x00]{3,}[”\"»’']")
-_NAME_RE = re.compile(rf"(?<!\x00)(?<![.!?:]\s)\b{_CAP}(?:\s+{_CAP})+")  # not where a sentence opens (see _haystack)
+# A name not where a sentence opens (see _haystack): the capital first and what stands before it
+# checked after it (not a letter or a NUL, not ". "), so that the engine scans for capitals only.
+_NAME_RE = re.compile(rf"[{_UPPER}](?<![\w\x00].)(?<![.!?:]\s.)[\wÀ-ỹ'’-]*(?:\s+{_CAP})+")
 _PATTERNS = {
     "t": _TIME_RE, "q": _QUANTITY_RE, "n": _NUMBER_RE, "p": _PERSON_RE, "o": _ORG_RE, "l": _PLACE_RE,
     "c": _CAUSE_RE, "m": _MANNER_RE, "s": _QUOTE_RE, "a": _NAME_RE,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from retrieval.evidence import decode, sentence_evidence, sentences_evidence
@@ -90,3 +92,39 @@ def test_sentences_searched_together_give_each_ones_own_code() -> None:
     assert {"t", "p", "l", "c"} <= set(decode(together[2]))
     assert together[3] == ""
     assert {"q", "t"} <= set(decode(together[4]))
+
+
+def test_patterns_written_letter_first_match_as_their_plain_forms() -> None:
+    # The cause, manner, person, body, place and name patterns check the word boundary after
+    # their first letter (so that the engine can scan for letters); they must find exactly what
+    # the plain forms with ``\b`` in front find, at every kind of boundary: a sentence's NUL,
+    # "thay", a letter, ". ", and with two branches that share first letters.
+    from retrieval import evidence
+
+    cue_words = "do|vì|bởi|bởi vì|tại vì|nhằm|để|nguyên nhân|lý do|dẫn đến|khiến|nên|nhờ|bằng cách|bằng|cách|kiểu".split("|")
+    roles = ["ông", "bà", "Bộ trưởng", "Bí thư", "Chủ tịch", "Phó Chủ tịch", "tại", "Tôn"]  # "Tôn" in both: order counts
+    people = ["Bùi", "Phạm", "Trần", "Tô", "Tôn", "Chu", "Tạ"]
+    text = ("\x00Do mưa, thay do dự, THAY DO vậy, thaydo, nên Bằng Cách nhờ, Kiểu lạ, độ dốc, cơ Chế, iPhone X. "
+            "Nguyễn Văn An: Trần Thị Bé\x00Lê Lợi và Hà Nội, Đ. Trần Văn Bình;Hồ Chí Minh, ông Bùi Văn Tôn Đức Thắng, "
+            "Phó Chủ tịch Tô Lâm, bàBộ trưởng Tạ Ông, Chủ tịch UBND Tôn Thất, "
+            "Tôi tại Huế, tại Hà Nội, xtại Vinh, Tôn Đức Thắng Minh Hải Long")
+    cap, caps = evidence._CAP, evidence._CAPS
+    two = [(people, rf"(?:\s+{cap}){{1,3}}\b"), (roles, rf"\s+{caps}")]
+    plain = {
+        "c": re.compile(r"(?<!thay )\b(?:" + "|".join(map(re.escape, cue_words)) + r")\b", re.IGNORECASE),
+        "m": re.compile(r"\b(?:" + "|".join(map(re.escape, cue_words)) + r")\b", re.IGNORECASE),
+        "p": re.compile("|".join(rf"\b(?:{'|'.join(map(re.escape, entries))}){tail}" for entries, tail in two)),
+        "a": re.compile(rf"(?<!\x00)(?<![.!?:]\s)\b{cap}(?:\s+{cap})+"),
+    }
+    written = {
+        "c": re.compile(evidence._at_word_start([(cue_words, r"\b")], not_after="thay ", ignore_case=True), re.IGNORECASE),
+        "m": re.compile(evidence._at_word_start([(cue_words, r"\b")], ignore_case=True), re.IGNORECASE),
+        "p": re.compile(evidence._at_word_start(two)),
+        "a": evidence._NAME_RE,
+    }
+    for kind, reference in plain.items():
+        expected = [m.span() for m in reference.finditer(text)]
+        assert len(expected) >= 4 and [m.span() for m in written[kind].finditer(text)] == expected, kind
+    # A run after ". ", ": " or a NUL loses its first word (it may only open a sentence).
+    assert [m.group() for m in written["a"].finditer(text)][:7] == [
+        "THAY DO", "Bằng Cách", "Văn An", "Thị Bé", "Hà Nội", "Văn Bình", "Hồ Chí Minh"]
