@@ -199,7 +199,7 @@ class Library:
     def cut(self, stored: StoredArticle) -> CutArticle:
         """A stored article's sentences, and the passages an archive holds of it with their terms
         (what both archives and the benchmarks' references index)."""
-        sentences = self.store.all_sentences(stored.key)
+        sentences = self.store.sentences_of(stored)
         return CutArticle(stored, sentences, passage_windows(stored.key, sentences, self.settings.shape),
                           syllables(stored.article.title))
 

@@ -13,6 +13,7 @@ change (``meta.evidence`` older than :data:`EVIDENCE_VERSION`); no re-segmentati
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import logging
 import sqlite3
@@ -30,6 +31,10 @@ from .sqlite import Migration, connect, migrate, schema_version, transaction
 from .text import fold
 
 log = logging.getLogger(__name__)
+
+# Articles whose sentences a store keeps in memory after writing them, for the index to take
+# (ingest indexes every CATCH_UP_BATCH articles written, well under this).
+JUST_WRITTEN = 8192
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -95,6 +100,7 @@ class Store:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._just_written: dict[int, tuple[int, list[Sentence]]] = {}  # key → (seq, sentences)
         try:
             self._db = connect(path)
             self._db.executescript(SCHEMA)
@@ -244,6 +250,7 @@ class Store:
         whose URL another stored article already holds comes back as ``conflict``, unwritten.
         """
         outcomes: list[tuple[Outcome, int]] = []
+        written: list[tuple[int, int, list[Sentence]]] = []  # key, seq, sentences
         try:
             with transaction(self._db):
                 seq = self.seq
@@ -261,10 +268,32 @@ class Store:
                         continue
                     seq += 1
                     outcomes.append((outcome, key))
+                    written.append((key, seq, sentences))
                 self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('seq', ?)", (str(seq),))
         except sqlite3.Error as exc:
             raise StoreError(f"cannot write to the article store {self.path}: {exc}") from exc
+        if not self._db.in_transaction:  # committed (inside a caller's transaction it may yet roll back)
+            self._remember(written)
         return outcomes
+
+    def _remember(self, written: list[tuple[int, int, list[Sentence]]]) -> None:
+        """Keep the sentences just written for :meth:`sentences_of`, the newest JUST_WRITTEN."""
+        kept = self._just_written
+        for key, seq, sentences in written:
+            kept.pop(key, None)
+            kept[key] = (seq, sentences)
+        for key in list(itertools.islice(kept, max(len(kept) - JUST_WRITTEN, 0))):
+            del kept[key]
+
+    def sentences_of(self, stored: StoredArticle) -> list[Sentence]:
+        """The sentences of ``stored`` as written at its change number: those this store object
+        wrote itself are taken from memory, once (the index reads every article it is given
+        right after ingest writes it: reading them back was a tenth of the parent's work), else
+        read from the file (another process wrote it, or a newer version is stored)."""
+        kept = self._just_written.pop(stored.key, None)
+        if kept is not None and kept[0] == stored.seq:
+            return kept[1]
+        return self.all_sentences(stored.key)
 
     def _write_one(self, article: Article, digest: str, sentences: list[Sentence], seq: int, key: int | None) -> int:
         """Insert (``key`` None) or overwrite one article and its sentences; its key."""

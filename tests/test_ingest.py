@@ -9,9 +9,10 @@ import pytest
 
 from retrieval.__main__ import main as cli
 from retrieval.formats import read_file
-from retrieval.ingest import indexed_paragraphs, read_articles
+from retrieval.ingest import articles_sentences, indexed_paragraphs, read_articles
 from retrieval.library import Library
 from retrieval.models import Article
+from retrieval.store import Store, StoredArticle, content_hash
 
 
 def write_jsonl(path: Path, records: list[dict]) -> Path:
@@ -113,3 +114,23 @@ def test_parallel_segmentation_gives_the_same_store_as_one_process(tmp_path: Pat
         assert one.store.all_sentences(key) == two.store.all_sentences(key)
     one.close()
     two.close()
+
+
+def test_the_index_takes_just_written_sentences_only_at_their_own_version(tmp_path: Path) -> None:
+    # A store keeps the sentences it just wrote for the index (no reading back); a version
+    # written since by another process (here another Store on the same file) is read from the file.
+    def write(store: Store, body: str) -> StoredArticle:
+        article = Article("a", "Mưa", tuple(body.split("\n")))
+        store.write([(article, content_hash(article), articles_sentences([article])[0])])
+        return next(s for s in store.changed_since(0) if s.article.id == "a")
+
+    mine, other = Store(tmp_path / "s.sqlite3"), Store(tmp_path / "s.sqlite3")
+    first = write(mine, "Huế có mưa lớn. Đường ngập sâu.")
+    assert mine.sentences_of(first) == mine.all_sentences(first.key)
+    assert [s.text for s in mine.sentences_of(first)] == ["Huế có mưa lớn.", "Đường ngập sâu."]  # now read back
+    write(mine, "Huế có mưa lớn. Đường ngập sâu hơn.")  # kept in memory again, at its version
+    newer = write(other, "Huế hết mưa.\nNắng lên.")
+    assert [s.text for s in mine.sentences_of(newer)] == ["Huế hết mưa.", "Nắng lên."]
+    assert [(s.paragraph, s.position) for s in mine.sentences_of(newer)] == [(1, 0), (2, 0)]
+    mine.close()
+    other.close()
