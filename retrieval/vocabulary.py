@@ -170,13 +170,12 @@ class Vocabulary:
     def save(self, folder: Path) -> None:
         """Write the arrays; only the terms added since loading are encoded and hashed."""
         new = list(self._extra)
-        encoded = [t.encode("utf-8") for t in new]
-        lengths = np.fromiter((len(e) for e in encoded), dtype=np.int64, count=len(encoded))
-        offsets = np.concatenate([self._offsets, self._offsets[-1] + np.cumsum(lengths)])
+        encoded, ends = _encoded(new)
+        offsets = np.concatenate([self._offsets, self._offsets[-1] + ends])
         all_hashes = np.concatenate([self._hashes, np.frombuffer(self._extra_hashes, dtype=np.int64)])
         numbers = np.concatenate([self._order, np.arange(self._base, self._base + len(new), dtype=np.int64)])
         order = np.argsort(all_hashes, kind="stable")
-        arrays = {"vocab_blob": np.concatenate([self._blob, np.frombuffer(b"".join(encoded), dtype=np.uint8)]),
+        arrays = {"vocab_blob": np.concatenate([self._blob, encoded]),
                   "vocab_offsets": offsets, "vocab_hashes": all_hashes[order], "vocab_order": numbers[order]}
         for name in _FILES:
             np.save(folder / f"{name}.npy", arrays[name], allow_pickle=False)
@@ -188,3 +187,19 @@ class Vocabulary:
         vocab._blob, vocab._offsets, vocab._hashes, vocab._order = (
             np.load(folder / f"{name}.npy", allow_pickle=False, mmap_mode=mode) for name in _FILES)
         return vocab
+
+
+def _encoded(terms: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The terms' UTF-8 bytes end to end, and where each one ends.
+
+    One encode of all of them, each behind a NUL, whose places give the ends: an encode and a
+    length per term took seconds of the final save at 35k articles, with both cores but one idle.
+    A term holding a NUL itself (words never do: ``clean`` removes them) is encoded one by one.
+    """
+    joined = np.frombuffer(("\x00" + "\x00".join(terms)).encode("utf-8"), dtype=np.uint8)
+    cuts = np.flatnonzero(joined == 0)
+    if cuts.size != len(terms):
+        pieces = [t.encode("utf-8") for t in terms]
+        return (np.frombuffer(b"".join(pieces), dtype=np.uint8),
+                np.cumsum(np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))))
+    return np.delete(joined, cuts), np.append(cuts[1:], joined.size) - np.arange(1, cuts.size + 1)

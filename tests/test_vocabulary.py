@@ -45,3 +45,13 @@ def test_hashes_are_fnv1a_of_the_utf8_bytes() -> None:
     terms = ["chủ_trì", "~chu", "", "a" * 300, "🙂", "b", "nghị", "~chu_tri"]
     assert hashes(terms).tolist() == [fnv1a(t.encode()) for t in terms]
     assert hashes([]).size == 0
+
+
+def test_terms_are_saved_byte_exact_even_one_holding_a_nul(tmp_path: Path) -> None:
+    # The save encodes all new terms at once, split at NULs; a term with a NUL of its own (never
+    # made by ingest) must not shift the others.
+    for terms in (["chủ", "", "trì", "日本", "a" * 70], ["x\x00y", "z", "đ"]):
+        Vocabulary(terms).save(tmp_path)
+        loaded = Vocabulary.load(tmp_path)
+        assert list(loaded.terms()) == terms
+        assert loaded.lookup(terms) == list(range(len(terms)))
