@@ -1,6 +1,6 @@
 """Ingest speed: the baomoi corpus into an empty store, beside pyvi's raw single-core rate.
 
-    python bench/ingest.py [--limit 35439] [--workers 2] [--pyvi-sample 1500]
+    python bench/ingest.py [--limit 35439] [--workers 2] [--pyvi-sample 1500] [--repeat 3]
 
 Measured in one run: (1) pyvi alone, one core, segmenting every sentence of the first
 ``--pyvi-sample`` articles (its syllables per second), and our segmenter (retrieval/wordseg.py,
@@ -10,6 +10,10 @@ processes: dedupe, split, segment, evidence, store, index, save. (1) runs before
 and its mean rate counts, so a drift of the machine's speed during the run is shared. The target
 compares (2)'s wall time with the time (1)'s rate needs for all the text:
 ratio = ingest seconds / (syllables / pyvi syllables per second).
+
+The machine's speed drifts by ±15 % over minutes, so one such round moves the ratio by as much;
+``--repeat N`` runs N rounds back to back (pyvi, ingest, pyvi, ingest, …, pyvi: each ingest
+against the pyvi timings on either side of it) and reports each round and their median.
 Prints one JSON object, with the peak memory of this process and of its workers.
 """
 
@@ -18,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import statistics
 import sys
 import tempfile
 import time
@@ -43,6 +48,7 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=FULL)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--pyvi-sample", type=int, default=1500)
+    parser.add_argument("--repeat", type=int, default=1, help="rounds of pyvi / ingest / pyvi; the median ratio counts")
     args = parser.parse_args()
     require_data()
     articles = [a for a in read_file(NEWS, limit=args.limit) if isinstance(a, Article)]
@@ -66,32 +72,39 @@ def main() -> int:
             tokenize_many(sample[at : at + 600])
         return time.perf_counter() - started
 
-    # Both segmenters are timed before and after the ingest, and the ratio uses the mean: the
-    # machine's speed drifts by ±15 % over minutes, which one measurement before would not see.
-    before = (pyvi_seconds(), ours_seconds())
-    with tempfile.TemporaryDirectory() as folder:
-        started = time.perf_counter()
-        library = Library(Path(folder))
-        report = library.ingest(articles, workers=args.workers)
-        ingest_seconds = time.perf_counter() - started
-        stats = library.stats()
-        library.close()
-    after = (pyvi_seconds(), ours_seconds())
-    pyvi_rate = sample_syllables / ((before[0] + after[0]) / 2)
-    ours_rate = sample_syllables / ((before[1] + after[1]) / 2)
-    pyvi_all = total_syllables / pyvi_rate
+    # Both segmenters are timed before and after each ingest, and each ratio uses the mean of
+    # the two: the machine's speed drifts by ±15 % over minutes, which one timing would not see.
+    timings = [(pyvi_seconds(), ours_seconds())]
+    rounds = []
+    for _ in range(max(args.repeat, 1)):
+        with tempfile.TemporaryDirectory() as folder:
+            started = time.perf_counter()
+            library = Library(Path(folder))
+            report = library.ingest(articles, workers=args.workers)
+            ingest_seconds = time.perf_counter() - started
+            stats = library.stats()
+            library.close()
+        before, after = timings[-1], (pyvi_seconds(), ours_seconds())
+        timings.append(after)
+        pyvi_rate = sample_syllables / ((before[0] + after[0]) / 2)
+        ours_rate = sample_syllables / ((before[1] + after[1]) / 2)
+        pyvi_all = total_syllables / pyvi_rate
+        rounds.append({
+            "ingest": {"seconds": round(ingest_seconds, 1), "articles_per_s": round(len(articles) / ingest_seconds, 1),
+                       "syllables_per_s": round(total_syllables / ingest_seconds)},
+            "pyvi_single_core": {"syllables_per_s": round(pyvi_rate),
+                                 "before_and_after": [round(sample_syllables / before[0]), round(sample_syllables / after[0])],
+                                 "seconds_for_all_text": round(pyvi_all, 1)},
+            "wordseg_single_core": {"syllables_per_s": round(ours_rate), "times_pyvi": round(ours_rate / pyvi_rate, 2)},
+            "ratio_ingest_over_pyvi_alone": round(ingest_seconds / pyvi_all, 3),
+        })
+    ratios = [r["ratio_ingest_over_pyvi_alone"] for r in rounds]
     print(json.dumps({
         "benchmark": "ingest", "machine": machine(), "articles": len(articles), "workers": args.workers,
         "report": report.summary(), "passages": stats.passages, "syllables": total_syllables,
-        "ingest": {"seconds": round(ingest_seconds, 1), "articles_per_s": round(len(articles) / ingest_seconds, 1),
-                   "syllables_per_s": round(total_syllables / ingest_seconds)},
-        "pyvi_single_core": {"sample_articles": args.pyvi_sample, "sample_syllables": sample_syllables,
-                             "syllables_per_s": round(pyvi_rate),
-                             "before_and_after": [round(sample_syllables / before[0]), round(sample_syllables / after[0])],
-                             "seconds_for_all_text": round(pyvi_all, 1)},
-        "wordseg_single_core": {"syllables_per_s": round(ours_rate), "times_pyvi": round(ours_rate / pyvi_rate, 2),
-                                "before_and_after": [round(sample_syllables / before[1]), round(sample_syllables / after[1])]},
-        "ratio_ingest_over_pyvi_alone": round(ingest_seconds / pyvi_all, 3),
+        "pyvi_sample": {"articles": args.pyvi_sample, "syllables": sample_syllables},
+        "rounds": rounds,
+        "ratio_ingest_over_pyvi_alone": {"median": round(statistics.median(ratios), 3), "min": min(ratios), "max": max(ratios)},
         "peak_rss_mb": {"this_process": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
                         "largest_worker": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024},
     }, indent=2))
