@@ -288,7 +288,7 @@ class Store:
     def sentences_of(self, stored: StoredArticle) -> list[Sentence]:
         """The sentences of ``stored`` as written at its change number: those this store object
         wrote itself are taken from memory, once (the index reads every article it is given
-        right after ingest writes it: reading them back was a tenth of the parent's work), else
+        right after ingest writes it: reading them back was 7 % of the parent's work), else
         read from the file (another process wrote it, or a newer version is stored)."""
         kept = self._just_written.pop(stored.key, None)
         if kept is not None and kept[0] == stored.seq:

@@ -193,7 +193,7 @@ def _encoded(terms: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """The terms' UTF-8 bytes end to end, and where each one ends.
 
     One encode of all of them, each behind a NUL, whose places give the ends: an encode and a
-    length per term took seconds of the final save at 35k articles, with both cores but one idle.
+    length per term took seconds of the final save at 35k articles, when one core works alone.
     A term holding a NUL itself (words never do: ``clean`` removes them) is encoded one by one.
     """
     joined = np.frombuffer(("\x00" + "\x00".join(terms)).encode("utf-8"), dtype=np.uint8)
