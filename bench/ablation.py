@@ -18,10 +18,11 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from retrieval.answer import FEATURES
-from retrieval.evaluation import eval_library, load_questions
-from retrieval.library import Settings
-from retrieval.training import collect, cross_validate
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from corpus import dev_examples  # noqa: E402
+
+from retrieval.answer import FEATURES  # noqa: E402
+from retrieval.training import cross_validate  # noqa: E402
 
 
 def main() -> int:
@@ -34,14 +35,7 @@ def main() -> int:
     if not (args.data / "qa").is_dir():
         print(f"no data at {args.data}: this benchmark needs ../shared/data", file=sys.stderr)
         return 2
-    examples, sizes = [], {}
-    for name in ("viquad", "news"):
-        library = eval_library(args.data_dir / "eval", args.data / f"qa/{name}-dev-articles.jsonl",
-                               args.data / "news/baomoi-2017.jsonl.gz", args.limit, Settings())
-        questions = load_questions(args.data / f"qa/{name}-dev-questions.jsonl")
-        sizes[name] = len(questions)
-        examples += collect(library, questions, name)
-        library.close()
+    examples, sizes = dev_examples(args.data, args.data_dir / "eval", args.limit)
     left_out = args.features.split(",") if args.features else list(FEATURES)
     runs: dict[str, dict] = {}
     for name in tqdm(("all", *left_out), desc="ablation", file=sys.stderr):

@@ -21,6 +21,7 @@ if str(ROOT) not in sys.path:
 from retrieval.evaluation import eval_library, load_questions  # noqa: E402
 from retrieval.library import Library, Settings  # noqa: E402
 from retrieval.models import Passage  # noqa: E402
+from retrieval.training import Example, collect  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 ARTICLES = DATA / "qa" / "viquad-dev-articles.jsonl"
@@ -38,6 +39,20 @@ def require_data() -> None:
 def library(limit: int, cache: Path = CACHE) -> Library:
     require_data()
     return eval_library(cache, ARTICLES, NEWS, limit, Settings())
+
+
+def dev_examples(data: Path, cache: Path, limit: int) -> tuple[list[Example], dict[str, int]]:
+    """Both dev sets (ViQuAD, news) asked as ``python -m retrieval train`` asks them, as the
+    ranker's examples, and how many questions each set has."""
+    examples: list[Example] = []
+    sizes: dict[str, int] = {}
+    for name in ("viquad", "news"):
+        lib = eval_library(cache, data / f"qa/{name}-dev-articles.jsonl", data / "news/baomoi-2017.jsonl.gz", limit, Settings())
+        asked = load_questions(data / f"qa/{name}-dev-questions.jsonl")
+        sizes[name] = len(asked)
+        examples += collect(lib, asked, name)
+        lib.close()
+    return examples, sizes
 
 
 def questions() -> list[str]:
