@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .arrays import load_array
 from .bm25 import BM25Params, length_norm, okapi_idf, term_weights
 from .errors import IndexFormatError
 from .models import Passage
@@ -484,11 +485,8 @@ class Index:
                                            f"{found[1]:08x}, it was saved as {expected[0]:,} bytes with {expected[1]:08x}")
             vocab = Vocabulary.load(path, mmap=mmap)
             df = np.load(path / "df.npy", allow_pickle=False)  # in memory: it is updated in place
-            arrays = {
-                name: np.load(path / f"{name}.npy", allow_pickle=False, mmap_mode="r" if mmap else None)
-                for name in _ARRAYS
-            }
-            approx: np.ndarray = np.load(path / "approx.npy", allow_pickle=False, mmap_mode="r" if mmap else None)
+            arrays = {name: load_array(path / f"{name}.npy", mmap) for name in _ARRAYS}
+            approx = load_array(path / "approx.npy", mmap)
         except FileNotFoundError as exc:
             raise IndexFormatError(f"no index at {folder} ({exc.filename} is missing)") from exc
         except (OSError, ValueError, KeyError, TypeError) as exc:

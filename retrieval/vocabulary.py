@@ -15,9 +15,10 @@ import itertools
 from array import array
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
+
+from .arrays import load_array
 
 _FILES = ("vocab_blob", "vocab_offsets", "vocab_hashes", "vocab_order")
 MEMO_LIMIT = 1_000_000
@@ -183,9 +184,8 @@ class Vocabulary:
     @classmethod
     def load(cls, folder: Path, mmap: bool = True) -> Vocabulary:
         vocab = cls()
-        mode: Literal["r"] | None = "r" if mmap else None
         vocab._blob, vocab._offsets, vocab._hashes, vocab._order = (
-            np.load(folder / f"{name}.npy", allow_pickle=False, mmap_mode=mode) for name in _FILES)
+            load_array(folder / f"{name}.npy", mmap) for name in _FILES)
         return vocab
 
 

@@ -37,6 +37,19 @@ def test_round_trip_keeps_scores_vocab_and_sequence(tmp_path: Path) -> None:
         np.load(array, allow_pickle=False)  # would raise for an object array
 
 
+def test_a_mapped_index_reads_its_files_as_plain_read_only_arrays(tmp_path: Path) -> None:
+    index = small_index()
+    index.save(tmp_path / "index")
+    mapped = Index.load(tmp_path / "index", mmap=True)
+    assert np.array_equal(mapped.dense_scores(["mưa", "hà"]), index.dense_scores(["mưa", "hà"]))
+    assert mapped.top(["mưa", "hà"], 2) == index.top(["mưa", "hà"], 2)
+    arrays = [mapped._a.docs, mapped._a.tfs, mapped._approximate(), mapped.vocab._blob, mapped.vocab._hashes]
+    # np.memmap runs Python code on every slice (the answer path slices postings hundreds of
+    # times a question); the mapped pages are read through plain views, which stay read-only.
+    assert all(type(a) is np.ndarray and not a.flags.writeable for a in arrays)
+    assert all(isinstance(a.base, np.memmap) for a in arrays), "still mapped, not read into memory"
+
+
 def test_crash_mid_save_leaves_the_old_index_in_force(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = tmp_path / "index"
     small_index().save(folder)
