@@ -52,7 +52,6 @@ from .text import (
     name_terms,
     query_terms,
     segment,
-    sentence_terms,
     strip_marks,
     syllables,
     words_syllables,
@@ -474,7 +473,8 @@ class Library:
             p = hit.passage
             article_rank.setdefault(p.article, hit.rank)
             if p.article not in titles:
-                titles[p.article] = frozenset(sentence_terms(syllables(self.store.title(p.article)), folded))
+                title = " ".join(syllables(self.store.title(p.article)))
+                titles[p.article] = frozenset(words_syllables(title, folded))
             where = (p.article, p.paragraph)
             if where not in paragraphs:
                 paragraphs[where] = self.store.paragraph_rows(p.article, p.paragraph)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from retrieval.__main__ import main as cli
-from retrieval.answer import answer_type_cue
+from retrieval.answer import FEATURES, answer_type_cue, features
 from retrieval.errors import EmptyQuery
 from retrieval.formats import read_file
 from retrieval.library import Library
@@ -36,6 +36,30 @@ def test_seed_question_is_answered_with_trương_thị_mai_and_its_citation(seed
 def test_without_diacritics_or_in_capitals_the_same_sentence_is_found(seed_library: Library, question: str) -> None:
     texts = [s.text for s in seed_library.answer(question).sentences]
     assert any("Trương Thị Mai" in t and "chủ trì Hội nghị" in t for t in texts), texts
+
+
+@pytest.mark.parametrize("question", [SEED_QUESTION, "ai chu tri hoi nghi tong ket nhiem ky 2016-2020"])
+def test_sentence_features_follow_their_definitions(seed_library: Library, question: str) -> None:
+    asked = seed_library.analyse(question)
+    _, candidates = seed_library.gather(asked)
+    features(asked, candidates)
+    singles = {t: w for t, w in asked.idf.items() if "_" not in t}
+    total = sum(singles.values())
+    scored = [c for c in candidates.values() if c.features is not None]
+    assert len(scored) >= 5
+    for c in scored:
+        row = dict(zip(FEATURES, c.features.tolist()))
+        assert row["coverage"] == pytest.approx(sum(w for t, w in singles.items() if t in c.syllables) / total)
+        only_title = sum(w for t, w in singles.items() if t in c.title_syllables and t not in c.syllables)
+        assert row["title"] == pytest.approx(only_title / total)
+        best_here = max(o.coverage for o in candidates.values() if o.key == c.key)
+        assert row["article_gap"] == pytest.approx(c.coverage - best_here)
+        assert row["lead"] == float(c.paragraph == 1 and c.position == 0)
+        compounds = asked.compounds  # pyvi words of an accented question ("chủ_trì"), none when folded
+        held = sum(w for t, w in compounds.items() if t in c.words.split())
+        assert row["words"] == pytest.approx(held / sum(compounds.values()) if compounds else 0.0)
+    if asked.compounds:
+        assert 0 < max(dict(zip(FEATURES, c.features.tolist()))["words"] for c in scored) < 1
 
 
 def test_answers_come_from_the_right_article(seed_library: Library) -> None:
