@@ -237,9 +237,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", type=Path, default=default_data_dir(), help=data_help)
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
-    # The same option after the command ("ingest --data-dir X"): given there, it wins.
+    # The same options after the command ("ingest --data-dir X", "eval … -q", as `make eval
+    # EVAL_FLAGS=-q` puts it): given there, they win.
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS, help=data_help)
+    common.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="no progress bars")
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log what happens")
     sub = parser.add_subparsers(dest="command", required=True)
     parents = [common]
 

@@ -82,6 +82,17 @@ def test_data_dir_works_after_the_command_too(data_dir: Path, tmp_path: Path) ->
     assert not (elsewhere / "data").exists(), "the option after the command was not ignored"
 
 
+def test_quiet_and_verbose_work_after_the_command_too(data_dir: Path, tmp_path: Path) -> None:
+    record = tmp_path / "one.jsonl"  # `make eval EVAL_FLAGS=-q` puts the option after the command
+    record.write_text(json.dumps({"id": "x1", "title": "Tin thử", "body": "Hôm nay trời mưa to ở Huế."}) + "\n",
+                      encoding="utf-8")
+    done = run("-m", "retrieval", "ingest", str(record), "--data-dir", str(data_dir), "-q", "-v")
+    assert done.returncode == 0, done.stderr
+    assert "INFO retrieval.index: index saved" in done.stderr
+    quiet = run("-m", "retrieval", "stats", "--data-dir", str(data_dir), "--quiet")
+    assert quiet.returncode == 0 and json.loads(quiet.stdout)["articles"] == 5
+
+
 def test_the_exit_codes_are_the_documented_ones(data_dir: Path, tmp_path: Path) -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for row in ("| 0 |", "| 1 |", "| 2 |", "| 3 |"):
