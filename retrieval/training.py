@@ -118,7 +118,7 @@ def fit(examples: list[Example], settings: FitSettings = FitSettings(), trained:
 
     result = minimize(loss, np.zeros(stacked.shape[1]), jac=True, method="L-BFGS-B")
     weights = result.x / scale
-    n = len(FEATURES)
+    n = stacked.shape[1] - len(KINDS) * len(KIND_FEATURES)  # len(FEATURES), or more: a bench's extra columns
     kind_weights = {k: weights[n + i * len(KIND_FEATURES) : n + (i + 1) * len(KIND_FEATURES)] for i, k in enumerate(KINDS)}
     return Ranker(weights[:n], kind_weights, trained or {})
 

@@ -87,3 +87,20 @@ def test_cross_validation_judges_each_question_once_by_a_model_blind_to_its_arti
     assert figures["news accented"]["answer@1"] > 0.5  # learnable, and learnt out of fold
     folds = {fold_of(e.article_id, 3) for e in data if e.article_id == "article-0"}
     assert len(folds) == 1, "both questions of one article fall in the same fold"
+
+
+def test_an_extra_column_is_fitted_as_one_more_feature_and_the_kind_weights_stay_in_place() -> None:
+    # bench/semantic_headroom.py measures a candidate feature by appending it to the matrix.
+    rng = np.random.default_rng(3)
+    widened = []
+    for e in examples(60):
+        extra = rng.random((len(e.positive), 1)) + 2.0 * e.positive[:, None]
+        matrix = e.matrix.copy()
+        matrix[:, FEATURES.index("evidence")] = rng.random(len(e.positive))  # the extra column is what tells now
+        widened.append(Example(e.question_id, e.dev_set, e.article_id, e.kind, e.type, e.stripped,
+                               np.hstack([matrix, extra]), e.positive, e.coverage, e.texts))
+    ranker = fit(widened)
+    assert ranker.weights.shape == (len(FEATURES) + 1,)
+    assert ranker.weights[-1] > 1.0
+    assert all(w.shape == (len(KIND_FEATURES),) for w in ranker.kind_weights.values())
+    assert cross_validate(widened, FitSettings(folds=3))["viquad accented"]["answer@1"] > 0.9
