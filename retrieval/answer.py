@@ -249,8 +249,8 @@ def features(question: Question, candidates: dict[tuple[int, int, int], Candidat
     # Candidates come from a few articles: per-article rows (title, lead, best) are computed
     # once and spread back to the candidates through ``article``.
     keys, article = np.unique(np.array([c.key for c in cands], dtype=np.int64), return_inverse=True)
-    first_of = {c.key: c for c in reversed(cands)}
-    in_title = _membership([first_of[int(key)].title_syllables & asked for key in keys], column)
+    title_of = {c.key: c.title_syllables for c in cands}
+    in_title = _membership([title_of[key] & asked for key in keys.tolist()], column)
     titled = in_title[article]
     coverage = held @ weight / total
     for c, value in zip(cands, coverage.tolist()):
