@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 
 # Combining marks, as they appear after NFD.
@@ -78,19 +78,24 @@ def _place_tone(word: str) -> str:
     return unicodedata.normalize("NFC", rebuilt)
 
 
-class _TonedWords(dict[str, str]):
-    """Each word with its tone mark placed by :func:`_place_tone`, filled as met (and emptied
-    past :data:`TONED_WORDS` entries, so hostile text cannot grow it without bound)."""
+class _Memo(dict[str, str]):
+    """``make(word)`` for each word, computed once as met and then a dict lookup (which ``map``
+    calls from C, with no Python frame per word); emptied past ``limit`` entries, so hostile
+    text cannot grow it without bound."""
+
+    def __init__(self, make: Callable[[str], str], limit: int) -> None:
+        super().__init__()
+        self._make, self._limit = make, limit
 
     def __missing__(self, word: str) -> str:
-        if len(self) >= TONED_WORDS:
+        if len(self) >= self._limit:
             self.clear()
-        self[word] = toned = word if word.isascii() else _place_tone(word)
-        return toned
+        self[word] = made = self._make(word)
+        return made
 
 
 TONED_WORDS = 500_000
-_TONED = _TonedWords()
+_TONED = _Memo(lambda word: word if word.isascii() else _place_tone(word), TONED_WORDS)  # tone marks placed one way
 _WORD_SPLIT_RE = re.compile(f"({_WORD_RE.pattern})")
 
 
@@ -242,11 +247,16 @@ def index_terms(words: Iterable[str]) -> list[str]:
     return sentence_terms(words, folded=False) + sentence_terms(words, folded=True)
 
 
+# Each syllable's folded term ("trì" → "~tri"): the answer path folds every candidate sentence
+# of a question typed without marks, and a call per syllable was its costliest line.
+_FOLDED_TERMS = _Memo(lambda syllable: FOLDED + _fold_word(syllable), TONED_WORDS)
+
+
 def words_syllables(words: str, folded: bool) -> list[str]:
     """The syllables of :func:`sentence_terms` without the pairs (its first half), in order,
     from pyvi words as the store keeps them (one string, separated by spaces)."""
     parts = words.replace("_", " ").split()
-    return [FOLDED + _fold_word(p) for p in parts] if folded else parts
+    return list(map(_FOLDED_TERMS.__getitem__, parts)) if folded else parts
 
 
 def sentence_terms(words: Iterable[str], folded: bool) -> list[str]:

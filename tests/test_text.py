@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+import retrieval.text as text_module
 from retrieval.text import (
     FOLDED,
     clean,
     fold,
+    fold_syllable,
     has_diacritics,
     index_terms,
     name_terms,
@@ -17,6 +19,7 @@ from retrieval.text import (
     sentence_terms,
     split_sentences,
     strip_marks,
+    words_syllables,
 )
 
 
@@ -132,3 +135,15 @@ def test_a_question_with_marks_on_some_words_only_is_matched_word_by_word() -> N
 ])
 def test_a_one_letter_word_ends_a_sentence_an_initial_does_not(paragraph: str, sentences: list[str]) -> None:
     assert split_sentences(paragraph) == sentences
+
+
+def test_folded_syllables_are_each_syllable_folded_and_their_memo_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    words = "Hội_nghị tổng_kết , ≠ Đà_Nẵng x\u0301 hoà"
+    parts = words.replace("_", " ").split()
+    assert words_syllables(words, folded=True) == [FOLDED + fold_syllable(p) for p in parts]
+    assert words_syllables(words, folded=True)[:2] == ["~Hoi", "~nghi"]
+    memo = text_module._FOLDED_TERMS  # filled by every folded question's candidates: hostile text must not grow it
+    monkeypatch.setattr(memo, "_limit", 10)
+    for n in range(100):
+        assert words_syllables(f"từ{n}", folded=True) == [f"~tu{n}"]
+    assert len(memo) <= 10
