@@ -28,7 +28,7 @@ from .fake_telegram import USER_ID, FakeBotAPI, message, serve, visible_text
 from .news_site import Site, rss, serving
 
 TOKEN = "112233:KILL-token"
-COUNT = 3000  # articles of the inbox file killed mid-ingest
+COUNT = 8000  # articles of the inbox file killed mid-ingest: about 3 s of ingest after its first write
 PLACES = ["Cần Thơ", "Huế", "Đà Nẵng", "Vinh", "Quy Nhơn", "Nha Trang", "Hải Phòng", "Thái Bình", "Cà Mau", "Sơn La"]
 
 
@@ -105,7 +105,8 @@ async def test_kill_during_inbox_ingest_or_index_save(tmp_path: Path, work: str)
         inbox = data_dir / "inbox"
         if work == "inbox ingest":
             drop(inbox, "many.jsonl", records(COUNT, "a"))
-            await asyncio.sleep(2.5)  # settled (1 s), picked up, and being segmented and stored (~10 s in all)
+            # Killed once some of it is stored (not after a fixed wait, which a fast machine outruns).
+            await until(lambda: len(stored_ids(data_dir)) > 4, 60, "the ingest writing")
             assert (inbox / "many.jsonl").exists(), "killed while the file is still being ingested"
         else:
             for n in range(12):  # many small files: a save of the index after each
