@@ -94,8 +94,8 @@ class _Memo(dict[str, str]):
         return made
 
 
-TONED_WORDS = 500_000
-_TONED = _Memo(lambda word: word if word.isascii() else _place_tone(word), TONED_WORDS)  # tone marks placed one way
+MEMO_WORDS = 500_000  # words a _Memo keeps before it starts afresh
+_TONED = _Memo(lambda word: word if word.isascii() else _place_tone(word), MEMO_WORDS)  # tone marks placed one way
 _WORD_SPLIT_RE = re.compile(f"({_WORD_RE.pattern})")
 
 
@@ -249,7 +249,7 @@ def index_terms(words: Iterable[str]) -> list[str]:
 
 # Each syllable's folded term ("trì" → "~tri"): the answer path folds every candidate sentence
 # of a question typed without marks, and a call per syllable was its costliest line.
-_FOLDED_TERMS = _Memo(lambda syllable: FOLDED + _fold_word(syllable), TONED_WORDS)
+_FOLDED_TERMS = _Memo(lambda syllable: FOLDED + _fold_word(syllable), MEMO_WORDS)
 
 
 def words_syllables(words: str, folded: bool) -> list[str]:
