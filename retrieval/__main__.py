@@ -14,14 +14,14 @@ from pathlib import Path
 from tqdm import tqdm
 
 from .errors import EmptyQuery, RetrievalError
-from .evaluation import FIGURES, eval_library, evaluate, load_questions
+from .evaluation import FIGURES, HALVES, eval_library, evaluate, in_half, load_questions
 from .feedback import ANSWER_LOG, AnswerLog
 from .ingest import read_articles
 from .library import Library, Settings
 from .models import Answer, Citation
 from .opensearch import REPLICAS, SHARDS, Cluster, OpenSearchArchive, cluster_stats
 from .plain import format_answer, format_search
-from .ranker import MODEL_PATH
+from .ranker import MODEL_PATH, Ranker
 from .training import FitSettings, collect, cross_validate, fit, table
 
 
@@ -120,12 +120,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
         with _bar(None, "copy to OpenSearch", args.quiet) as bar:
             library = Library(library.data_dir, settings, archive, progress=bar.update)
             archive.persist()
-    questions = load_questions(args.questions)
+    questions = in_half(load_questions(args.questions), args.half)
     if args.sample:
         questions = questions[: args.sample]
     with _bar(len(questions), "questions", args.quiet) as bar:
         result = evaluate(library, questions, strip=args.strip_diacritics, progress=bar.update,
                           half=args.half_diacritics)
+    result["settings"]["questions_half"] = args.half
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
     else:
@@ -153,8 +154,8 @@ def cmd_train(args: argparse.Namespace) -> int:
             return 2
         with _bar(None, f"index {name}", args.quiet) as bar:
             library = eval_library(args.data_dir / "eval", articles, args.data / "news/baomoi-2017.jsonl.gz",
-                                   args.limit, Settings(), bar.update)
-        questions = load_questions(questions_path)
+                                   args.limit, Settings(ranker=Ranker.untrained()), bar.update)
+        questions = in_half(load_questions(questions_path), args.half)
         sizes[name] = len(questions)
         with _bar(2 * len(questions), f"questions {name}", args.quiet) as bar:
             examples += collect(library, questions, name, bar.update)
@@ -163,7 +164,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     for line in table(figures):
         print(line)
     trained = {
-        "fitted_on": {name: {"questions": n, "distractors": args.limit} for name, n in sizes.items()},
+        "fitted_on": {name: {"questions": n, "distractors": args.limit, "half": args.half} for name, n in sizes.items()},
         "settings": {"l2": settings.l2, "news_weight": settings.news_weight, "folds": settings.folds},
         "cross_validated": {k: v for k, v in figures.items() if k.count(" ") == 1},
     }
@@ -292,6 +293,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--half-diacritics", action="store_true",
                    help="ask the questions with the diacritics of every second word taken away")
     p.add_argument("--sample", type=int, help="only the first N questions")
+    p.add_argument("--half", choices=HALVES,
+                   help="only the questions of this frozen half, by article (fit: designed and fitted on; "
+                        "check: read as a total only)")
     p.add_argument("--json", action="store_true")
     p.add_argument("--opensearch", metavar="URL[,URL…]", help="search the passages on this OpenSearch cluster")
     p.add_argument("--shards", type=int, default=SHARDS, help=f"primary shards of new indices (default {SHARDS})")
@@ -310,6 +314,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--l2", type=float, default=FitSettings.l2, help="penalty on the standardised weights")
     p.add_argument("--news-weight", type=float, default=FitSettings.news_weight,
                    help="how many ViQuAD questions one news question counts as")
+    p.add_argument("--half", choices=HALVES, default="fit",
+                   help="fit on this frozen half of both sets, by article (default: %(default)s, so 'eval --half "
+                        "check' stays a check no fit has seen)")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("feedback", parents=parents, help="readers' 👍 / 👎 on the bot's answers",

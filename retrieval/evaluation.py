@@ -57,6 +57,28 @@ def eval_library(
     return library
 
 
+HALVES = ("fit", "check")
+"""The frozen halves of a dev set, by article: features are designed and the ranker fitted on
+"fit"; "check" is read only as a total, once per candidate change, to see whether what helped
+"fit" carries over to questions no one looked at (issue 25: a gain on one half only is no gain)."""
+
+
+def half_of(article_id: str) -> str:
+    """The frozen half of a question's article: a hash of its id, so no file order or later
+    addition moves an article from one half to the other."""
+    digest = hashlib.sha1(f"half:{article_id}".encode()).digest()
+    return HALVES[digest[0] & 1]
+
+
+def in_half(questions: list[dict], half: str | None) -> list[dict]:
+    """The questions whose article is in ``half`` ("fit" or "check"); all of them for None."""
+    if half is None:
+        return questions
+    if half not in HALVES:
+        raise ValueError(f"a half is one of {', '.join(HALVES)}, not {half!r}")
+    return [q for q in questions if half_of(q["article_id"]) == half]
+
+
 def half_strip(text: str) -> str:
     """The text with the marks of every second word taken away: a reader typing carelessly."""
     return " ".join(strip_marks(w) if i % 2 else w for i, w in enumerate(text.split(" ")))

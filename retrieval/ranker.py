@@ -62,6 +62,12 @@ class Ranker:
         os.replace(tmp, path)
 
     @classmethod
+    def untrained(cls) -> Ranker:
+        """All weights zero: what training gathers its examples with, as gathering needs no
+        scores, and the model on disk may be one the features have outgrown."""
+        return cls(np.zeros(len(FEATURES)), {k: np.zeros(len(KIND_FEATURES)) for k in KINDS}, {})
+
+    @classmethod
     def from_json(cls, data: dict, where: str = "the ranker") -> Ranker:
         if data.get("format") != MODEL_FORMAT:
             raise RankerError(f"{where} has format {data.get('format')!r}, this code reads {MODEL_FORMAT}")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from retrieval.__main__ import main as cli
-from retrieval.evaluation import contains, evaluate
+from retrieval.evaluation import HALVES, contains, evaluate, half_of, in_half, load_questions
 from retrieval.formats import read_file
 from retrieval.library import Library
 
@@ -83,3 +83,41 @@ def test_eval_reports_each_kind_of_question_apart(tmp_path: Path, capsys: pytest
     assert cli(args) == 0
     out = capsys.readouterr().out
     assert "type" in out and "khi_nao" in out and "bao_nhieu" in out
+
+
+def test_the_frozen_halves_are_fixed_by_article_and_split_the_set_in_two(tmp_path: Path) -> None:
+    # Pinned: a change to the hash would move questions someone has read into the check half.
+    assert [half_of(a) for a in ("baomoi-21469373", "vnexpress-4577434", "cau", "hop")] == ["check", "fit", "fit", "check"]
+    questions = [{"id": str(n), "article_id": f"article-{n // 3}"} for n in range(3000)]
+    fit, check = (in_half(questions, half) for half in HALVES)
+    assert len(fit) + len(check) == 3000 and not {q["id"] for q in fit} & {q["id"] for q in check}
+    assert 0.45 < len(fit) / 3000 < 0.55, "about half and half"
+    assert all(half_of(q["article_id"]) == "check" for q in check), "an article's questions stay together"
+    assert in_half(questions, None) == questions and in_half(list(reversed(questions)), "fit") == fit[::-1]
+    with pytest.raises(ValueError, match="fit, check"):
+        in_half(questions, "test")
+
+
+def test_the_news_dev_set_halves_are_the_ones_the_notes_report(shared_data: Path) -> None:
+    questions = load_questions(shared_data / "qa/news-dev-questions.jsonl")
+    assert [len(in_half(questions, half)) for half in HALVES] == [112, 115]
+
+
+def test_eval_answers_only_the_half_it_is_asked_for(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    articles = tmp_path / "articles.jsonl"
+    articles.write_text("\n".join(json.dumps(a, ensure_ascii=False) for a in [
+        {"id": "cau", "title": "Cầu Long Biên", "body": "Cầu Long Biên được xây dựng năm 1899."},
+        {"id": "hop", "title": "Hội nghị", "body": "Bà Trương Thị Mai chủ trì hội nghị tổng kết tại Hà Nội."},
+    ]), encoding="utf-8")
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text("\n".join(json.dumps(q, ensure_ascii=False) for q in [
+        {"id": "1", "question": "Cầu Long Biên được xây dựng năm nào?", "answers": ["1899"], "article_id": "cau"},
+        {"id": "2", "question": "Ai chủ trì hội nghị tổng kết?", "answers": ["Trương Thị Mai"], "article_id": "hop"},
+    ]), encoding="utf-8")
+    base = ["--data-dir", str(tmp_path / "cli"), "-q", "eval", "--json", "--articles", str(articles),
+            "--questions", str(questions), "--limit", "0"]
+    for half, held in (("fit", 1), ("check", 1), (None, 2)):
+        assert cli(base + (["--half", half] if half else [])) == 0
+        result = json.loads(capsys.readouterr().out)
+        assert result["questions"] == held and result["settings"]["questions_half"] == half
+        assert result["answer@1"] == 1.0
