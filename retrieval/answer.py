@@ -78,7 +78,7 @@ FEATURES = (
     "rare", "names", "names_article", "words", "follows",
     "evidence", "evidence_first", "near_focus", "focus", "focus_pairs", "around", "around_wide", "around_specific", "new_words",
     "specific", "beyond_lead", "article_gap", "article_best", "coverage_gap",
-    "lead", "paragraph", "position", "passage_rank", "article_rank",
+    "lead", "position", "passage_rank", "article_rank",
     *(f"has_{kind}" for kind in EVIDENCE_KINDS),
 )
 """The signals a sentence is scored on, each described in :func:`features`."""
@@ -222,7 +222,9 @@ def features(question: Question, candidates: dict[tuple[int, int, int], Candidat
     article_best the article's best coverage minus the best of all candidates
     coverage_gap coverage minus the best coverage of all candidates
     lead      1 for the article's first sentence
-    paragraph log(paragraph number); position: log(1 + position in the paragraph)
+    position  log(1 + position in the paragraph). The paragraph's own number is no feature: every
+              dev article is one body paragraph, after baomoi's lead, so its weight, learned from the values
+              1 and 2 alone, pushed the opening paragraph of many-paragraph articles first
     passage_rank, article_rank  1 / rank of the best retrieved passage holding the sentence / of its article
     has_*     1 when the sentence holds evidence of that kind at all (retrieval/evidence.py)
     """
@@ -308,7 +310,6 @@ def features(question: Question, candidates: dict[tuple[int, int, int], Candidat
         "article_best": article_best[article] - best,
         "coverage_gap": coverage - best,
         "lead": is_lead.astype(np.float64),
-        "paragraph": np.log(np.array([max(c.paragraph, 1) for c in cands], dtype=np.float64)),
         "position": np.log1p(np.array([c.position for c in cands], dtype=np.float64)),
         "passage_rank": np.array([1 / c.passage_rank if c.passage_rank else 0.0 for c in cands]),
         "article_rank": np.array([1 / c.article_rank if c.article_rank else 0.0 for c in cands]),
