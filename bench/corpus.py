@@ -21,10 +21,10 @@ if str(ROOT) not in sys.path:
 from retrieval.evaluation import eval_library, load_questions  # noqa: E402
 from retrieval.library import Library, Settings  # noqa: E402
 from retrieval.models import Passage  # noqa: E402
+from retrieval.ranker import Ranker  # noqa: E402
 from retrieval.training import Example, collect  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
-ARTICLES = DATA / "qa" / "viquad-dev-articles.jsonl"
 QUESTIONS = DATA / "qa" / "viquad-dev-questions.jsonl"
 NEWS = DATA / "news" / "baomoi-2017.jsonl.gz"
 CACHE = ROOT / "data" / "eval"
@@ -36,9 +36,10 @@ def require_data() -> None:
         sys.exit(f"the benchmarks need the shared data at {DATA} (see its README)")
 
 
-def library(limit: int, cache: Path = CACHE) -> Library:
+def library(limit: int, cache: Path = CACHE, dev_set: str = "viquad") -> Library:
+    """The evaluation corpus of a dev set ("viquad" or "news") with ``limit`` distractors."""
     require_data()
-    return eval_library(cache, ARTICLES, NEWS, limit, Settings())
+    return eval_library(cache, DATA / "qa" / f"{dev_set}-dev-articles.jsonl", NEWS, limit, Settings())
 
 
 def dev_examples(data: Path, cache: Path, limit: int) -> tuple[list[Example], dict[str, int]]:
@@ -47,7 +48,8 @@ def dev_examples(data: Path, cache: Path, limit: int) -> tuple[list[Example], di
     examples: list[Example] = []
     sizes: dict[str, int] = {}
     for name in ("viquad", "news"):
-        lib = eval_library(cache, data / f"qa/{name}-dev-articles.jsonl", data / "news/baomoi-2017.jsonl.gz", limit, Settings())
+        lib = eval_library(cache, data / f"qa/{name}-dev-articles.jsonl", data / "news/baomoi-2017.jsonl.gz", limit,
+                           Settings(ranker=Ranker.untrained()))
         asked = load_questions(data / f"qa/{name}-dev-questions.jsonl")
         sizes[name] = len(asked)
         examples += collect(lib, asked, name)
@@ -55,8 +57,8 @@ def dev_examples(data: Path, cache: Path, limit: int) -> tuple[list[Example], di
     return examples, sizes
 
 
-def questions() -> list[str]:
-    return [q["question"] for q in load_questions(QUESTIONS)]
+def questions(dev_set: str = "viquad") -> list[str]:
+    return [q["question"] for q in load_questions(DATA / "qa" / f"{dev_set}-dev-questions.jsonl")]
 
 
 def passage_terms(lib: Library) -> list[tuple[Passage, list[str]]]:
