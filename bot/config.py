@@ -121,6 +121,7 @@ def load_settings(env: dict[str, str] | None = None, dotenv: bool = True) -> Set
             article_chars=_count(env, "HOITIN_MAX_ARTICLE_CHARS", d.read_limits.article_chars, minimum=1_000),
             paragraphs=_count(env, "HOITIN_MAX_PARAGRAPHS", d.read_limits.paragraphs, minimum=10),
             json_depth=_count(env, "HOITIN_MAX_JSON_DEPTH", d.read_limits.json_depth, minimum=3),
+            bad_records=_count(env, "HOITIN_MAX_BAD_RECORDS", d.read_limits.bad_records, minimum=1),
         ),
         poll_seconds=_number(env, "HOITIN_POLL_SECONDS", d.poll_seconds, minimum=0.1),
         alert_max_age_hours=_number(env, "HOITIN_ALERT_MAX_AGE_HOURS", d.alert_max_age_hours, minimum=0),

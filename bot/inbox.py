@@ -5,7 +5,10 @@ and it is at least :data:`SETTLE_SECONDS` old, so one still being copied is neve
 (names starting with ``.`` or ending ``.tmp``/``.part`` are never read: write to one of those
 and rename, for an instant hand-over). Afterwards it moves to ``processed/``, or to
 ``rejected/`` with ``<name>.reason.txt`` saying why; lines skipped inside a processed file
-are listed in a reason file too.
+are listed in a reason file too. A reason file holds the first :data:`REASONS_KEPT` reasons and
+how many there were; a file with more than ``ReadLimits.bad_records`` unreadable records is
+rejected whole as soon as that many are found, so a small gzip of millions of bad lines costs
+neither memory nor time.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from .service import Service
 log = logging.getLogger(__name__)
 
 _IGNORED_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".reason.txt")
+REASONS_KEPT = 20  # reasons a reason file lists; the others are counted
 SETTLE_SECONDS = 1.0  # how long a file must be left alone before it is read
 INBOX_LEASE = "inbox"  # the lease of the worker that looks at the inbox (one of several)
 INBOX_LEASE_SECONDS = 15.0  # renewed at every look, before every file, and every few seconds while a file
@@ -36,6 +40,30 @@ INBOX_LEASE_SECONDS = 15.0  # renewed at every look, before every file, and ever
 
 class InboxError(RuntimeError):
     """The inbox cannot be used as it is; the message says what to change."""
+
+
+@dataclass
+class Problems:
+    """What could not be read or stored of one file: the first :data:`REASONS_KEPT` reasons and
+    how many there were, in memory that does not grow with the file."""
+
+    kept: list[BadArticle] = field(default_factory=list)
+    count: int = 0
+
+    def add(self, bad: BadArticle) -> None:
+        self.count += 1
+        if len(self.kept) < REASONS_KEPT:
+            self.kept.append(bad)
+
+    def verdict(self, bad: BadArticle) -> None:
+        """A reason that decides the file's fate: always kept, and listed first."""
+        self.count += 1
+        self.kept.insert(0, bad)
+
+    def text(self) -> str:
+        """The reason file's text."""
+        more = self.count - len(self.kept)
+        return "".join(f"{bad}\n" for bad in self.kept) + (f"… and {more:,} more problems\n" if more else "")
 
 
 @dataclass
@@ -71,19 +99,18 @@ class Inbox:
         self._seen = {p: sig for p, sig in current.items() if p not in ready}
         return sorted(ready, key=lambda p: current[p][1])
 
-    def file_away(self, path: Path, read: int, skipped: list[BadArticle]) -> Path:
+    def file_away(self, path: Path, read: int, problems: Problems) -> Path:
         """Move a handled file out of the inbox; rejected when not one article could be read."""
         rejected = read == 0
-        if rejected and not skipped:
-            skipped = [BadArticle(path.name, "no article in the file")]
+        if rejected and not problems.count:
+            problems.add(BadArticle(path.name, "no article in the file"))
         target = _free_name(self._subfolder("rejected" if rejected else "processed") / path.name)
         os.replace(path, target)  # a link moves as the link itself: it is never followed
-        if skipped:
-            reasons = "".join(f"{bad}\n" for bad in skipped)
+        if problems.count:
             with open(_free_name(target.with_name(target.name + ".reason.txt")), "x", encoding="utf-8") as out:
-                out.write(reasons)  # "x": never written through a link someone left under that name
+                out.write(problems.text())  # "x": never written through a link someone left under that name
         log.log(logging.WARNING if rejected else logging.INFO, "inbox: %s → %s (%d article(s), %d problem(s))",
-                path.name, target.parent.name, read, len(skipped))
+                path.name, target.parent.name, read, problems.count)
         return target
 
 
@@ -95,17 +122,22 @@ def _free_name(path: Path) -> Path:
     return path.with_name(f"{stamp}-{path.name}")
 
 
-def read_inbox_file(path: Path, limits: ReadLimits) -> tuple[list[Article], list[BadArticle]]:
+def read_inbox_file(path: Path, limits: ReadLimits) -> tuple[list[Article], Problems]:
     """The articles of one dropped file, and what could not be read (``read_file`` turns a wrong
-    kind of file and every read error into a reason)."""
+    kind of file and every read error into a reason). Past ``limits.bad_records`` unreadable
+    records the file is not read further and none of its articles is taken."""
     articles: list[Article] = []
-    bad: list[BadArticle] = []
-    for item in read_file(path, limits=limits):
-        if isinstance(item, BadArticle):
-            bad.append(item)
-        else:
+    problems = Problems()
+    for item in read_file(path, limits=limits, single_link=True):
+        if isinstance(item, Article):
             articles.append(item)
-    return articles, bad
+            continue
+        problems.add(item)
+        if problems.count > limits.bad_records:
+            problems.verdict(BadArticle(path.name, f"over {limits.bad_records:,} unreadable records: the file is "
+                                                   "rejected whole, not read past the last one counted"))
+            return [], problems
+    return articles, problems
 
 
 async def scan(inbox: Inbox, service: Service, owner: str) -> int:
@@ -125,17 +157,19 @@ async def scan(inbox: Inbox, service: Service, owner: str) -> int:
         if not await service.take_lease(INBOX_LEASE, owner, INBOX_LEASE_SECONDS):
             break  # this process stalled past its lease: the worker holding it now reads the rest
         try:
-            articles, bad = await asyncio.to_thread(read_inbox_file, path, inbox.limits)  # no database: not the worker
+            articles, problems = await asyncio.to_thread(read_inbox_file, path, inbox.limits)  # no database: not the worker
         except Exception as exc:  # a bug in reading: reject this file, go on with the others
             log.exception("inbox: reading %s failed", path.name)
-            articles, bad = [], [BadArticle(path.name, f"could not be read ({type(exc).__name__}: {exc})")]
+            articles, problems = [], Problems()
+            problems.add(BadArticle(path.name, f"could not be read ({type(exc).__name__}: {exc})"))
         report = await service.ingest(articles) if articles else None
         if report is not None:
-            bad += report.skipped
+            for bad in report.skipped:
+                problems.add(bad)
             changed += report.ingested + report.replaced
             log.info("inbox: %s: %s", path.name, report.summary())
         try:
-            inbox.file_away(path, len(articles) - (len(report.skipped) if report else 0), bad)
+            inbox.file_away(path, len(articles) - (len(report.skipped) if report else 0), problems)
         except FileNotFoundError:
             log.warning("inbox: %s vanished before it was filed away", path.name)
     return changed

@@ -199,19 +199,23 @@ class ReadLimits:
     article_chars: int = 400_000  # the text of one article (a long feature is ~50,000)
     paragraphs: int = 2_000
     json_depth: int = 20  # nesting of arrays and objects in one record (an article needs 2)
+    bad_records: int = 1_000  # unreadable records after which the inbox rejects a file whole
 
 
 _CHUNK = 1 << 20
 _NONBLANK_LINE_RE = re.compile(rb"[^\n]*[^\s][^\n]*")  # bytes.split would make a list of every blank line
 
 
-def _open_regular(path: Path) -> BinaryIO:
-    """The file for reading, if it is a regular file reached without following a symbolic link."""
+def _open_regular(path: Path, single_link: bool = False) -> BinaryIO:
+    """The file for reading, if it is a regular file reached without following a symbolic link
+    (and, with ``single_link``, with no other name: a hard link may be to a file kept elsewhere)."""
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
+        found = os.fstat(fd)
+        if not stat.S_ISREG(found.st_mode):
             raise BadArticle(str(path), "not a regular file (a device, a pipe or a folder): not read")
+        if single_link and found.st_nlink > 1:
+            raise BadArticle(str(path), f"a hard link (the file has {found.st_nlink} names): not read; copy the file in")
         return os.fdopen(fd, "rb")
     except BaseException:
         os.close(fd)
@@ -277,11 +281,13 @@ def json_depth_over(raw: bytes, limit: int) -> bool:
 _JSON_TOKEN_RE = re.compile(rb'\\.|["\[\]{}]')
 
 
-def read_file(path: Path, limit: int | None = None, limits: ReadLimits = ReadLimits()) -> Iterator[Article | BadArticle]:
+def read_file(path: Path, limit: int | None = None, limits: ReadLimits = ReadLimits(), *,
+              single_link: bool = False) -> Iterator[Article | BadArticle]:
     """Articles of one file, with a :class:`BadArticle` in place of each unreadable one.
 
     A broken record does not stop the rest of a JSON Lines file; ``limit`` caps the records read.
-    Symbolic links are not followed and only regular files are read.
+    Symbolic links are not followed and only regular files are read; with ``single_link``, only
+    files with one name (the inbox: a hard link dropped there could name a file kept elsewhere).
     """
     where = str(path)
     name = path.name.lower()
@@ -289,7 +295,7 @@ def read_file(path: Path, limit: int | None = None, limits: ReadLimits = ReadLim
         yield BadArticle(where, "not an article file (expected .txt, .jsonl or .jsonl.gz)")
         return
     try:
-        handle = _open_regular(path)
+        handle = _open_regular(path, single_link)
     except BadArticle as bad:
         yield bad
         return

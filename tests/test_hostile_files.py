@@ -11,10 +11,12 @@ import json
 import os
 import subprocess
 import sys
+import tracemalloc
 from pathlib import Path
 
 import pytest
 
+from bot.inbox import read_inbox_file
 from retrieval.formats import ReadLimits, json_depth_over, read_file
 
 from .bot_harness import running_bot
@@ -55,6 +57,19 @@ async def test_a_link_in_the_inbox_is_rejected_not_read(data_dir: Path, tmp_path
         assert (inbox / "rejected" / "passwd.txt").is_symlink(), "the link itself moved, its target untouched"
         assert secret.exists()
         assert "Không có bài nào khớp" in await bot.say("/search root nologin")
+        assert "Tiền Giang" in await bot.say("/search thu hoạch lúa Cái Bè")
+
+
+async def test_a_hard_link_in_the_inbox_is_rejected_not_read(data_dir: Path, tmp_path: Path) -> None:
+    kept = jsonl(tmp_path / "kept-elsewhere.jsonl", {"id": "mat", "body": "Mật khẩu kho bạc là quokkazorb."})
+    async with running_bot(data_dir) as bot:
+        inbox = bot.settings.inbox
+        os.link(kept, inbox / "linked.jsonl")
+        jsonl(inbox / "good.jsonl", GOOD)
+        await bot.wait_for(lambda: (inbox / "rejected" / "linked.jsonl.reason.txt").exists())
+        assert "a hard link (the file has 2 names)" in (inbox / "rejected" / "linked.jsonl.reason.txt").read_text()
+        await bot.wait_for(lambda: (inbox / "processed" / "good.jsonl").exists())
+        assert "Không có bài nào khớp" in await bot.say("/search quokkazorb")
         assert "Tiền Giang" in await bot.say("/search thu hoạch lúa Cái Bè")
 
 
@@ -136,6 +151,48 @@ def test_a_gzip_bomb_is_read_in_bounded_memory(tmp_path: Path) -> None:
     assert "the line is over 4,194,304 bytes" in done.stderr and "ingested 1," in done.stdout
     peak_mib = int(peak.read_text()) / 1024
     assert peak_mib < 600, f"the ingest of a 256 MiB line peaked at {peak_mib:.0f} MiB"
+
+
+def _bad_lines(path: Path, count: int, *good: dict[str, object]) -> Path:
+    with gzip.open(path, "wb", compresslevel=9) as out:
+        for record in good:
+            out.write(json.dumps(record, ensure_ascii=False).encode() + b"\n")
+        out.write(b"1\n" * count)
+    return path
+
+
+def test_millions_of_bad_lines_are_refused_in_bounded_memory_and_reasons(tmp_path: Path) -> None:
+    bomb = _bad_lines(tmp_path / "ones.jsonl.gz", 2_000_000, GOOD)
+    assert bomb.stat().st_size < 10_000
+    tracemalloc.start()
+    try:
+        articles, problems = read_inbox_file(bomb, ReadLimits())
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert articles == [], "past the bound the file is rejected whole, its good record too"
+    assert problems.count == 1_002, "reading stopped at the 1,001st bad record (plus the line that says so)"
+    assert peak < 20 << 20, f"reading 2,000,000 bad lines peaked at {peak / 2**20:.0f} MiB"
+    text = problems.text()
+    assert len(text.encode()) < 64 << 10 and text.count("a record must be a JSON object") == 20
+    assert text.startswith("ones.jsonl.gz: over 1,000 unreadable records: the file is rejected whole")
+    assert text.endswith("… and 981 more problems\n")
+    # Under the bound the good records are taken, and the reasons still stop at twenty.
+    some = _bad_lines(tmp_path / "some.jsonl.gz", 999, GOOD)
+    articles, problems = read_inbox_file(some, ReadLimits())
+    assert [a.id for a in articles] == [GOOD["id"]] and problems.count == 999
+    assert problems.text().endswith("… and 979 more problems\n")
+
+
+async def test_a_file_of_bad_lines_is_rejected_with_a_short_reason(data_dir: Path) -> None:
+    async with running_bot(data_dir) as bot:
+        inbox = bot.settings.inbox
+        _bad_lines(inbox / "ones.jsonl.gz", 200_000, GOOD)
+        await bot.wait_for(lambda: (inbox / "rejected" / "ones.jsonl.gz.reason.txt").exists())
+        reason = (inbox / "rejected" / "ones.jsonl.gz.reason.txt").read_text(encoding="utf-8")
+        assert "over 1,000 unreadable records: the file is rejected whole" in reason and len(reason) < 4096
+        assert not (inbox / "ones.jsonl.gz").exists(), "filed away, not read again at the next start"
+        assert "Tiền Giang" not in await bot.say("/search thu hoạch lúa Cái Bè"), "its good record is not taken"
 
 
 def test_blank_lines_and_the_file_limit(tmp_path: Path) -> None:

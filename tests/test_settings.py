@@ -53,6 +53,7 @@ def environment(tmp_path: Path, base_url: str, site: str) -> dict[str, str]:
         "HOITIN_MAX_ARTICLE_CHARS": "20000",
         "HOITIN_MAX_PARAGRAPHS": "50",
         "HOITIN_MAX_JSON_DEPTH": "5",
+        "HOITIN_MAX_BAD_RECORDS": "4",
         "HOITIN_METRICS_PORT": str(free_port()),
         "HOITIN_METRICS_LISTEN": "localhost",
     }
@@ -146,11 +147,14 @@ async def test_every_setting_takes_effect_in_python_m_bot(tmp_path: Path) -> Non
             _drop_over_the_limits(drop)
             await until(lambda: (drop / "processed" / "limits.jsonl.reason.txt").exists(), 20, "limits.jsonl handled")
             await until(lambda: (drop / "rejected" / "big.jsonl.reason.txt").exists(), 20, "big.jsonl handled")
+            await until(lambda: (drop / "rejected" / "many-bad.jsonl.reason.txt").exists(), 20, "many-bad.jsonl handled")
             reasons = (drop / "processed" / "limits.jsonl.reason.txt").read_text(encoding="utf-8")
             for said in ("line is over 100,000 bytes", "nested deeper than 5 levels", "over the 50 allowed",
                          "over the 20,000 allowed"):
                 assert said in reasons, reasons
             assert "over 2,000,000 bytes (decompressed)" in (drop / "rejected" / "big.jsonl.reason.txt").read_text()
+            # HOITIN_MAX_BAD_RECORDS (4): the fifth unreadable record rejects the file, its good record too.
+            assert "over 4 unreadable records" in (drop / "rejected" / "many-bad.jsonl.reason.txt").read_text()
             # HOITIN_FEEDS, HOITIN_FEED_TIMEOUT (1 s), HOITIN_FEED_MAX_BYTES (10,000)
             feeds = ""
             for _ in range(40):
@@ -193,6 +197,8 @@ def _drop_over_the_limits(drop: Path) -> None:
     (drop / "limits.jsonl.part").rename(drop / "limits.jsonl")
     (drop / "big.jsonl.part").write_bytes(b"\n" * 2_500_000 + record(6, sentence).encode() + b"\n")
     (drop / "big.jsonl.part").rename(drop / "big.jsonl")
+    (drop / "many-bad.jsonl.part").write_text(record(7, sentence) + "\n" + "1\n" * 5, encoding="utf-8")
+    (drop / "many-bad.jsonl.part").rename(drop / "many-bad.jsonl")
 
 
 def _texts(api: FakeBotAPI, chat: int) -> list[str]:
