@@ -2,7 +2,8 @@
 
 A feed, a redirect or an entry's link are chosen by whoever writes the feed, so each hop is
 checked before it is fetched: ``http``/``https`` only, the scheme's standard port, and a
-host whose every address (IPv4 and IPv6, IPv4-mapped included) is public: no loopback,
+host whose every address (IPv4 and IPv6, and the IPv4 address an IPv6 one carries: mapped,
+6to4, NAT64, Teredo) is public: no loopback,
 private, link-local (cloud metadata at 169.254.169.254), multicast, reserved or unspecified
 address. The connection then goes to the very address that was checked (the request names
 the host in ``Host`` and in TLS SNI), so a second DNS answer cannot slip a private address in.
@@ -36,10 +37,28 @@ class FetchRefused(FetchError):
     """The address is one the bot does not fetch (private, loopback, a non-standard port …)."""
 
 
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # RFC 6052: the IPv4 address in the last 32 bits
+
+
+def _carried(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address leads to: IPv4-mapped, 6to4 (2002::/16), NAT64 and
+    Teredo (its server and client). A router on the way delivers to those, so they are checked."""
+    carried = [a for a in (address.ipv4_mapped, address.sixtofour) if a is not None]
+    if address in _NAT64:
+        carried.append(ipaddress.IPv4Address(int(address) & 0xFFFF_FFFF))
+    if address.teredo is not None:
+        carried.extend(address.teredo)
+    return carried
+
+
 def address_refusal(address: Address) -> str | None:
     """Why the bot will not connect to ``address``, or None when it is a public one."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        for inner in _carried(address):
+            if (why := address_refusal(inner)) is not None:
+                return f"{address} carries {inner}: {why}"
+        if address.ipv4_mapped is not None:
+            return None
     for refused, kind in (
         (address.is_unspecified, "unspecified"), (address.is_loopback, "loopback"),
         (address.is_link_local, "link-local"), (address.is_multicast, "multicast"),
@@ -139,8 +158,10 @@ class Fetcher:
                 fetched, location = await self._get(target, headers)
             except httpx.TimeoutException:
                 raise FetchError(f"timed out after {self.timeout:.0f} s") from None
-            except httpx.HTTPError as exc:
-                raise FetchError(f"{type(exc).__name__}: {exc}") from None
+            except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, ValueError) as exc:
+                # InvalidURL and StreamError are no HTTPError: a bad Location once escaped here
+                # and failed the whole feed's poll (issue 27, M1).
+                raise FetchError(f"{type(exc).__name__}: {str(exc)[:200]}") from None
             if fetched is not None:
                 return fetched
             url = urljoin(str(target.url), location)

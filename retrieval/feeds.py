@@ -35,9 +35,15 @@ def canonical_url(url: str) -> str:
     query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
                        if not _TRACKING_PARAMS.match(k)])
     host = (parts.hostname or "").lower()
+    if ":" in host:  # an IPv6 address keeps its brackets, or the URL means another host and port
+        host = f"[{host}]"
     default_port = {"http": 80, "https": 443}.get(parts.scheme.lower())
-    if parts.port and parts.port != default_port:
-        host = f"{host}:{parts.port}"
+    try:
+        port = parts.port
+    except ValueError:  # "host:99999" or "host:x": no port to read, the link kept as it came
+        return url.strip()
+    if port and port != default_port:
+        host = f"{host}:{port}"
     return urlunsplit((parts.scheme.lower(), host, parts.path or "/", query, ""))
 
 

@@ -184,6 +184,27 @@ async def test_an_entry_seen_again_does_not_fetch_its_page_again(site: Site, ser
     assert stored is not None and "20 giờ đến 21 giờ" in " ".join(stored.paragraphs), "the page's text is kept"
 
 
+async def test_a_page_that_redirects_to_a_malformed_url_keeps_its_teaser_and_the_rest(
+        site: Site, service: Service) -> None:
+    url = f"{site.base}/rss"
+    site.redirect_to = "http:x"  # httpx.InvalidURL, which is no httpx.HTTPError, once failed the whole poll
+    site.pages["cau-rong.html"] = "<html><body><article>" + "".join(
+        f"<p>{escape(s)}.</p>" for s in BODY.split(". ") if s) + "</article></body></html>"
+    site.feed = rss([_item(site, "9", "Tin bị chuyển hướng", "Tin ngắn về cầu Rồng.", f"{site.base}/redirect"),
+                     _item(site, "10", "Cầu Rồng phun lửa", "Cầu Rồng sẽ phun lửa.", f"{site.base}/page/cau-rong.html")])
+    await service.add_feed(url)
+    feeds = poller(service, site)
+    try:
+        assert await feeds.poll(await _feed_state(service, url)) == 2
+    finally:
+        await feeds.close()
+    state = await _feed_state(service, url)
+    assert state.failures == 0 and state.last_error is None, "the feed itself polled fine"
+    redirected, paged = await service.article(_feed_id("9")), await service.article(_feed_id("10"))
+    assert redirected is not None and redirected.paragraphs == ("Tin ngắn về cầu Rồng.",)
+    assert paged is not None and "20 giờ đến 21 giờ" in " ".join(paged.paragraphs)
+
+
 def _feed_id(guid: str) -> str:
     import hashlib
 
@@ -207,3 +228,10 @@ async def test_two_workers_poll_a_due_feed_once(site: Site, data_dir: Path, back
     finally:
         first.close()
         second.close()
+
+
+def test_canonical_links_keep_ipv6_brackets_and_take_a_bad_port_as_it_came() -> None:
+    assert canonical_url("http://[::1]/x") == "http://[::1]/x"
+    assert canonical_url("HTTP://[2001:DB8::1]:8080/a?utm_source=x&b=1#top") == "http://[2001:db8::1]:8080/a?b=1"
+    assert canonical_url("https://Example.com:443/tin?utm_medium=rss") == "https://example.com/tin"
+    assert canonical_url(" http://a:99999/x ") == "http://a:99999/x"

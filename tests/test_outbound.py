@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from bot.fetcher import FetchRefused, OutboundPolicy, address_refusal
+from bot.fetcher import Fetcher, FetchError, FetchRefused, OutboundPolicy, address_refusal
 
 from .bot_harness import ADMIN, running_bot
 from .news_site import rss, serving
@@ -27,12 +27,15 @@ SECRET = "Mật khẩu quản trị nội bộ là hoa-sen-42."
     ("169.254.169.254", "link-local"), ("0.0.0.0", "unspecified"), ("224.0.0.251", "multicast"),
     ("100.64.0.1", "non-public"), ("240.0.0.1", "reserved"), ("::1", "loopback"), ("fe80::1", "link-local"),
     ("fc00::5", "private"), ("::ffff:127.0.0.1", "loopback"), ("::ffff:169.254.169.254", "link-local"), ("::", "unspecified"),
+    # IPv6 addresses that lead to an IPv4 one: 6to4, NAT64 and Teredo (server 65.54.227.120, client 127.0.0.1)
+    ("2002:7f00:1::", "carries 127.0.0.1: 127.0.0.1 is a loopback"), ("2002:a9fe:a9fe::1", "link-local"),
+    ("64:ff9b::a00:1", "carries 10.0.0.1"), ("2001:0:4136:e378:8000:63bf:80ff:fffe", "carries 127.0.0.1"),
 ])
 def test_non_public_addresses_are_refused(address: str, kind: str) -> None:
     assert kind in (address_refusal(ipaddress.ip_address(address)) or "")
 
 
-@pytest.mark.parametrize("address", ["8.8.8.8", "203.119.8.1", "2001:4860:4860::8888"])
+@pytest.mark.parametrize("address", ["8.8.8.8", "203.119.8.1", "2001:4860:4860::8888", "2002:808:808::1"])
 def test_public_addresses_pass(address: str) -> None:
     assert address_refusal(ipaddress.ip_address(address)) is None
 
@@ -52,6 +55,27 @@ async def test_urls_the_bot_will_not_fetch(url: str, reason: str) -> None:
     with pytest.raises(FetchRefused, match=reason.replace("[", r"\[")):
         await policy.check(url)
     assert (await policy.check("http://127.0.0.1:4000/rss")).address == "127.0.0.1"
+
+
+async def test_a_redirect_to_a_malformed_url_is_a_fetch_error_not_a_crash() -> None:
+    async def redirect(request: web.Request) -> web.Response:
+        return web.Response(status=302, headers={"Location": request.query["to"]})
+
+    app = web.Application()
+    app.router.add_get("/{tail:.*}", redirect)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    fetcher = Fetcher(OutboundPolicy(frozenset({f"127.0.0.1:{port}"})), timeout=2, max_bytes=100_000)
+    try:
+        for location, said in (("http:x", "InvalidURL"), ("//[zz]/", "Invalid IPv6"), ("https:///", "with a host")):
+            with pytest.raises(FetchError, match=said.replace("[", r"\[")):
+                await fetcher.fetch(f"http://127.0.0.1:{port}/page?to={location}")
+    finally:
+        await fetcher.close()
+        await runner.cleanup()
 
 
 class Internal:
