@@ -36,7 +36,7 @@ from .charts import trend_png
 from .chats import parse_quiet
 from .fairness import PENDING_PER_CHAT, Admission, ChatGate, ReplyPacer
 from .fetcher import OutboundPolicy
-from .limits import INLINE_RESULTS, LATEST, MAX_FEED_URL, MAX_QUESTION, SEARCH_PAGE
+from .limits import INLINE_RESULTS, LATEST, MAX_FEED_URL, MAX_QUESTION, SEARCH_PAGE, readable
 from .metrics import Metrics, telegram_code
 from .opml import MAX_OPML_BYTES, BadOPML, feed_urls, write_opml
 from .service import Service
@@ -103,7 +103,7 @@ def _message(update: Update) -> Message:
 
 def _argument(context: Context) -> str:
     """What follows the command, white space trimmed ("" when nothing does)."""
-    return " ".join(context.args or []).strip()
+    return readable(" ".join(context.args or [])).strip()
 
 
 Handler = Callable[["Handlers", Update, Context], Coroutine[Any, Any, None]]
@@ -185,7 +185,7 @@ class Handlers:
         """Answer with cited sentences, 📖 per source and 👍 / 👎; a reply to one of the bot's
         answers is a follow-up, asked within that answer's articles first."""
         lang = await self.lang(update)
-        question = question.strip()
+        question = readable(question).strip()
         if len(question) > MAX_QUESTION:
             self.metrics.questions.labels("too_long").inc()
             await self.reply(update, fmt.html_text("too_long", lang, length=len(question), limit=MAX_QUESTION))
@@ -503,7 +503,7 @@ class Handlers:
         """``@bot query`` in any chat: the best matching articles, ready to share."""
         inline_query = _present(update.inline_query, "an inline query")
         lang = await self.lang(update)
-        words = inline_query.query.strip()[:MAX_QUESTION]
+        words = readable(inline_query.query).strip()[:MAX_QUESTION]
         results: list[fmt.InlineArticle] = []
         if words:
             try:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from .clock import believable
 from .errors import BadArticle
 from .models import Article
 from .text import clean
@@ -79,7 +80,7 @@ def _published(entry: dict) -> datetime | None:
     for key in ("published_parsed", "updated_parsed"):
         value = entry.get(key)
         if value:
-            return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
+            return believable(datetime.fromtimestamp(calendar.timegm(value), tz=UTC))
     return None
 
 

@@ -25,16 +25,15 @@ import stat
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from .clock import VIETNAM, utc_now
+from .clock import VIETNAM, believable
 from .errors import BadArticle
 from .models import Article
 from .text import clean
 
-FUTURE_SLACK = timedelta(days=2)  # how far ahead of now a publication date may be (time zones, embargoes)
 TEXT_SUFFIXES = (".txt",)
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson")
 
@@ -87,7 +86,7 @@ def parse_text_article(text: str, article_id: str, where: str | None = None,
     title, rest = lines[0], lines[1:]
     category = published = None
     if rest and (dated := _date_line(rest[0])):
-        category, published = dated
+        category, published = dated[0], believable(dated[1])
         rest = rest[1:]
     author = None
     if rest and (byline := _BYLINE_RE.match(rest[-1])):
@@ -153,8 +152,7 @@ def parse_record(record: object, where: str, limits: ReadLimits | None = None) -
             raise BadArticle(where, f"'published' is not an ISO 8601 date: {raw!r}") from None
         if published.tzinfo is None:
             published = published.replace(tzinfo=VIETNAM)
-        if published > utc_now() + FUTURE_SLACK:  # a wrong date would pin the article to the top of /latest
-            published = None
+        published = believable(published)
     tags = record.get("tags") or ()
     if not isinstance(tags, (list, tuple)):
         raise BadArticle(where, "'tags' must be a list")

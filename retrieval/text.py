@@ -19,8 +19,10 @@ _SHAPED_VOWELS = set("ăâêôơư")
 _WORD_RE = re.compile(r"[^\W\d_]+")
 _SPACE_RE = re.compile(r"\s+")
 _ALNUM_RE = re.compile(r"[^\W_]")  # a letter or digit: what str.isalnum accepts
-# Text that is not a word at all: control characters, zero-width and replacement characters.
-_JUNK_RE = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200d\ufeff\ufffd]")
+# Text that is not a word at all: control characters, zero-width and replacement characters, and
+# the bidirectional controls (U+202E would show the rest of a title right to left).
+_JUNK_RE = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2066-\u2069"
+                      "\u061c\ufeff\ufffd]")
 
 
 def clean(text: str) -> str:

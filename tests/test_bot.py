@@ -75,6 +75,12 @@ async def test_bad_questions_get_a_clear_answer(bot: Running, text: str, expecte
     assert expected in await bot.say(text)
 
 
+async def test_a_lone_surrogate_is_read_as_an_unknown_character(bot: Running) -> None:
+    # Telegram's JSON may carry "\\ud800" alone; no UTF-8 encoder takes it (the answer log, the reply).
+    assert "Trương Thị Mai" in (await bot.say("ai chu tri hoi nghi \ud800")).splitlines()[0]
+    assert "Người làm công tác quần chúng" in await bot.say("/search hội nghị tổng kết \udfff")
+
+
 @pytest.mark.parametrize("media", [
     {"photo": [{"file_id": "p", "file_unique_id": "p", "width": 10, "height": 10}]},
     {"sticker": {"file_id": "s", "file_unique_id": "s", "width": 1, "height": 1, "is_animated": False,

@@ -17,10 +17,12 @@ from pathlib import Path
 import pytest
 
 from bot.inbox import read_inbox_file
+from retrieval.feeds import parse_feed
 from retrieval.formats import ReadLimits, json_depth_over, read_file
 
 from .bot_harness import running_bot
 from .conftest import ROOT
+from .news_site import rss
 
 GOOD = {"id": "lua-tien-giang", "title": "Tiền Giang thu hoạch lúa sớm",
         "body": "Nông dân huyện Cái Bè, tỉnh Tiền Giang bắt đầu thu hoạch lúa đông xuân sớm hơn mọi năm."}
@@ -219,3 +221,14 @@ def test_records_over_the_article_limits_say_why(tmp_path: Path, record: dict[st
 def test_a_date_far_in_the_future_is_dropped(tmp_path: Path) -> None:
     [article] = list(read_file(jsonl(tmp_path / "r.jsonl", {**GOOD, "published": "9999-12-31T00:00:00+07:00"})))
     assert article.published is None
+    text = tmp_path / "tuong-lai.txt"
+    text.write_text("Tin từ tương lai\nThời sự 01/01/2099 - 08:00\nNông dân Cái Bè thu hoạch lúa.\n", encoding="utf-8")
+    [article] = list(read_file(text))
+    assert article.category == "Thời sự" and article.published is None
+    # Feeds too (issue 27, L3): an entry dated 2099 would stay first in /latest for ever.
+    feed = rss([{"guid": "1", "title": "Tin từ tương lai", "link": "http://bao.example/1", "description": GOOD["body"],
+                 "date": "Thu, 01 Jan 2099 08:00:00 +0700"},
+                {"guid": "2", "title": "Tin hôm qua", "link": "http://bao.example/2", "description": GOOD["body"],
+                 "date": "Thu, 01 Jan 2026 08:00:00 +0700"}])
+    future, past = (entry.article for entry in parse_feed(feed, "http://bao.example/rss").entries)
+    assert future.published is None and past.published is not None and past.published.year == 2026

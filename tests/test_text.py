@@ -49,6 +49,8 @@ def test_normalize_composes_nfc_and_drops_junk() -> None:
     decomposed = "Ho\u0302\u0323i nghi\u0323"  # circumflex and dot below as combining marks
     assert normalize(decomposed) == "Hội nghị"
     assert clean("a\u200b b\ufffd\t\n c") == "a b c"
+    # Bidi controls (issue 27, L7): "\u202e" would show the rest of a title right to left.
+    assert clean("Tin \u202egnóng\u202c \u2066mới\u2069 \u200fnhất\u200e\u061c") == "Tin gnóng mới nhất"
 
 
 def test_fold_and_strip_marks() -> None:
