@@ -13,11 +13,13 @@ leaves the previous generation in force.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import itertools
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 import zlib
@@ -463,18 +465,21 @@ class Index:
 
     @staticmethod
     def current_generation(folder: Path) -> str:
-        """The name of the generation in force on disk ("" when there is none)."""
+        """The name of the generation in force on disk ("" when there is none, or when ``CURRENT``
+        does not name one: damaged, it is rebuilt rather than followed anywhere)."""
         try:
-            return (folder / "CURRENT").read_text(encoding="utf-8").strip()
+            name = (folder / "CURRENT").read_bytes()[:64].decode("ascii", errors="replace").strip()
         except OSError:
             return ""
+        return name if _GENERATION_RE.fullmatch(name) else ""
 
     @classmethod
     def load(cls, folder: Path, mmap: bool = False) -> Index:
         """Load the current generation; :class:`IndexFormatError` says what is wrong."""
-        pointer = folder / "CURRENT"
         try:
-            generation = pointer.read_text(encoding="utf-8").strip()
+            generation = cls.current_generation(folder)
+            if not generation:
+                raise FileNotFoundError(errno.ENOENT, "no generation named", str(folder / "CURRENT"))
             path = folder / generation
             meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
             if meta.get("format") != FORMAT:
@@ -519,6 +524,9 @@ def _fingerprint(path: Path) -> list[int]:
         while block := handle.read(1 << 23):
             crc, size = zlib.crc32(block, crc), size + len(block)
     return [size, crc]
+
+
+_GENERATION_RE = re.compile(r"gen-\d{6,}")
 
 
 def _next_generation(folder: Path) -> str:

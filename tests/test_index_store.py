@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from .bot_harness import running_bot
 from .conftest import ROOT
 
 QUESTION = "Ai chủ trì hội nghị tổng kết nhiệm kỳ 2016-2020?"
@@ -99,3 +100,12 @@ def test_a_damaged_index_file_is_found_and_rebuilt(data_dir: Path, name: str, da
         assert "damaged" in done.stderr or "rebuilding" in done.stderr
     again = cli(data_dir, "ask", QUESTION)
     assert again.returncode == 0 and "Trương Thị Mai" in again.stdout and "damaged" not in again.stderr
+
+
+@pytest.mark.parametrize("pointer", [b"\xff\xfegen-000001\n", b"../../../etc\n", b""])
+async def test_a_damaged_current_pointer_is_rebuilt_not_followed(data_dir: Path, pointer: bytes) -> None:
+    (data_dir / "index" / "CURRENT").write_bytes(pointer)  # bad bytes made the bot's start-up exit 1
+    async with running_bot(data_dir) as bot:
+        assert "Trương Thị Mai" in await bot.say(QUESTION)
+    done = cli(data_dir, "ask", QUESTION)
+    assert done.returncode == 0 and "Trương Thị Mai" in done.stdout and "Traceback" not in done.stderr
