@@ -35,7 +35,9 @@ def trend_png(trend: Trend, lang: str) -> bytes:
         figure, axes = plt.subplots(figsize=(8, 4), dpi=100)
         try:
             axes.bar(date2num(days), values, width=6 if trend.weekly else 0.8, color="#1f77b4")
-            axes.set_title(text("trend_title", lang, query=trend.query))
+            # parse_math off: a query is drawn as typed, never as TeX (a "$" pair around a bad
+            # command failed the chart, sixty nested square roots recursed past Python's limit).
+            axes.set_title(text("trend_title", lang, query=trend.query), parse_math=False)
             axes.set_ylabel(text("trend_y", lang))
             axes.set_xlabel(text("trend_x_week" if trend.weekly else "trend_x_day", lang))
             axes.yaxis.set_major_locator(MaxNLocator(integer=True))

@@ -70,7 +70,7 @@ class Conversation:
         except EmptyQuery:
             return say("search_empty")
         except BadSearch as bad:
-            return say("search_bad", value=bad.value[:40])
+            return say(bad.text_key, value=bad.value[:40])
         if found.page != page:  # the library shows the nearest page; the reader asked for another
             return say("no_such_page", page=page, pages=found.pages)
         return format_search(found)

@@ -258,7 +258,7 @@ class Handlers:
 
     async def _query_refused(self, update: Update, refused: EmptyQuery | BadSearch, lang: str) -> None:
         if isinstance(refused, BadSearch):
-            await self.reply(update, fmt.html_text("search_bad", lang, value=refused.value[:40]))
+            await self.reply(update, fmt.html_text(refused.text_key, lang, value=refused.value[:40]))
         else:
             await self.reply(update, text("search_empty", lang))
 

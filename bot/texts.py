@@ -95,6 +95,8 @@ TEXTS: dict[str, tuple[str, str]] = {
                    "<i>/search bão từ:1/10 đến:15/10 nguồn:vnexpress</i>",
                    "“{value}” is not a date (write 15/10 or 15/10/2024). E.g. "
                    "<i>/search bão từ:1/10 đến:15/10 nguồn:vnexpress</i>"),
+    "search_bad_year": ("“{value}” không phải ngày nào từ 1900 đến 2100: tin tức chỉ có trong khoảng đó.",
+                        "“{value}” is no date from 1900 to 2100: news only comes from those years."),
     "previous": ("‹ Trước", "‹ Previous"),
     "next": ("Sau ›", "Next ›"),
     "back": ("« Danh sách", "« Results"),

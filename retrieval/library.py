@@ -57,7 +57,16 @@ from .text import (
     words_syllables,
 )
 from .timeframe import TimeFrame, read_time
-from .timeline import TREND_DAYS, TREND_WEEKS_OVER, PublicationDates, Trend, by_week, daily_counts, prefer_in_time
+from .timeline import (
+    TREND_DAYS,
+    TREND_MAX_DAYS,
+    TREND_WEEKS_OVER,
+    PublicationDates,
+    Trend,
+    by_week,
+    daily_counts,
+    prefer_in_time,
+)
 
 if TYPE_CHECKING:
     from .opensearch import Cluster
@@ -575,6 +584,10 @@ class Library:
         today = now.astimezone(VIETNAM).date()
         first = frame.start.astimezone(VIETNAM).date() if frame and frame.start else today - timedelta(days=days - 1)
         last = (frame.end - timedelta(seconds=1)).astimezone(VIETNAM).date() if frame and frame.end else today
+        if (last - first).days >= TREND_MAX_DAYS:  # "từ:1/1/1900": from the archive's first date, 10 years at most
+            if (oldest := self.dates.span()[0]) is not None:
+                first = max(first, min(oldest.date(), last))
+            first = max(first, last - timedelta(days=TREND_MAX_DAYS - 1))
         moments = self.dates.of(np.array([p[0] for p in matched.places], dtype=np.int64))
         counts = daily_counts((float(m) for m in moments if not np.isnan(m)), first, min(last, max(first, today)))
         return Trend(query, first, max(counts), by_week(counts) if len(counts) > TREND_WEEKS_OVER else counts,

@@ -19,14 +19,22 @@ from .timeframe import TimeFrame, day_start, read_time
 _OPERATOR_RE = re.compile(r"(?<!\S)(từ|tu|đến|den|nguồn|nguon):(\S+)", re.IGNORECASE)
 _DATE_RE = re.compile(r"(\d{1,2})[/-](\d{1,2})(?:[/-](\d{4}))?\Z")
 MAX_SOURCE = 100  # characters of a nguồn: value
+YEARS = range(1900, 2101)  # a từ:/đến: year outside these is no news date (year 9999 overflowed a period's end)
 
 
 class BadSearch(RetrievalError):
-    """A từ:/đến: value that is no date (``từ:32/13``); ``value`` is what was typed."""
+    """A từ:/đến: value that is no date (``từ:32/13``), or one outside :data:`YEARS`
+    (``out_of_range``); ``value`` is what was typed."""
 
-    def __init__(self, value: str, why: str) -> None:
+    def __init__(self, value: str, why: str, out_of_range: bool = False) -> None:
         super().__init__(f"“{value}” {why}")
         self.value = value
+        self.out_of_range = out_of_range
+
+    @property
+    def text_key(self) -> str:
+        """The key of the reader's message in ``bot/texts.py`` (which names the same years)."""
+        return "search_bad_year" if self.out_of_range else "search_bad"
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,8 @@ def _date(value: str, now: datetime) -> date:
         raise BadSearch(value, "is not a date like 15/10 or 15/10/2024")
     day, month = int(match.group(1)), int(match.group(2))
     year = int(match.group(3)) if match.group(3) else now.year
+    if year not in YEARS:
+        raise BadSearch(value, f"is not a date between {YEARS[0]} and {YEARS[-1]}", out_of_range=True)
     try:
         return date(year, month, day)
     except ValueError:

@@ -109,6 +109,8 @@ def prefer_in_time(candidates: Iterable[Candidate], dates: PublicationDates, fra
 
 TREND_DAYS = 90  # the period a trend shows when the query names none
 TREND_WEEKS_OVER = 92  # days: a longer period is counted by week
+TREND_MAX_DAYS = 10 * 366  # the longest period a trend counts (522 weekly bars): a longer one ends where it
+                           # ends and starts this much earlier, and never before the archive's first date
 
 
 @dataclass(frozen=True)
