@@ -146,7 +146,17 @@ class Fetcher:
         await self._client.aclose()
 
     async def fetch(self, url: str, etag: str | None = None, last_modified: str | None = None) -> Fetched:
-        """The body at ``url`` (200) or a 304; :class:`FetchError` for anything else."""
+        """The body at ``url`` (200) or a 304; :class:`FetchError` for anything else.
+
+        ``timeout`` bounds the whole fetch (look-ups, redirects, every read), not each read
+        alone: a server sending a byte every few seconds is cut off all the same."""
+        try:
+            async with asyncio.timeout(self.timeout):
+                return await self._fetch(url, etag, last_modified)
+        except TimeoutError:
+            raise FetchError(f"timed out after {self.timeout:.0f} s") from None
+
+    async def _fetch(self, url: str, etag: str | None, last_modified: str | None) -> Fetched:
         headers = {}
         if etag:
             headers["If-None-Match"] = etag

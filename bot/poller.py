@@ -25,7 +25,11 @@ log = logging.getLogger(__name__)
 
 POLL_LEASE_SECONDS = 120.0  # a feed's poll is one worker's this long at most (a worker that died mid-poll
                             # delays that feed this long); a poll is its fetch and its pages', each
-                            # bounded by HOITIN_FEED_TIMEOUT, fetched side by side
+                            # bounded by HOITIN_FEED_TIMEOUT in all, PAGES_PER_FEED at a time
+ENTRIES_PER_POLL = 100  # a feed's entries taken in one poll, in the feed's order; the rest wait for the next
+PAGES_PER_FEED = 4  # pages of one feed fetched at once
+PAGES_IN_ALL = 8  # pages fetched at once, all feeds together: 1,500 at once starved the answers
+WAIT_SLACK = 1.0  # seconds past the fetch timeout that poll_due waits for the polls it started
 
 
 class FeedPoller:
@@ -38,16 +42,36 @@ class FeedPoller:
         self.fetcher = fetcher
         self.interval = interval
         self.owner = owner
+        self._polling: dict[str, asyncio.Task[int]] = {}  # each feed's poll is a task of its own
+        self._pages = asyncio.Semaphore(PAGES_IN_ALL)
 
     async def close(self) -> None:
+        for task in self._polling.values():
+            task.cancel()
+        await asyncio.gather(*self._polling.values(), return_exceptions=True)
         await self.fetcher.close()
 
+    def polling(self) -> list[str]:
+        """The feeds whose poll is under way."""
+        return [url for url, task in self._polling.items() if not task.done()]
+
     async def poll_due(self) -> int:
-        """Poll every feed whose time has come and that no other worker polls; articles
-        ingested (new or changed)."""
-        feeds = await self.service.due_feeds(time.time())
-        results = await asyncio.gather(*(self._claimed(feed.url) for feed in feeds))
-        return sum(results)
+        """Start a poll of every feed whose time has come and that is not being polled (by this
+        process or, through its lease, another worker), each a task of its own; wait for them up
+        to the fetch timeout and a second; the articles those that finished ingested (new or changed). A feed
+        slower than that goes on polling on its own and holds up no other feed."""
+        started = []
+        for feed in await self.service.due_feeds(time.time()):
+            if feed.url not in self.polling():
+                task = asyncio.create_task(self._claimed(feed.url), name=f"feed {feed.url}")
+                task.add_done_callback(_log_failure)
+                self._polling[feed.url] = task
+                started.append(task)
+        self._polling = {url: task for url, task in self._polling.items() if not task.done() or task in started}
+        if not started:
+            return 0
+        done, _ = await asyncio.wait(started, timeout=self.fetcher.timeout + WAIT_SLACK)
+        return sum(task.result() for task in done if not task.cancelled() and task.exception() is None)
 
     async def _claimed(self, url: str) -> int:
         feed = await self.service.claim_feed(url, self.owner, POLL_LEASE_SECONDS)
@@ -69,8 +93,13 @@ class FeedPoller:
                 return 0
             # Parsing touches no database: a thread of its own, not the service's worker.
             parsed: ParsedFeed = await asyncio.to_thread(parse_feed, fetched.body, feed.url)
-            articles = await asyncio.gather(*(self._complete(e.article) if e.needs_page else _same(e.article)
-                                              for e in parsed.entries))
+            entries = parsed.entries[:ENTRIES_PER_POLL]
+            if len(parsed.entries) > len(entries):
+                over = f"{len(parsed.entries):,} entries, {len(entries)} taken a poll"
+                parsed = replace(parsed, problem=f"{parsed.problem}; {over}" if parsed.problem else over)
+            pages = asyncio.Semaphore(PAGES_PER_FEED)
+            articles = await asyncio.gather(*(self._complete(e.article, pages) if e.needs_page else _same(e.article)
+                                              for e in entries))
             report = await service.ingest([*articles, *parsed.skipped])
         except (FetchError, BadArticle) as exc:
             error = str(exc.reason) if isinstance(exc, BadArticle) else str(exc)
@@ -79,12 +108,12 @@ class FeedPoller:
             log.warning("feed %s: %s; next try in %.0f s", feed.url, error, delay)
             return 0
         self.metrics.feed_polls.labels("changed").inc()
-        log.info("feed %s: %d entries; %s", feed.url, len(parsed.entries), report.summary())
+        log.info("feed %s: %d entries; %s", feed.url, len(entries), report.summary())
         await service.feed_polled(feed.url, time.time() + self.interval,
                                   Polled(fetched.etag, fetched.last_modified, parsed.title, parsed.problem))
         return report.ingested + report.replaced
 
-    async def _complete(self, article: Article) -> Article:
+    async def _complete(self, article: Article, pages: asyncio.Semaphore) -> Article:
         """The entry with the main text of its page; the entry as it came when the page fails.
 
         The entry's teaser is kept as the summary: an entry seen again with the same title,
@@ -94,7 +123,8 @@ class FeedPoller:
         if stored is not None and (stored.title, stored.url, stored.summary) == (article.title, article.url, teaser):
             return stored
         try:
-            page = await self.fetcher.fetch(article.url or "")
+            async with pages, self._pages:
+                page = await self.fetcher.fetch(article.url or "")
             completed = await asyncio.to_thread(complete_from_page, article, page.body)
             return completed if completed is article else replace(completed, summary=teaser)
         except FetchError as exc:
@@ -104,3 +134,8 @@ class FeedPoller:
 
 async def _same(article: Article) -> Article:
     return article
+
+
+def _log_failure(task: asyncio.Task[int]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("%s failed", task.get_name(), exc_info=task.exception())

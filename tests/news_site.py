@@ -30,10 +30,14 @@ class Site:
     """What the local news site serves; tests change it between polls."""
 
     feed: bytes = b""
+    fast_feed: bytes = b""  # served at /fast, for a second feed on the same site
     pages: dict[str, str] = field(default_factory=dict)
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     base: str = ""
     redirect_to: str = ""  # where /redirect sends its visitors
+    page_delay: float = 0.0  # seconds each page takes to answer
+    pages_in_flight: int = 0
+    most_pages_in_flight: int = 0  # the most page requests the site was answering at once
 
     @property
     def allow(self) -> str:
@@ -73,12 +77,34 @@ class Site:
 
         async def page(request: web.Request) -> web.Response:
             self.requests.append((request.path, dict(request.headers)))
-            return web.Response(text=self.pages[request.match_info["name"]], content_type="text/html")
+            self.pages_in_flight += 1
+            self.most_pages_in_flight = max(self.most_pages_in_flight, self.pages_in_flight)
+            try:
+                await asyncio.sleep(self.page_delay)
+                return web.Response(text=self.pages[request.match_info["name"]], content_type="text/html")
+            finally:
+                self.pages_in_flight -= 1
+
+        async def fast(request: web.Request) -> web.Response:
+            return web.Response(body=self.fast_feed, content_type="application/rss+xml")
+
+        async def trickle(request: web.Request) -> web.StreamResponse:
+            response = web.StreamResponse()  # a byte every 0.3 s: no single read ever waits long
+            await response.prepare(request)
+            try:
+                for byte in b'<?xml version="1.0"?><rss>    ':
+                    await response.write(bytes([byte]))
+                    await asyncio.sleep(0.3)
+            except (ConnectionResetError, ConnectionError):
+                pass
+            return response
 
         app = web.Application()
         app.router.add_get("/rss", feed)
+        app.router.add_get("/fast", fast)
         app.router.add_get("/slow", slow)
         app.router.add_get("/huge", huge)
+        app.router.add_get("/trickle", trickle)
         app.router.add_get("/broken", broken)
         app.router.add_get("/redirect", redirect)
         app.router.add_get("/page/{name}", page)

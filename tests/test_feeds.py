@@ -80,6 +80,7 @@ async def test_new_entries_then_not_modified(site: Site, service: Service) -> No
     ("/broken", "malformed XML"),
     ("/slow", "timed out after 1 s"),
     ("/huge", "over the 5,000,000-byte cap"),
+    ("/trickle", "timed out after 1 s"),  # a byte every 0.3 s: the deadline is the whole fetch's, not a read's
     ("/missing", "HTTP 404"),
 ])
 async def test_failing_feeds_back_off_and_say_why(site: Site, service: Service, path: str, error: str) -> None:
@@ -203,6 +204,52 @@ async def test_a_page_that_redirects_to_a_malformed_url_keeps_its_teaser_and_the
     redirected, paged = await service.article(_feed_id("9")), await service.article(_feed_id("10"))
     assert redirected is not None and redirected.paragraphs == ("Tin ngắn về cầu Rồng.",)
     assert paged is not None and "20 giờ đến 21 giờ" in " ".join(paged.paragraphs)
+
+
+async def test_a_slow_feed_holds_up_no_other_and_pages_are_fetched_a_few_at_a_time(
+        site: Site, service: Service) -> None:
+    site.page_delay = 1.5
+    site.pages["bai.html"] = "<html><body><article>" + "".join(
+        f"<p>{escape(s)}.</p>" for s in BODY.split(". ") if s) + "</article></body></html>"
+    site.feed = rss([_item(site, f"p{n}", f"Tin ngắn số {n}", f"Tin ngắn {n}.", f"{site.base}/page/bai.html?{n}")
+                     for n in range(16)])
+    slow, fast = f"{site.base}/rss", f"{site.base}/fast"
+    await service.add_feed(slow)
+    await service.add_feed(fast)
+    site.fast_feed = rss([_item(site, "f1", "Tin đầy đủ về cầu Rồng")])  # its text is in the feed: no page
+    feeds = poller(service, site, timeout=2.0)
+    try:
+        await feeds.poll_due()  # returns after the timeout and a second: sixteen pages of 1.5 s take 6 s
+        assert slow in feeds.polling(), "the feed of slow pages polls on, a task of its own"
+        for _ in range(150):
+            if fast not in feeds.polling():
+                break
+            await asyncio.sleep(0.1)
+        assert (await _feed_state(service, fast)).last_success is not None
+        assert slow in feeds.polling(), "the other feed was done while the slow one was still polling"
+        for _ in range(150):
+            if not feeds.polling():
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        await feeds.close()
+    assert site.most_pages_in_flight == 4, "pages of one feed are fetched four at a time"
+    assert (await _feed_state(service, slow)).last_success is not None
+    stored = [await service.article(_feed_id(f"p{n}")) for n in range(16)]
+    assert all(article is not None and "20 giờ đến 21 giờ" in " ".join(article.paragraphs) for article in stored)
+
+
+async def test_a_poll_takes_the_first_hundred_entries(site: Site, service: Service) -> None:
+    url = f"{site.base}/rss"
+    site.feed = rss([_item(site, f"e{n}", f"Tin số {n} về cầu Rồng") for n in range(150)])
+    await service.add_feed(url)
+    feeds = poller(service, site)
+    try:
+        assert await feeds.poll(await _feed_state(service, url)) == 100
+    finally:
+        await feeds.close()
+    assert await service.article(_feed_id("e99")) is not None and await service.article(_feed_id("e100")) is None
+    assert "150 entries, 100 taken a poll" in ((await _feed_state(service, url)).last_error or ""), "/feeds says so"
 
 
 def _feed_id(guid: str) -> str:
