@@ -41,6 +41,7 @@ from .outbox import Alert, Outbox
 from .refs import EXPIRY_DAYS, Refs
 from .replies import Replies
 from .subscriptions import Subscription, Subscriptions
+from .trouble import WriteTrouble
 from .worker import Worker
 
 log = logging.getLogger(__name__)
@@ -117,6 +118,7 @@ class Service:
         self._replies = Replies(self._db)
         self._leases = Leases(self._db)
         self._answers = AnswerLog(library.data_dir / ANSWER_LOG)
+        self._answer_writes = WriteTrouble("the answer log", "answers go out without their buttons")
         self._worker = Worker("answer")
         self._store_identity = library.store.identity
         self.alert_max_age_hours = alert_max_age_hours
@@ -146,10 +148,15 @@ class Service:
         answer = self.library.answer(question, follow_up=follow_up)
         if not answer.found:
             return Answered(answer, None, None, [])
-        answer_id = self._answers.record(answer)
-        with self._db.transaction():
-            rating = self._refs.number(ANSWER, str(answer_id), chat_id)
-            articles = [self._refs.number(ARTICLE, c.article_id, chat_id) for c in answer.sources()]
+        try:
+            answer_id = self._answers.record(answer)
+            with self._db.transaction():
+                rating = self._refs.number(ANSWER, str(answer_id), chat_id)
+                articles = [self._refs.number(ARTICLE, c.article_id, chat_id) for c in answer.sources()]
+        except (sqlite3.Error, OSError) as exc:  # a full disk: the answer goes out all the same
+            self._answer_writes.failed(exc)
+            return Answered(answer, None, None, [])
+        self._answer_writes.worked()
         return Answered(answer, answer_id, rating, articles)
 
     async def answer_sent(self, chat_id: int, message_ids: list[int], answer_id: int) -> None:
@@ -250,6 +257,8 @@ class Service:
             passages = 0
         if articles and not passages and not problems:
             problems.append(f"index: empty while the store holds {articles} articles")
+        if (unwritable := self._answer_writes.problem) is not None:
+            problems.append(unwritable)
         folder = self.library.index_dir / archive.generation if archive.generation else None
         saved = folder.stat().st_mtime if folder is not None and folder.exists() else None
         return Health(problems, outbox, archive.generation, passages, saved)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import sqlite3
+
+import pytest
 from aiohttp import ClientSession
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -55,3 +59,31 @@ async def test_healthz_says_what_fails(seed_library: Library) -> None:
         seed_library.store.close()  # the article store stops answering
         status, body = await _get(bot, "/healthz")
         assert status == 503 and body.startswith("article store: ")
+
+
+async def test_a_full_disk_still_answers_and_healthz_says_so_once(seed_library: Library,
+                                                                    caplog: pytest.LogCaptureFixture) -> None:
+    """Issue 27, M5: the answer log's insert failed on a full disk, and every question got the
+    generic error while /healthz said "ok"."""
+    caplog.set_level(logging.INFO, logger="bot.trouble")
+    async with running_bot(seed_library, metrics_port=free_port(), background=True) as bot:
+        log = bot.service._answers._db  # SQLite's own "database or disk is full", on the real file
+        pages = log.execute("PRAGMA page_count").fetchone()[0]
+        log.execute(f"PRAGMA max_page_count = {pages}")
+        with pytest.raises(sqlite3.OperationalError, match="full"):
+            for _ in range(10_000):  # the free room of the pages there are, filled with answers
+                log.execute("INSERT INTO answers (question, sentence, article_id, paragraph, cited, created)"
+                            " VALUES (?, '', '', 1, '[]', '')", ("x" * 100,))
+        for _ in range(3):
+            [sent] = await bot.send(message("ai chu tri hoi nghi"))
+            assert "Trương Thị Mai" in sent["text"] and "reply_markup" not in sent, "answered, without 👍 / 👎"
+        status, body = await _get(bot, "/healthz")
+        assert status == 503 and body.startswith("the answer log: cannot be written (database or disk is full)")
+        said = [r.getMessage() for r in caplog.records if r.name == "bot.trouble"]
+        assert said == ["the answer log cannot be written: the disk is full (database or disk is full); "
+                        "answers go out without their buttons until it can"], "said once, not at every question"
+        log.execute(f"PRAGMA max_page_count = {pages * 1000}")  # space again
+        [sent] = await bot.send(message("ai chu tri hoi nghi"))
+        assert "👍" in str(sent["reply_markup"])
+        assert (await _get(bot, "/healthz"))[0] == 200
+        assert [r.getMessage() for r in caplog.records if r.name == "bot.trouble"][-1] == "the answer log can be written again"
