@@ -22,6 +22,11 @@ class BadArticle(RetrievalError):
         self.where = where
         self.reason = reason
 
+    def __reduce__(self) -> tuple[type[BadArticle], tuple[str, str]]:
+        # The ingest process sends skipped items back: the default pickling would call
+        # BadArticle(message) and kill that process (a URL conflict did).
+        return BadArticle, (self.where, self.reason)
+
 
 class EmptyQuery(RetrievalError):
     """The query holds no searchable word."""

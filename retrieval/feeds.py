@@ -9,7 +9,6 @@ with :func:`complete_from_page` (main text extracted by trafilatura).
 from __future__ import annotations
 
 import calendar
-import hashlib
 import html
 import logging
 import re
@@ -19,7 +18,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from .clock import believable
 from .errors import BadArticle
-from .models import Article
+from .models import Article, feed_article_id
 from .text import clean
 
 log = logging.getLogger(__name__)
@@ -110,7 +109,7 @@ def parse_feed(content: bytes, feed_url: str) -> ParsedFeed:
         summary = _detail_paragraphs(entry.get("summary", ""), entry.get("summary_detail"))
         body = (_detail_paragraphs(richest.get("value", ""), richest) if richest else []) or summary
         article = Article(
-            id="feed-" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:16],
+            id=feed_article_id(feed_url, key),
             title=title,
             paragraphs=tuple(body),
             url=canonical_url(link) if link else None,

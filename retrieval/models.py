@@ -2,8 +2,35 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
+
+FEED_PREFIX = "feed-"
+
+
+def feed_article_id(feed_url: str, key: str) -> str:
+    """The id of a feed entry's article: ``feed-<feed>-<entry>``, hashes of the feed's URL and
+    of the entry's GUID (or link), so no feed can name another feed's article."""
+    feed = hashlib.sha1(feed_url.encode("utf-8")).hexdigest()[:8]
+    return f"{FEED_PREFIX}{feed}-{hashlib.sha1(key.encode('utf-8')).hexdigest()[:16]}"
+
+
+def id_origin(article_id: str) -> str:
+    """Where an article came from, as its id tells: one feed (``feed-1a2b3c4d``), a feed before
+    ids named theirs (``feed``), or files and the command line (``""``)."""
+    if not article_id.startswith(FEED_PREFIX):
+        return ""
+    feed, dash, _ = article_id[len(FEED_PREFIX):].partition("-")
+    return f"{FEED_PREFIX}{feed}" if dash else "feed"
+
+
+def may_replace(new_id: str, old_id: str) -> bool:
+    """Whether an article may replace a stored one found under the same link: only from the same
+    origin (a feed's entry never replaces another feed's article nor a file's; an entry stored
+    before ids named their feed may be replaced by any feed)."""
+    new, old = id_origin(new_id), id_origin(old_id)
+    return new == old or (old == "feed" and new.startswith(FEED_PREFIX))
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from typing import Literal
 
 from .errors import StoreError
 from .evidence import EVIDENCE_VERSION, sentences_evidence
-from .models import Article, Sentence
+from .models import Article, Sentence, may_replace
 from .sqlite import Migration, connect, migrate, schema_version, transaction
 from .text import fold
 
@@ -164,7 +164,8 @@ class Store:
         """What storing this article would do, and the key of the article it would replace."""
         row = self._db.execute("SELECT key, content_hash FROM articles WHERE id = ?", (article.id,)).fetchone()
         if row is None and article.url:
-            row = self._db.execute("SELECT key, content_hash FROM articles WHERE url = ?", (article.url,)).fetchone()
+            linked = self._db.execute("SELECT key, content_hash, id FROM articles WHERE url = ?", (article.url,)).fetchall()
+            row = next((r[:2] for r in linked if may_replace(article.id, r[2])), None)
         if row is not None:
             return ("unchanged" if row[1] == digest else "replaced"), row[0]
         same = self._db.execute("SELECT key FROM articles WHERE content_hash = ?", (digest,)).fetchone()

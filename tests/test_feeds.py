@@ -19,6 +19,7 @@ from bot.poller import FeedPoller
 from bot.service import Service
 from retrieval.feeds import canonical_url
 from retrieval.library import Library
+from retrieval.models import Article, feed_article_id
 
 from .bot_harness import ADMIN, bot_rows, running_bot
 from .news_site import Site, rss, serving
@@ -137,7 +138,7 @@ async def test_feed_entry_alerts_once_and_edits_update_quietly(site: Site, data_
         site.feed = rss([entry, {**entry, "guid": "42-copy"}])  # re-published under another GUID, same link
         await bot.wait_for(lambda: len(site.requests) >= polls + 4)
         site.feed = rss([{**entry, "description": BODY + " Lịch có thể thay đổi."}])  # edited
-        article_id = "feed-" + __import__("hashlib").sha1(b"42").hexdigest()[:16]
+        article_id = feed_article_id(url, "42")
 
         def edited() -> bool:
             stored = bot.service.library.article(article_id)
@@ -181,7 +182,7 @@ async def test_an_entry_seen_again_does_not_fetch_its_page_again(site: Site, ser
     finally:
         await feeds.close()
     assert [p for p, _ in site.requests].count("/page/cau-rong.html") == 1
-    stored = await service.article(_feed_id("7"))
+    stored = await service.article(_feed_id(site, "7"))
     assert stored is not None and "20 giờ đến 21 giờ" in " ".join(stored.paragraphs), "the page's text is kept"
 
 
@@ -201,7 +202,7 @@ async def test_a_page_that_redirects_to_a_malformed_url_keeps_its_teaser_and_the
         await feeds.close()
     state = await _feed_state(service, url)
     assert state.failures == 0 and state.last_error is None, "the feed itself polled fine"
-    redirected, paged = await service.article(_feed_id("9")), await service.article(_feed_id("10"))
+    redirected, paged = await service.article(_feed_id(site, "9")), await service.article(_feed_id(site, "10"))
     assert redirected is not None and redirected.paragraphs == ("Tin ngắn về cầu Rồng.",)
     assert paged is not None and "20 giờ đến 21 giờ" in " ".join(paged.paragraphs)
 
@@ -235,7 +236,7 @@ async def test_a_slow_feed_holds_up_no_other_and_pages_are_fetched_a_few_at_a_ti
         await feeds.close()
     assert site.most_pages_in_flight == 4, "pages of one feed are fetched four at a time"
     assert (await _feed_state(service, slow)).last_success is not None
-    stored = [await service.article(_feed_id(f"p{n}")) for n in range(16)]
+    stored = [await service.article(_feed_id(site, f"p{n}")) for n in range(16)]
     assert all(article is not None and "20 giờ đến 21 giờ" in " ".join(article.paragraphs) for article in stored)
 
 
@@ -248,14 +249,42 @@ async def test_a_poll_takes_the_first_hundred_entries(site: Site, service: Servi
         assert await feeds.poll(await _feed_state(service, url)) == 100
     finally:
         await feeds.close()
-    assert await service.article(_feed_id("e99")) is not None and await service.article(_feed_id("e100")) is None
+    assert await service.article(_feed_id(site, "e99")) is not None and await service.article(_feed_id(site, "e100")) is None
     assert "150 entries, 100 taken a poll" in ((await _feed_state(service, url)).last_error or ""), "/feeds says so"
 
 
-def _feed_id(guid: str) -> str:
-    import hashlib
+async def test_a_feed_never_replaces_another_feeds_or_a_files_article(site: Site, service: Service) -> None:
+    """Issue 27, M6: feed B publishing feed A's GUID and link replaced A's article under A's name."""
+    link = f"{site.base}/bai/cau-rong.html"
+    site.feed = rss([_item(site, "42", "Cầu Rồng phun lửa tối thứ Bảy", BODY, link)], title="Báo A")
+    site.fast_feed = rss([_item(site, "42", "Cầu Rồng bị đánh sập", "Tin bịa: cầu Rồng đã bị đánh sập đêm qua. " * 5,
+                                link)], title="Báo B")
+    await service.ingest([replace(read_file_article(), url=f"{site.base}/bai/tu-file.html")])
+    for url in (f"{site.base}/rss", f"{site.base}/fast"):
+        await service.add_feed(url)
+    feeds = poller(service, site)
+    try:
+        for url in (f"{site.base}/rss", f"{site.base}/fast"):
+            await feeds.poll(await _feed_state(service, url))
+        site.fast_feed = rss([_item(site, "43", "Tin của B", "Tin bịa về một bài của tệp. " * 5,
+                                    f"{site.base}/bai/tu-file.html")], title="Báo B")
+        await feeds.poll(await _feed_state(service, f"{site.base}/fast"))
+    finally:
+        await feeds.close()
+    a = await service.article(_feed_id(site, "42"))
+    b = await service.article(feed_article_id(f"{site.base}/fast", "42"))
+    assert a is not None and a.title == "Cầu Rồng phun lửa tối thứ Bảy" and a.source == "Báo A"
+    assert b is None, "skipped: its link belongs to another source's article"
+    kept = await service.article("tu-file")
+    assert kept is not None and kept.title == "Bài từ tệp", "a file's article is no feed's to replace"
 
-    return "feed-" + hashlib.sha1(guid.encode()).hexdigest()[:16]
+
+def read_file_article() -> Article:
+    return Article(id="tu-file", title="Bài từ tệp", paragraphs=("Nông dân Cái Bè thu hoạch lúa sớm hơn mọi năm.",))
+
+
+def _feed_id(site: Site, guid: str) -> str:
+    return feed_article_id(f"{site.base}/rss", guid)
 
 
 async def test_two_workers_poll_a_due_feed_once(site: Site, data_dir: Path, backend: str | None) -> None:

@@ -15,6 +15,7 @@ import pytest
 from aiohttp import web
 
 from bot.fetcher import Fetcher, FetchError, FetchRefused, OutboundPolicy, address_refusal
+from retrieval.models import feed_article_id
 
 from .bot_harness import ADMIN, running_bot
 from .news_site import rss, serving
@@ -122,20 +123,14 @@ async def test_entry_links_and_redirects_to_internal_addresses_are_never_fetched
         async with running_bot(data_dir, feed_interval=3600, feeds=feeds, feed_allow=(site.allow,)) as bot:
             await bot.wait_for(lambda: (bot.settings.data_dir / "bot.sqlite3").exists())
             await bot.wait_for(lambda: sum(p in ("/rss", "/redirect") for p, _ in site.requests) >= 2)
-            await bot.wait_for(lambda: bot.service.library.article(_feed_id("1")) is not None)
+            await bot.wait_for(lambda: bot.service.library.article(feed_article_id(f"{site.base}/rss", "1")) is not None)
             listing = ""
             for _ in range(50):
                 listing = await bot.say("/feeds", user_id=ADMIN)
                 if "not the standard http port" in listing:
                     break
             assert f"{site.base}/redirect" in listing and "not the standard http port" in listing
-            stored = bot.service.library.article(_feed_id("1"))
+            stored = bot.service.library.article(feed_article_id(f"{site.base}/rss", "1"))
             assert stored is not None and "phun lửa" in " ".join(stored.paragraphs)  # the feed's own text
             assert "hoa-sen-42" not in await bot.say("/search mật khẩu quản trị nội bộ")
     assert internal.requests == []
-
-
-def _feed_id(guid: str) -> str:
-    import hashlib
-
-    return "feed-" + hashlib.sha1(guid.encode()).hexdigest()[:16]
