@@ -75,6 +75,7 @@ def test_compose_gives_each_process_valid_settings_for_its_role() -> None:
     upstreams = re.search(r"reverse_proxy ([^{]+)\{", caddy)
     assert upstreams and upstreams.group(1).split() == [f"{n}:{roles[n].webhook_port}" for n in ("web1", "web2")]
     assert f"health_port {roles['web1'].metrics_port}" in caddy and "health_uri /healthz" in caddy
+    assert re.search(r"request_body \{\s*max_size 1MB\s*\}", caddy), "big bodies refused before a web process"
     assert "{$PUBLIC_HOST}" in caddy and services["proxy"]["environment"]["PUBLIC_HOST"] == FILLED["PUBLIC_HOST"]
     assert compose["volumes"].keys() == {"postgres", "articles", "caddy"}
 
