@@ -17,6 +17,11 @@ from retrieval.library import Library
 from .conftest import ROOT
 
 
+def jsonl(path: Path, records: list[dict]) -> Path:
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records), encoding="utf-8")
+    return path
+
+
 def test_answer_contains_is_case_insensitive_after_nfc() -> None:
     assert contains("Thủ đô PARIS của Pháp", ["paris"])
     assert contains("Ho\u0302\u0300 Chi\u0301 Minh", ["Hồ Chí Minh"])
@@ -54,13 +59,11 @@ def test_every_cli_explains_itself() -> None:
 
 
 def test_eval_reports_each_kind_of_question_apart(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    articles = tmp_path / "articles.jsonl"
-    articles.write_text("\n".join(json.dumps(a, ensure_ascii=False) for a in [
+    articles = jsonl(tmp_path / "articles.jsonl", [
         {"id": "cau", "title": "Cầu Long Biên", "body": "Cầu Long Biên được xây dựng năm 1899. Cầu dài 2.290 m."},
         {"id": "hop", "title": "Hội nghị", "body": "Bà Trương Thị Mai chủ trì hội nghị tổng kết tại Hà Nội."},
-    ]), encoding="utf-8")
-    questions = tmp_path / "questions.jsonl"
-    questions.write_text("\n".join(json.dumps(q, ensure_ascii=False) for q in [
+    ])
+    questions = jsonl(tmp_path / "questions.jsonl", [
         {"id": "1", "question": "Cầu Long Biên được xây dựng năm nào?", "answers": ["1899"], "article_id": "cau",
          "type": "khi_nao"},
         {"id": "2", "question": "Cầu Long Biên dài bao nhiêu?", "answers": ["2.290 m"], "article_id": "cau",
@@ -69,7 +72,7 @@ def test_eval_reports_each_kind_of_question_apart(tmp_path: Path, capsys: pytest
          "type": "ai"},
         {"id": "4", "question": "Hội nghị tổng kết họp ở đâu?", "answers": ["Sài Gòn"], "article_id": "hop",
          "type": "ai"},
-    ]), encoding="utf-8")
+    ])
     library = Library(tmp_path / "data")
     library.ingest(read_file(articles), workers=1)
     result = evaluate(library, [json.loads(line) for line in questions.read_text(encoding="utf-8").splitlines()])
@@ -104,16 +107,14 @@ def test_the_news_dev_set_halves_are_the_ones_the_notes_report(shared_data: Path
 
 
 def test_eval_answers_only_the_half_it_is_asked_for(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    articles = tmp_path / "articles.jsonl"
-    articles.write_text("\n".join(json.dumps(a, ensure_ascii=False) for a in [
+    articles = jsonl(tmp_path / "articles.jsonl", [
         {"id": "cau", "title": "Cầu Long Biên", "body": "Cầu Long Biên được xây dựng năm 1899."},
         {"id": "hop", "title": "Hội nghị", "body": "Bà Trương Thị Mai chủ trì hội nghị tổng kết tại Hà Nội."},
-    ]), encoding="utf-8")
-    questions = tmp_path / "questions.jsonl"
-    questions.write_text("\n".join(json.dumps(q, ensure_ascii=False) for q in [
+    ])
+    questions = jsonl(tmp_path / "questions.jsonl", [
         {"id": "1", "question": "Cầu Long Biên được xây dựng năm nào?", "answers": ["1899"], "article_id": "cau"},
         {"id": "2", "question": "Ai chủ trì hội nghị tổng kết?", "answers": ["Trương Thị Mai"], "article_id": "hop"},
-    ]), encoding="utf-8")
+    ])
     base = ["--data-dir", str(tmp_path / "cli"), "-q", "eval", "--json", "--articles", str(articles),
             "--questions", str(questions), "--limit", "0"]
     for half, held in (("fit", 1), ("check", 1), (None, 2)):
