@@ -27,6 +27,7 @@ from .config import ConfigError, Role, Settings, load_settings
 from .console import run_console
 from .database import DatabaseError
 from .logs import setup_logging
+from .webhook import limit_webhook_bodies
 
 log = logging.getLogger("bot")
 
@@ -91,6 +92,7 @@ def run_telegram(settings: Settings, library: Library) -> int:
             # sent while the bot was away are kept (drop_pending_updates=False).
             log.info("starting the Telegram bot: webhook %s, listening on %s:%d (Bot API at %s)",
                      settings.webhook_url, settings.webhook_listen, settings.webhook_port, settings.api_base_url)
+            limit_webhook_bodies()
             app.run_webhook(listen=settings.webhook_listen, port=settings.webhook_port,
                             url_path=urlsplit(settings.webhook_url).path.lstrip("/"), webhook_url=settings.webhook_url,
                             secret_token=settings.webhook_secret, allowed_updates=ALLOWED_UPDATES,
