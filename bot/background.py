@@ -16,19 +16,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
 from telegram.ext import Application
 
+from retrieval.errors import RetrievalError
+
+from .database import DatabaseError
 from .delivery import Deliverer
 from .fairness import ReplyPacer
-from .inbox import INBOX_LEASE, INBOX_LEASE_SECONDS, Inbox, scan
+from .inbox import INBOX_LEASE, INBOX_LEASE_SECONDS, Inbox, InboxError, scan
 from .poller import FeedPoller
 from .service import Service
 
 log = logging.getLogger(__name__)
+
+# Failures of the machine or of the data folder, not of the code: logged without a traceback.
+_FORESEEN = (OSError, sqlite3.Error, RetrievalError, DatabaseError, InboxError)
 
 FEED_CHECK_SECONDS = 5.0  # how often the feed list is looked at for feeds that are due
 REFS_PRUNE_SECONDS = 3600.0  # how often expired button numbers are forgotten
@@ -87,7 +94,7 @@ class Background:
                      ("feeds", intake.poller.poll_due, self.schedule.feed_check, 0.3),
                      ("hold the inbox", self._hold_inbox, LEASE_RENEW_SECONDS, LEASE_RENEW_SECONDS)]
         for name, job, interval, first in work:
-            jobs.run_repeating(self._spawner(name, job), interval=interval, first=first, name=name)
+            jobs.run_repeating(self._spawner(name, job, interval), interval=interval, first=first, name=name)
         if intake is None:
             log.info("background: following the saved index every %g s; replies up to %g/s a chat",
                      self.schedule.poll, self.pacer.per_second)
@@ -102,19 +109,30 @@ class Background:
         )
 
     def _spawner(
-        self, name: str, work: Callable[[], Coroutine[Any, Any, object]]
+        self, name: str, work: Callable[[], Coroutine[Any, Any, object]], interval: float
     ) -> Callable[[object], Coroutine[Any, Any, None]]:
         """A job callback that starts ``work`` as a task unless the previous one is still running.
 
         Jobs then never pile up (a poll of a slow feed, an ingest into a large index) and the
-        scheduler never has to skip a run.
+        scheduler never has to skip a run. A failure is logged when it starts or changes, not at
+        every run (a full disk failed the inbox every 2 s), and ``/healthz`` reports it meanwhile.
         """
+        trouble = self.service.troubles.new(f"background work {name!r}", "fails", "works again",
+                                            f"tried again every {interval:g} s")
+
+        def done(task: asyncio.Task[object]) -> None:
+            if task.cancelled():
+                return
+            if (exc := task.exception()) is None:
+                trouble.worked()
+            else:
+                trouble.failed(exc, bug=not isinstance(exc, _FORESEEN))
 
         async def job(context: object) -> None:
             running = self._tasks.get(name)
             if running is None or running.done():
                 task = asyncio.create_task(work(), name=name)
-                task.add_done_callback(_log_failure)
+                task.add_done_callback(done)
                 self._tasks[name] = task
 
         return job
@@ -154,7 +172,3 @@ class Background:
         if scanning is not None and not scanning.done():
             await self.service.take_lease(INBOX_LEASE, self.owner, INBOX_LEASE_SECONDS)
 
-
-def _log_failure(task: asyncio.Task[object]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.error("background work %r failed", task.get_name(), exc_info=task.exception())

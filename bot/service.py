@@ -41,7 +41,7 @@ from .outbox import Alert, Outbox
 from .refs import EXPIRY_DAYS, Refs
 from .replies import Replies
 from .subscriptions import Subscription, Subscriptions
-from .trouble import WriteTrouble
+from .trouble import Troubles
 from .worker import Worker
 
 log = logging.getLogger(__name__)
@@ -118,7 +118,9 @@ class Service:
         self._replies = Replies(self._db)
         self._leases = Leases(self._db)
         self._answers = AnswerLog(library.data_dir / ANSWER_LOG)
-        self._answer_writes = WriteTrouble("the answer log", "answers go out without their buttons")
+        self.troubles = Troubles()
+        self._answer_writes = self.troubles.new("the answer log", "cannot be written", "can be written again",
+                                                "answers go out without their buttons until it can")
         self._worker = Worker("answer")
         self._store_identity = library.store.identity
         self.alert_max_age_hours = alert_max_age_hours
@@ -257,8 +259,7 @@ class Service:
             passages = 0
         if articles and not passages and not problems:
             problems.append(f"index: empty while the store holds {articles} articles")
-        if (unwritable := self._answer_writes.problem) is not None:
-            problems.append(unwritable)
+        problems += self.troubles.problems()
         folder = self.library.index_dir / archive.generation if archive.generation else None
         saved = folder.stat().st_mtime if folder is not None and folder.exists() else None
         return Health(problems, outbox, archive.generation, passages, saved)

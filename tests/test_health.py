@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 
@@ -87,3 +88,23 @@ async def test_a_full_disk_still_answers_and_healthz_says_so_once(seed_library: 
         assert "👍" in str(sent["reply_markup"])
         assert (await _get(bot, "/healthz"))[0] == 200
         assert [r.getMessage() for r in caplog.records if r.name == "bot.trouble"][-1] == "the answer log can be written again"
+
+
+async def test_background_work_that_keeps_failing_is_said_once(seed_library: Library,
+                                                               caplog: pytest.LogCaptureFixture) -> None:
+    """Issue 27, M5: the inbox failed every 2 s on a full disk, and each time the log got
+    "background work 'inbox' failed" with a traceback while /healthz said "ok"."""
+    caplog.set_level(logging.INFO, logger="bot.trouble")
+    async with running_bot(seed_library, metrics_port=free_port(), background=True) as bot:
+        inbox = bot.settings.inbox
+        moved = inbox.rename(inbox.with_name("inbox-away"))  # the inbox's disk unmounted, say
+        runs = 6
+        await asyncio.sleep(runs * bot.settings.poll_seconds)
+        said = [r for r in caplog.records if r.name == "bot.trouble"]
+        assert [r.getMessage().split(":")[0] for r in said] == ["background work 'inbox' fails"], "once, not every run"
+        assert said[0].exc_info is None, "a missing folder is not a bug: no traceback"
+        status, body = await _get(bot, "/healthz")
+        assert status == 503 and body.startswith("background work 'inbox': fails (")
+        moved.rename(inbox)
+        await bot.wait_for(lambda: any(r.getMessage() == "background work 'inbox' works again" for r in caplog.records))
+        assert (await _get(bot, "/healthz"))[0] == 200
