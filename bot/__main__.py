@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
 import io
 import logging
-import signal
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -27,6 +27,7 @@ from .config import ConfigError, Role, Settings, load_settings
 from .console import run_console
 from .database import DatabaseError
 from .logs import setup_logging
+from .stopping import StopSignals, raise_system_exit
 from .webhook import limit_webhook_bodies
 
 log = logging.getLogger("bot")
@@ -68,26 +69,37 @@ def main(argv: list[str] | None = None) -> int:
         return run_telegram(settings, library)
     # Undecodable bytes from a terminal become U+FFFD, which the text cleaner drops.
     stdin = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace") if hasattr(sys.stdin, "buffer") else sys.stdin
+    stops = StopSignals()
+    stops.in_main_thread()
     try:
         run_console(library, stdin=stdin)
     except KeyboardInterrupt:
         print()
-    return 0
+    return stops.exit_code
 
 
 def run_telegram(settings: Settings, library: Library) -> int:
-    """Long polling (or, with ``HOITIN_WEBHOOK_URL``, a webhook) until Ctrl-C or SIGTERM."""
+    """Long polling (or, with ``HOITIN_WEBHOOK_URL``, a webhook) until Ctrl-C (exit code 130) or
+    SIGTERM (0)."""
     try:
         bot = build(settings, library=library)
     except DatabaseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     app = bot.application
+    # The loop python-telegram-bot runs on, with our stop signals in place of its own, which do
+    # not tell Ctrl-C from SIGTERM (``stop_signals=None`` below).
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    stops = StopSignals()
     try:
         if not settings.role.answers:
             log.info("starting a worker: ingest and alerts, no updates (Bot API at %s)", settings.api_base_url)
-            asyncio.run(work(bot))
-        elif settings.webhook_url:
+            with contextlib.closing(loop):
+                loop.run_until_complete(work(bot, stops))
+            return stops.exit_code
+        stops.on_loop(loop, raise_system_exit)
+        if settings.webhook_url:
             # Telegram posts to the public URL; a reverse proxy hands it to listen:port. Updates
             # sent while the bot was away are kept (drop_pending_updates=False).
             log.info("starting the Telegram bot: webhook %s, listening on %s:%d (Bot API at %s)",
@@ -96,25 +108,23 @@ def run_telegram(settings: Settings, library: Library) -> int:
             app.run_webhook(listen=settings.webhook_listen, port=settings.webhook_port,
                             url_path=urlsplit(settings.webhook_url).path.lstrip("/"), webhook_url=settings.webhook_url,
                             secret_token=settings.webhook_secret, allowed_updates=ALLOWED_UPDATES,
-                            drop_pending_updates=False)
+                            drop_pending_updates=False, stop_signals=None)
         else:
             # run_polling deletes any webhook first (Telegram sends no updates to getUpdates while one is set).
             log.info("starting the Telegram bot: long polling (Bot API at %s)", settings.api_base_url)
-            app.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
+            app.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False, stop_signals=None)
     except TelegramError as exc:  # start-up failed: a wrong token, an unreachable Bot API
         log.error("the bot could not start: %s", exc)
         return 1
-    return 0
+    return stops.exit_code
 
 
-async def work(bot: HoiTin) -> None:
+async def work(bot: HoiTin, stops: StopSignals) -> None:
     """A worker: the application's hooks and jobs as ``run_polling`` would run them, but no
     updates taken, until SIGTERM or Ctrl-C."""
     app = bot.application
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for number in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(number, stop.set)
+    stops.on_loop(asyncio.get_running_loop(), stop.set)
     await app.initialize()
     try:
         if app.post_init:

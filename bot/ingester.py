@@ -38,6 +38,7 @@ from .database import open_database
 from .logs import setup_logging
 from .matching import AlertMatcher
 from .outbox import Outbox
+from .stopping import ignore_stop_signals
 from .subscriptions import Subscriptions
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,7 @@ _side: _Side | None = None
 
 def _open(settings: IngestSettings) -> None:
     global _side
+    ignore_stop_signals()
     setup_logging(settings.log_level, [])
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True, name="parent watch").start()
     _side = _Side(settings)

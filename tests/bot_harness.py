@@ -164,7 +164,7 @@ class BotProcess:
     async def start(self) -> None:
         self.process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", *self.args, cwd=self.cwd, env=self.env,
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE, start_new_session=True)
         self._reader = asyncio.create_task(self._read(self.process))
 
     async def _read(self, process: asyncio.subprocess.Process) -> None:
@@ -181,12 +181,17 @@ class BotProcess:
         assert self.process is not None
         self.process.kill()  # SIGKILL: no clean-up of any kind
 
-    async def stop(self) -> str:
-        """SIGTERM (unless it ended), then its log; ``returncode`` says how it ended."""
+    async def stop(self, signum: int = signal.SIGTERM, *, group: bool = False) -> str:
+        """``signum`` (unless it ended), to the bot or, with ``group``, to its whole process group
+        (the ingest child too, as Ctrl-C in a terminal and systemd do); then its log.
+        ``returncode`` says how it ended."""
         assert self.process is not None and self._reader is not None
         try:
             if self.process.returncode is None:
-                self.process.send_signal(signal.SIGTERM)
+                if group:
+                    os.killpg(self.process.pid, signum)
+                else:
+                    self.process.send_signal(signum)
             await asyncio.wait_for(self.process.wait(), timeout=120)
             await asyncio.wait_for(self._reader, timeout=10)
         finally:

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 from pathlib import Path
+
+import pytest
 
 from retrieval.library import Library
 
-from .bot_harness import BotProcess, polling
+from .bot_harness import BotProcess, polling, until
 from .conftest import ROOT, SEEDS
 from .fake_telegram import USER_ID, FakeBotAPI, message, serve, visible_text
+from .test_alerts import RICE, article_file
 
 TOKEN = "654321:POLLING-secret-token"
 QUESTION = "Ai chủ trì hội nghị tổng kết nhiệm kỳ 2016-2020?"
@@ -75,3 +79,45 @@ async def test_make_run_answers_over_a_local_bot_api(tmp_path: Path) -> None:
     [deleted] = api.sent("deleteWebhook")
     assert deleted.get("drop_pending_updates") in (False, "false", None)
     assert [c.method for c in api.calls].index("deleteWebhook") < [c.method for c in api.calls].index("getUpdates")
+
+
+@pytest.mark.parametrize(("signum", "exit_code"), [(signal.SIGINT, 130), (signal.SIGTERM, 0)])
+async def test_a_stop_signal_to_the_process_group_stops_cleanly(tmp_path: Path, signum: int, exit_code: int) -> None:
+    """Issue 27, L6: Ctrl-C (or systemd's SIGTERM) reaches the ingest child too. It died with a
+    KeyboardInterrupt traceback, the parent started another, the final save met a broken pool,
+    and the exit code was an error. Now the child ignores it and the parent stops it last."""
+    api = FakeBotAPI()
+    runner, base_url = await serve(api, TOKEN)
+    inbox = tmp_path / "inbox"
+    bot = BotProcess(tmp_path, {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": base_url,
+                                "HOITIN_DATA_DIR": str(tmp_path / "data"), "HOITIN_SEEDS_DIR": str(SEEDS),
+                                "HOITIN_INBOX_DIR": str(inbox), "HOITIN_POLL_SECONDS": "0.2"})
+    await bot.start()
+    try:
+        inbox.mkdir(exist_ok=True)
+        article_file(inbox, "moi.txt", *RICE)  # ingested by the child: it is running when the signal comes
+        await until(lambda: (inbox / "processed" / "moi.txt").exists(), 90, "the inbox file ingested")
+        api.queue(message("Thương lái thu mua lúa giá bao nhiêu?"))
+        [reply] = await _wait_for_reply(api, 30)
+        assert "9.000 đồng" in visible_text(reply)
+    finally:
+        log = await bot.stop(signum, group=True)
+        await runner.cleanup()
+    assert bot.returncode == exit_code, log[-3000:]
+    for wrong in ("Traceback", "KeyboardInterrupt", "BrokenProcessPool", "ingest process died"):
+        assert wrong not in log, log[-3000:]
+    assert bot.process is not None
+    assert _running_in_group(bot.process.pid) == [], "the ingest child stopped with its parent"
+
+
+def _running_in_group(group: int) -> list[int]:
+    """Processes of a process group that still run (an exited child left unreaped is not)."""
+    running = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()  # after "pid (name)": state, ppid, pgrp
+        except OSError:
+            continue
+        if int(fields[2]) == group and fields[0] not in "ZX":
+            running.append(int(stat.parent.name))
+    return running

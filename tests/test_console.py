@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import io
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from bot.config import ConfigError, load_settings
 from bot.console import MAX_QUESTION, Conversation, run_console
@@ -69,3 +72,22 @@ def test_python_m_bot_ingests_seeds_and_answers_in_the_console(tmp_path: Path) -
     assert out.count("Trương Thị Mai") >= 2, "both questions, the one with broken bytes too, are answered"
     assert "Người làm công tác quần chúng phải làm tốt trách nhiệm đại diện cho các tầng lớp nhân dân — 15/01/2021" in out
     assert (tmp_path / "data" / "articles.sqlite3").exists()
+
+
+@pytest.mark.parametrize(("signum", "exit_code"), [(signal.SIGINT, 130), (signal.SIGTERM, 0)])
+def test_the_console_stops_on_ctrl_c_or_sigterm_with_the_shells_codes(tmp_path: Path, signum: int,
+                                                                       exit_code: int) -> None:
+    """Issue 27, L6: Ctrl-C ended the console with 0 and SIGTERM killed it (-15)."""
+    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    env.update(HOITIN_DATA_DIR=str(tmp_path / "data"), HOITIN_SEEDS_DIR=str(ROOT / "seeds"), HOITIN_LOG_LEVEL="WARNING",
+               PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])))
+    with subprocess.Popen([sys.executable, "-m", "bot"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, cwd=tmp_path, env=env) as console:
+        assert console.stdin is not None and console.stdout is not None
+        console.stdin.write(b"ai chu tri hoi nghi\n")
+        console.stdin.flush()
+        while (line := console.stdout.readline()) and "Trương Thị Mai".encode() not in line:
+            pass  # until answered: it then waits on its input
+        console.send_signal(signum)
+        _, err = console.communicate(timeout=60)
+    assert console.returncode == exit_code and b"Traceback" not in err, err.decode()
