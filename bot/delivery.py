@@ -123,6 +123,7 @@ class Deliverer:
             if self._stopping:  # shutting down: the rows stay pending and go out after the restart
                 return 0
             attempted.append(time.time())
+            await service.alerts_sending(ids)
             try:
                 await self._send_message(chat_id, thread_id, html_digest(digest, lang), digest)
             except RetryAfter as exc:

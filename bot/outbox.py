@@ -2,12 +2,18 @@
 
 Matching queues rows (``ON CONFLICT DO NOTHING`` on the unique triple, so an article can never be
 queued twice for a chat, however often it is edited or re-published); the delivery loop
-(:mod:`bot.delivery`) reads the due rows and records what Telegram answered. A row is marked
-sent right after Telegram accepted it; rows still pending at a restart are sent afterwards.
+(:mod:`bot.delivery`) reads the due rows and records what Telegram answered.
+
+Delivery is at least once. A row is marked ``sending`` just before its message goes to Telegram
+and ``sent`` right after Telegram accepted it. A row claimed but not yet sending when its sender
+stopped was never offered to Telegram: it goes out once after the restart. A row left ``sending``
+is the one case nobody can know (Telegram takes no request id to ask about later): it goes out
+again, logged as such, so a chat may see that one alert twice.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,6 +22,8 @@ from retrieval.models import Article
 
 from .database import Database
 from .leases import gone
+
+log = logging.getLogger(__name__)
 
 LEAD_CHARS = 280  # characters of an article's lead an alert quotes
 DUE_BATCH = 2000  # rows one delivery round looks at
@@ -74,7 +82,7 @@ class Outbox:
         with self._db.transaction():
             taken = [row[0] for row in self._db.execute(
                 "SELECT c.chat_id FROM chats c WHERE (c.lease_until <= ? OR c.lease_owner = ?) AND c.last_sent <= ?"
-                " AND EXISTS (SELECT 1 FROM outbox o WHERE o.chat_id = c.chat_id AND o.status = 'pending'"
+                " AND EXISTS (SELECT 1 FROM outbox o WHERE o.chat_id = c.chat_id AND o.status IN ('pending', 'sending')"
                 " AND o.next_try <= ?) ORDER BY c.last_sent, c.chat_id LIMIT ?" + self._db.skip_locked,
                 (now, owner, now - gap, now, chats))]
             if not taken:
@@ -82,6 +90,12 @@ class Outbox:
             marks = ",".join("?" * len(taken))
             self._db.execute(f"UPDATE chats SET lease_owner = ?, lease_until = ? WHERE chat_id IN ({marks})",
                              (owner, now + lease, *taken))
+            unknown = self._db.execute(
+                "UPDATE outbox SET status = 'pending', error = 'unknown: its sender stopped during the send'"
+                f" WHERE status = 'sending' AND chat_id IN ({marks})", tuple(taken)).rowcount
+            if unknown:
+                log.warning("%d alert(s) were being sent when their sender stopped; whether Telegram took them "
+                            "is unknown: they go out again (at least once: a chat may see them twice)", unknown)
             rows = self._db.execute(
                 f"SELECT {_ALERT_COLUMNS} FROM outbox WHERE status = 'pending' AND next_try <= ?"
                 f" AND chat_id IN ({marks}) ORDER BY id LIMIT ?", (now, *taken, DUE_BATCH))
@@ -114,33 +128,41 @@ class Outbox:
     def _update(self, ids: list[int], assignments: str, values: tuple) -> None:
         self._db.executemany(f"UPDATE outbox SET {assignments} WHERE id = ?", [(*values, i) for i in ids])
 
+    def mark_sending(self, ids: list[int]) -> None:
+        """The rows' message is about to go to Telegram: from now on its fate is unknown until marked."""
+        self._update(ids, "status = 'sending'", ())
+
     def mark_sent(self, ids: list[int], now: float) -> None:
         self._update(ids, "status = 'sent', sent_at = ?, error = NULL", (now,))
 
     def retry_later(self, ids: list[int], error: str, when: float, count: bool) -> None:
         """Try again at ``when``; ``count`` says whether this failure counts towards giving up."""
-        self._update(ids, f"next_try = ?, error = ?{', attempts = attempts + 1' if count else ''}", (when, error))
+        self._update(ids, f"status = 'pending', next_try = ?, error = ?{', attempts = attempts + 1' if count else ''}",
+                     (when, error))
 
     def fail(self, ids: list[int], error: str) -> None:
         self._update(ids, "status = 'failed', error = ?", (error,))
 
     def fail_chat(self, chat_id: int, error: str) -> None:
-        self._db.execute("UPDATE outbox SET status = 'failed', error = ? WHERE chat_id = ? AND status = 'pending'",
+        self._db.execute("UPDATE outbox SET status = 'failed', error = ? WHERE chat_id = ?"
+                         " AND status IN ('pending', 'sending')",
                          (error, chat_id))
 
     def fail_topic(self, chat_id: int, thread_id: int, error: str) -> None:
         self._db.execute("UPDATE outbox SET status = 'failed', error = ? WHERE chat_id = ? AND thread_id = ?"
-                         " AND status = 'pending'", (error, chat_id, thread_id))
+                         " AND status IN ('pending', 'sending')", (error, chat_id, thread_id))
 
     def migrate(self, old_chat: int, new_chat: int) -> None:
+        """The old chat's rows follow it (Telegram refused the send that told us: none is in doubt)."""
+        self._db.execute("UPDATE outbox SET status = 'pending' WHERE chat_id = ? AND status = 'sending'", (old_chat,))
         self._db.execute("UPDATE outbox SET chat_id = ? WHERE chat_id = ? AND NOT EXISTS (SELECT 1 FROM outbox o"
                          " WHERE o.chat_id = ? AND o.article_key = outbox.article_key AND o.thread_id = outbox.thread_id)",
                          (new_chat, old_chat, new_chat))
         self._db.execute("DELETE FROM outbox WHERE chat_id = ? AND status = 'pending'", (old_chat,))
 
     def counts(self) -> dict[str, int]:
-        """Rows by status (pending, sent, failed), 0 for a status with none."""
-        counts = dict.fromkeys(("pending", "sent", "failed"), 0)
+        """Rows by status (pending, sending, sent, failed), 0 for a status with none."""
+        counts = dict.fromkeys(("pending", "sending", "sent", "failed"), 0)
         counts.update(self._db.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status").fetchall())
         return counts
 

@@ -337,6 +337,9 @@ class Service:
     async def release_chat(self, owner: str, chat_id: int, sent_at: float | None) -> None:
         await self._worker.run(self._outbox.release, owner, chat_id, sent_at)
 
+    async def alerts_sending(self, ids: list[int]) -> None:
+        await self._worker.run(self._outbox.mark_sending, ids)
+
     async def alerts_sent(self, ids: list[int], now: float) -> None:
         await self._worker.run(self._outbox.mark_sent, ids, now)
 
