@@ -32,9 +32,10 @@ from retrieval.library import Library
 from retrieval.opensearch import Cluster
 
 from .background import FEED_CHECK_SECONDS, Background, Intake, Schedule
+from .charts import ChartDrawer
 from .config import ConfigError, Settings
 from .delivery import Deliverer
-from .fairness import REPLY_BURST, ReplyPacer
+from .fairness import REPLY_BURST, ReplyPacer, Turns
 from .fetcher import Fetcher, OutboundPolicy
 from .handlers import Handlers
 from .health import HealthServer
@@ -48,7 +49,8 @@ from .texts import COMMANDS, EN, VI, text
 
 log = logging.getLogger(__name__)
 
-CONCURRENT_UPDATES = 32  # updates handled at once: one slow question never holds up other chats
+UPDATES_IN_HAND = 4096  # updates python-telegram-bot takes at once: each chat's gate and the turns order them
+TURNS = 32  # updates at work at once: one slow question never holds up other chats
 RATE_LIMIT_RETRIES = 3  # times a request answered 429 is retried, after the wait Telegram asks for
 BOT_DATABASE = "bot.sqlite3"  # in the data folder, beside the article store
 
@@ -111,7 +113,8 @@ def build(settings: Settings, *, library: Library | None = None, request: BaseRe
     service = build_service(settings, library, metrics)
     policy = OutboundPolicy(frozenset(settings.feed_allow))
     pacer = ReplyPacer(settings.chat_replies_per_second, REPLY_BURST)
-    handlers = Handlers(service, settings.admin_ids, policy, pacer, metrics)
+    charts = ChartDrawer()
+    handlers = Handlers(service, settings.admin_ids, policy, pacer, Turns(TURNS), charts, metrics)
     health = (HealthServer(service, metrics, settings.metrics_listen, settings.metrics_port)
               if settings.metrics_port else None)
     background: Background | None = None
@@ -131,6 +134,7 @@ def build(settings: Settings, *, library: Library | None = None, request: BaseRe
         await background.stop()
 
     async def post_shutdown(application: Application) -> None:
+        charts.close()
         service.close()
 
     builder = (
@@ -139,7 +143,7 @@ def build(settings: Settings, *, library: Library | None = None, request: BaseRe
         .base_url(settings.api_base_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
-        .concurrent_updates(CONCURRENT_UPDATES)
+        .concurrent_updates(UPDATES_IN_HAND)
         .post_init(post_init)
         .post_stop(post_stop)
         .post_shutdown(post_shutdown)

@@ -1,15 +1,21 @@
 """``/trend`` as a picture: matching articles per day or week, a PNG drawn by matplotlib.
 
 The Agg backend draws to memory (no display, safe on a server, one figure at a time behind
-a lock: pyplot's state is global). The series drawn is also written into the PNG's text
+a lock: pyplot's state is global). :class:`ChartDrawer` draws on a thread of its own, so charts
+never wait for (or hold up) the answer side's thread or the pool that reads inbox files, and
+lets each chat have one chart in the making at a time. The series drawn is also written into the PNG's text
 chunk ``hoitin-series`` (JSON), so what the picture shows can be read back and checked.
 """
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import matplotlib
 
@@ -49,3 +55,27 @@ def trend_png(trend: Trend, lang: str) -> bytes:
         finally:
             plt.close(figure)
     return out.getvalue()
+
+
+class ChartDrawer:
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chart")
+        self._making: set[int] = set()  # chats with a chart in the making
+
+    @contextmanager
+    def one_per_chat(self, chat: int) -> Iterator[bool]:
+        """True when this chat had no chart in the making (it has now, for the block)."""
+        if chat in self._making:
+            yield False
+            return
+        self._making.add(chat)
+        try:
+            yield True
+        finally:
+            self._making.discard(chat)
+
+    async def draw(self, trend: Trend, lang: str) -> bytes:
+        return await asyncio.get_running_loop().run_in_executor(self._pool, trend_png, trend, lang)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)

@@ -32,9 +32,9 @@ from retrieval.errors import EmptyQuery
 from retrieval.searchquery import BadSearch
 
 from . import formatting as fmt
-from .charts import trend_png
+from .charts import ChartDrawer
 from .chats import parse_quiet
-from .fairness import PENDING_PER_CHAT, Admission, ChatGate, ReplyPacer
+from .fairness import PENDING_PER_CHAT, Admission, ChatGate, ReplyPacer, Turns
 from .fetcher import OutboundPolicy
 from .limits import INLINE_RESULTS, LATEST, MAX_FEED_URL, MAX_QUESTION, SEARCH_PAGE, readable
 from .metrics import Metrics, telegram_code
@@ -127,18 +127,21 @@ class Handlers:
     """The bot's handlers, bound to the service (nothing kept in loose ``bot_data`` keys)."""
 
     def __init__(self, service: Service, admin_ids: frozenset[int], outbound: OutboundPolicy,
-                 pacer: ReplyPacer, metrics: Metrics) -> None:
+                 pacer: ReplyPacer, turns: Turns, charts: ChartDrawer, metrics: Metrics) -> None:
         self.service = service
         self.metrics = metrics
         self.admin_ids = admin_ids
         self.outbound = outbound
         self.pacer = pacer
+        self.turns = turns
+        self.charts = charts
         self.gate = ChatGate(PENDING_PER_CHAT)
 
     def fair(self, handler: Callable[[Update, Context], Coroutine[Any, Any, None]]
              ) -> Callable[[Update, Context], Coroutine[Any, Any, None]]:
-        """``handler`` behind the chat's gate: beyond what a chat may have in hand, its updates are
-        dropped and it is told once to slow down (see :mod:`bot.fairness`)."""
+        """``handler`` behind the chat's gate, then in its turn: beyond what a chat may have in hand,
+        its updates are dropped and it is told once to slow down; the others wait for a turn,
+        which goes first to chats that had few lately (see :mod:`bot.fairness`)."""
 
         @wraps(handler)
         async def gated(update: Update, context: Context) -> None:
@@ -152,7 +155,8 @@ class Handlers:
             if admission is not Admission.ADMITTED:
                 return
             try:
-                await handler(update, context)
+                async with self.turns.turn(chat):
+                    await handler(update, context)
             finally:
                 self.gate.leave(chat)
 
@@ -279,17 +283,21 @@ class Handlers:
         lang = await self.lang(update)
         if (query := await self._query(update, context, "trend_usage", lang)) is None:
             return
-        try:
-            trend = await self.service.trend(query)
-        except (EmptyQuery, BadSearch) as refused:
-            await self._query_refused(update, refused, lang)
-            return
-        if not trend.total:
-            await self.reply(update, fmt.html_trend(trend, lang))
-            return
-        picture = await asyncio.to_thread(trend_png, trend, lang)
-        await self._paced(update, partial(_message(update).reply_photo, InputFile(picture, filename="trend.png"),
-                                              caption=fmt.html_trend(trend, lang)))
+        with self.charts.one_per_chat(_chat_id(update)) as mine:
+            if not mine:
+                await self.reply(update, text("trend_busy", lang))
+                return
+            try:
+                trend = await self.service.trend(query)
+            except (EmptyQuery, BadSearch) as refused:
+                await self._query_refused(update, refused, lang)
+                return
+            if not trend.total:
+                await self.reply(update, fmt.html_trend(trend, lang))
+                return
+            picture = await self.charts.draw(trend, lang)
+            await self._paced(update, partial(_message(update).reply_photo, InputFile(picture, filename="trend.png"),
+                                                  caption=fmt.html_trend(trend, lang)))
 
     async def _paced(self, update: Update, send: Callable[[], Awaitable[Message]]) -> Message:
         """One send to the update's chat (a message, a photo, a document): paced, then retried."""

@@ -111,6 +111,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "trend_usage": ("Hãy gõ từ khóa sau /trend, ví dụ: <i>/trend bão</i> (90 ngày qua) hoặc <i>/trend bão 2023</i>",
                     "Put keywords after /trend, e.g. <i>/trend bão</i> (last 90 days) or <i>/trend bão 2023</i>"),
     "trend_caption": ("“{query}”: {total} bài từ {first} đến {last}", "“{query}”: {total} articles from {first} to {last}"),
+    "trend_busy": ("Mình đang vẽ biểu đồ trước cho bạn; đợi xong rồi hỏi biểu đồ khác nhé.",
+                   "Your previous chart is still being drawn; ask for another once it is sent."),
     "trend_none": ("Không có bài nào có ngày đăng khớp “{query}” từ {first} đến {last}.",
                    "No dated article matches “{query}” from {first} to {last}."),
     # Chart labels (plain text, drawn into the picture).

@@ -64,3 +64,24 @@ async def test_a_forged_button_over_http_shows_nothing_of_another_chat(seed_libr
     answers = [c.params for c in api.calls if c.method == "answerCallbackQuery"]
     assert len(answers) == len(datas) + 3 and all(a.get("show_alert") for a in answers)
     assert not any("mật khẩu" in json.dumps(a, ensure_ascii=False) for a in answers)
+
+
+async def test_a_crowd_of_chats_does_not_hold_up_another(seed_library: Library) -> None:
+    """Issue 27, L11: 300 chats asking at once held up another chat for 8.8 s, first come, first
+    served. Turns now go first to chats that had few lately: a crowd asking all the time lets a
+    chat that asks once through after one turn of each crowd chat at most, not after all of them."""
+    api = FakeBotAPI()
+    crowd = [USER_ID + 100 + n for n in range(60)]
+    other = USER_ID + 1
+    async with polling(seed_library, api, TOKEN):
+        for chat in crowd:
+            for _ in range(4):  # as many as a chat may have in hand
+                api.queue(message(QUESTION, user_id=chat))
+        api.queue(message(QUESTION, user_id=other))
+        for _ in range(600):
+            if len(api.sent()) == 4 * len(crowd) + 1:
+                break
+            await asyncio.sleep(0.05)
+    order = [int(p["chat_id"]) for p in api.sent()]
+    assert len(order) == 4 * len(crowd) + 1 and order.count(other) == 1
+    assert order.index(other) < len(crowd) + 32 + 5, "behind at most one turn of each crowd chat and those at work"

@@ -3,11 +3,13 @@ previews, reading an article in the chat, 👍 / 👎 with the feedback export, 
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import sqlite3
 import subprocess
 import sys
+import threading
 from collections.abc import AsyncIterator
 from contextlib import closing
 from datetime import date, datetime, timedelta
@@ -301,3 +303,21 @@ async def test_trend_over_centuries_and_queries_that_look_like_tex(dated_bot: Ru
         before = len(dated_bot.api.uploads("sendPhoto"))
         await dated_bot.say(f"/trend {query} từ:1/1/2020")
         assert len(dated_bot.api.uploads("sendPhoto")) == before + 1, query
+
+
+async def test_one_chart_at_a_time_per_chat_drawn_off_the_shared_pool(dated_bot: Running) -> None:
+    """Issue 27, charts: three /trend at once from one chat drew three charts, each on the event
+    loop's default pool, which reading inbox files fills too (all busy: no chart at all)."""
+    loop = asyncio.get_running_loop()
+    release = threading.Event()
+    blockers = [loop.run_in_executor(None, release.wait) for _ in range(64)]  # the default pool, all busy
+    before = len(dated_bot.api.uploads("sendPhoto"))
+    try:
+        await asyncio.wait_for(asyncio.gather(*(dated_bot.say("/trend Hà Nội FC") for _ in range(3))), 60)
+    finally:
+        release.set()
+        await asyncio.gather(*blockers)
+    assert len(dated_bot.api.uploads("sendPhoto")) == before + 1
+    assert sum("đang vẽ biểu đồ trước cho bạn" in t for t in dated_bot.sent_to(USER_ID)) == 2
+    await dated_bot.say("/trend Hà Nội FC")  # that one sent, the next is drawn
+    assert len(dated_bot.api.uploads("sendPhoto")) == before + 2
