@@ -6,8 +6,8 @@ burst, so a chat that floods the bot cannot fill the worker's queue and every ot
 question is taken as soon as it comes. :class:`ReplyPacer` spaces the replies to one chat
 (Telegram allows about one message a second per chat): a short burst at once, then
 ``per_second``. :class:`Turns` bounds how many updates run at once and, when more wait,
-gives the next turn to the chat that had the fewest turns lately: a crowd of chats asking all
-the time waits behind a reader who asks once, not the other way round.
+gives the next turn to the chat that asks least (turns lately plus updates waiting): a crowd of
+chats asking all the time waits behind a reader who asks once, not the other way round.
 """
 
 from __future__ import annotations
@@ -72,9 +72,10 @@ class ReplyPacer:
 
 
 class Turns:
-    """At most ``slots`` updates at work at once; the next turn goes to the waiting chat with the
-    fewest turns lately (a count halved every ``half_life`` seconds), the longest waiting among
-    equals. First come, first served let 300 chats asking at once hold up another for 8.8 s."""
+    """At most ``slots`` updates at work at once; the next turn goes to the waiting chat that asks
+    least: its turns lately (a count halved every ``half_life`` seconds) plus its updates waiting,
+    the longest waiting among equals. First come, first served let 300 chats asking four
+    questions each hold up a chat that asked one for 8.8 s; now it waits for the turns at work."""
 
     def __init__(self, slots: int, half_life: float = TURN_HALF_LIFE) -> None:
         self._free = slots
@@ -123,7 +124,7 @@ class Turns:
         """A turn ended: the next chat's oldest waiter has it, or it is free."""
         now = time.monotonic()
         while self._waiting:
-            chat = min(self._waiting, key=lambda c: (self.recent(c, now), self._waiting[c][0][0]))
+            chat = min(self._waiting, key=lambda c: (self.recent(c, now) + len(self._waiting[c]), self._waiting[c][0][0]))
             queue = self._waiting[chat]
             _, wake = queue.popleft()
             if not queue:

@@ -68,8 +68,8 @@ async def test_a_forged_button_over_http_shows_nothing_of_another_chat(seed_libr
 
 async def test_a_crowd_of_chats_does_not_hold_up_another(seed_library: Library) -> None:
     """Issue 27, L11: 300 chats asking at once held up another chat for 8.8 s, first come, first
-    served. Turns now go first to chats that had few lately: a crowd asking all the time lets a
-    chat that asks once through after one turn of each crowd chat at most, not after all of them."""
+    served. Turns now go first to the chats that ask least (turns lately plus updates waiting):
+    a chat that asks once goes before a crowd that asks four times each."""
     api = FakeBotAPI()
     crowd = [USER_ID + 100 + n for n in range(60)]
     other = USER_ID + 1
@@ -84,4 +84,4 @@ async def test_a_crowd_of_chats_does_not_hold_up_another(seed_library: Library) 
             await asyncio.sleep(0.05)
     order = [int(p["chat_id"]) for p in api.sent()]
     assert len(order) == 4 * len(crowd) + 1 and order.count(other) == 1
-    assert order.index(other) < len(crowd) + 32 + 5, "behind at most one turn of each crowd chat and those at work"
+    assert order.index(other) < len(crowd) + 32, "behind the turns at work, not behind the crowd's questions"
