@@ -160,3 +160,26 @@ def test_ask_and_search_plain_text(seed_library: Library, capsys: pytest.Capture
     out = capsys.readouterr().out
     assert out.index("Hội sách TP. Hồ Chí Minh") < out.index(SEED_TITLE), "the book fair article ranks first"
     assert "**hội sách**" in out
+
+
+def test_sentences_after_the_first_are_not_filler_far_below_it(tmp_path: Path) -> None:
+    """Issue 26: sentences 2–3 of an answer came from unrelated articles, far below the first."""
+    path = tmp_path / "few.jsonl"
+    records = [
+        {"id": "cau", "title": "Cầu tạm ở Hải Phú bị cuốn trôi",
+         "body": "Chiều 18/10, cây cầu tạm nối hai thôn ở xã Hải Phú, huyện Hải Lăng bị nước lũ cuốn trôi hoàn toàn."},
+        {"id": "lua", "title": "Giá lúa tăng",
+         "body": "Giá lúa ở Cần Thơ tăng mạnh trong tuần. Thương lái thu mua nhiều. Một người dân cho biết vụ này được mùa."},
+        {"id": "sach", "title": "Hội chợ sách",
+         "body": "Hội chợ sách mở cửa ở Hà Nội. Nhiều nhà xuất bản tham gia. Chiều nay có buổi giao lưu tác giả."},
+    ]
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records), encoding="utf-8")
+    library = Library(tmp_path / "data")
+    library.ingest(read_file(path), workers=1)
+    try:
+        for question in ("Người dân xã Hải Phú đi lại thế nào khi cầu bị cuốn trôi?",
+                         "Chiều nay cầu nào ở Hải Lăng bị cuốn trôi?"):
+            cited = [s.citation.article_id for s in library.answer(question).sentences]
+            assert cited == ["cau"], (question, cited)
+    finally:
+        library.close()
