@@ -79,7 +79,7 @@ def html_answer(answer: Answer, lang: str) -> str:
         return text("not_found", lang)
     lines = [html_text("widened", lang, when=answer.when)] if answer.widened else []
     lines += [
-        f"<b>[{number}]</b> {escape(s.text)} <i>({text('paragraph', lang, number=s.citation.paragraph)})</i>"
+        f"<b>[{number}]</b> {escape(s.text)} <i>({_where(s.citation, lang)})</i>"
         for number, s in answer.numbered()
     ]
     lines.append("")
@@ -110,9 +110,14 @@ EXCERPT_LIMIT = 3000  # characters of a paragraph shown in place of a search pag
 
 def html_excerpt(excerpt: Excerpt, lang: str) -> str:
     c = excerpt.citation
-    where = text("paragraph", lang, number=c.paragraph)
     body = shorten(excerpt.text, EXCERPT_LIMIT)
-    return f"{_source_line(c, lang)}\n<i>({where})</i>\n\n{escape(body)}"
+    return f"{_source_line(c, lang)}\n<i>({_where(c, lang)})</i>\n\n{escape(body)}"
+
+
+def _where(citation: Citation, lang: str) -> str:
+    """Where in the article: "đoạn 3", "chú thích ảnh 1"."""
+    part, number = citation.where()
+    return text(part, lang, number=number)
 
 
 def html_latest(articles: list[Article], lang: str) -> str:

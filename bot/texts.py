@@ -80,6 +80,7 @@ TEXTS: dict[str, tuple[str, str]] = {
                 "<i>No article published “{when}” answers this; here is the answer from any time.</i>"),
     "sources": ("Nguồn", "Sources"),
     "paragraph": ("đoạn {number}", "paragraph {number}"),
+    "caption": ("chú thích ảnh {number}", "photo caption {number}"),
     "no_date": ("không rõ ngày", "date unknown"),
     "search_usage": ("Hãy gõ từ khóa sau /search, ví dụ: <i>/search dân vận</i>",
                      "Put keywords after /search, e.g. <i>/search dân vận</i>"),

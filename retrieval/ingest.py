@@ -27,12 +27,19 @@ BATCH = 256  # articles per store transaction
 IN_FLIGHT = 8  # batches the workers may be segmenting while this process stores and indexes
 
 
-def indexed_paragraphs(article: Article) -> list[str]:
-    """The paragraphs that are searched: the lead (summary) first unless the body repeats it."""
+def body_paragraphs(article: Article) -> list[str]:
+    """The article's text paragraphs as searched: the lead (summary) first unless the body repeats it."""
     paragraphs = list(article.paragraphs)
     if article.summary and article.summary[:60] not in (paragraphs[0] if paragraphs else ""):
         paragraphs.insert(0, article.summary)
     return paragraphs
+
+
+def indexed_paragraphs(article: Article) -> list[str]:
+    """The paragraphs that are searched and answer questions: the body's, then each photo caption
+    as a paragraph of its own (a caption often holds what the text does not: "Cầu tạm ở xã Hải
+    Phú bị nước cuốn trôi chiều 18/10"). Paragraph numbers past the body's are captions."""
+    return body_paragraphs(article) + [c for c in article.captions if c.strip()]
 
 
 def articles_sentences(articles: Sequence[Article]) -> list[list[Sentence]]:

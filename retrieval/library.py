@@ -27,7 +27,7 @@ from .clock import VIETNAM, utc_now
 from .embedded import EmbeddedArchive
 from .errors import BadArticle, EmptyQuery
 from .index import Index
-from .ingest import IngestReport, ingest
+from .ingest import IngestReport, body_paragraphs, ingest
 from .models import (
     Answer,
     AnswerSentence,
@@ -520,7 +520,8 @@ class Library:
         stored = self.store.get(key)
         assert stored is not None, f"article {key} is indexed but not stored"
         a = stored.article
-        return Citation(a.id, a.display_title, a.published, a.source, a.url, paragraph)
+        captions_from = len(body_paragraphs(a)) + 1 if a.captions else 0
+        return Citation(a.id, a.display_title, a.published, a.source, a.url, paragraph, captions_from)
 
     # --- searching ---------------------------------------------------------------------
 

@@ -119,7 +119,14 @@ class Citation:
     published: datetime | None
     source: str | None
     url: str | None
-    paragraph: int
+    paragraph: int  # the store's paragraph number: the body's, then the captions'
+    captions_from: int = 0  # the first paragraph number that is a photo caption (0: none is)
+
+    def where(self) -> tuple[str, int]:
+        """("paragraph", n) for the body's n-th paragraph, ("caption", n) for its n-th photo caption."""
+        if self.captions_from and self.paragraph >= self.captions_from:
+            return "caption", self.paragraph - self.captions_from + 1
+        return "paragraph", self.paragraph
 
 
 @dataclass(frozen=True)

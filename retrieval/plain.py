@@ -7,12 +7,14 @@ here, as the Telegram bot's are in ``bot/texts.py``; the records themselves carr
 from __future__ import annotations
 
 from .clock import date_text
-from .models import Answer, SearchPage
+from .models import Answer, Citation, SearchPage
 
 NOT_FOUND = (
     "Không tìm thấy câu trả lời phù hợp trong các bài báo hiện có. "
     "Hãy thử hỏi cụ thể hơn: tên người, địa danh, sự kiện hoặc thời gian."
 )
+
+WHERE = {"paragraph": "đoạn {number}", "caption": "chú thích ảnh {number}"}
 
 WIDENED = "(Không có bài nào đăng “{when}” trả lời được câu này; dưới đây là câu trả lời từ mọi thời điểm.)"
 
@@ -22,13 +24,18 @@ def format_answer(answer: Answer) -> str:
     if not answer.found:
         return NOT_FOUND
     lines = [WIDENED.format(when=answer.when)] if answer.widened else []
-    lines += [f"[{number}] {s.text} (đoạn {s.citation.paragraph})" for number, s in answer.numbered()]
+    lines += [f"[{number}] {s.text} ({_where(s.citation)})" for number, s in answer.numbered()]
     lines.append("")
     lines.append("Nguồn:")
     for number, c in enumerate(answer.sources(), start=1):
         label = " — ".join(part for part in (c.title, date_text(c.published), c.source, c.url) if part)
         lines.append(f"[{number}] {label}")
     return "\n".join(lines)
+
+
+def _where(citation: Citation) -> str:
+    part, number = citation.where()
+    return WHERE[part].format(number=number)
 
 
 def format_search(page: SearchPage) -> str:

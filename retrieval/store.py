@@ -83,8 +83,9 @@ Outcome = Literal["ingested", "replaced", "unchanged", "conflict"]
 
 
 def content_hash(article: Article) -> str:
-    """Hash of the article's text with case, accents and spacing folded away."""
-    text = "\n".join([article.title, *article.paragraphs])
+    """Hash of the article's text with case, accents and spacing folded away (its captions too,
+    when it has any: they are searched and answer questions)."""
+    text = "\n".join([article.title, *article.paragraphs, *article.captions])
     return hashlib.sha1(" ".join(fold(text).split()).encode("utf-8")).hexdigest()
 
 

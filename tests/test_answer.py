@@ -183,3 +183,24 @@ def test_sentences_after_the_first_are_not_filler_far_below_it(tmp_path: Path) -
             assert cited == ["cau"], (question, cited)
     finally:
         library.close()
+
+
+def test_captions_are_searched_and_cited_apart_from_the_body(tmp_path: Path) -> None:
+    """Issue 26: photo captions were stored but never searched; now each is a paragraph after the
+    body's, cited as a caption (and an article that gains one is stored again, not "unchanged")."""
+    text = ("Lũ cuốn trôi cầu tạm\n\nThời sự 20/10/2020 - 07:30\n\nMưa lớn kéo dài nhiều ngày ở Quảng Trị.\n\n"
+            "Nước sông lên nhanh trong đêm.\n\nCầu tạm bị cuốn trôi - ảnh 1\n\n"
+            "Cầu tạm ở xã Hải Phú bị nước cuốn trôi chiều 18/10.\n")
+    path = tmp_path / "lu.txt"
+    path.write_text(text, encoding="utf-8")
+    library = Library(tmp_path / "data")
+    library.ingest(read_file(path), workers=1)
+    try:
+        [first, *_] = library.answer("Cầu tạm ở xã nào bị nước cuốn trôi?").sentences
+        assert first.text == "Cầu tạm ở xã Hải Phú bị nước cuốn trôi chiều 18/10."
+        assert first.citation.where() == ("caption", 1) and first.citation.paragraph == 3
+        assert "chú thích ảnh 1" in format_answer(library.answer("cau tam o xa nao bi cuon troi"))
+        path.write_text(text.replace("chiều 18/10", "chiều 19/10"), encoding="utf-8")
+        assert library.ingest(read_file(path), workers=1).replaced == 1, "a changed caption is a changed article"
+    finally:
+        library.close()

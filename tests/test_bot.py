@@ -55,6 +55,14 @@ async def test_question_without_diacritics(bot: Running) -> None:
     assert "Trương Thị Mai" in shown.splitlines()[0] and "Nguồn:" in shown
 
 
+@pytest.mark.parametrize("question", ["Cầu tạm ở xã nào bị nước cuốn trôi?", "cau tam o xa nao bi nuoc cuon troi"])
+async def test_a_photo_caption_answers_and_is_cited_as_one(bot: Running, question: str) -> None:
+    """Issue 26: the seed's caption held the answer, and the question got "not found"."""
+    shown = (await bot.say(question)).splitlines()
+    assert shown[0] == "[1] Cầu tạm ở xã Hải Phú bị nước cuốn trôi chiều 18/10. (chú thích ảnh 1)"
+    assert any(line.startswith("[1] Mưa lũ kéo dài ở miền Trung") for line in shown)
+
+
 async def test_not_found_is_a_helpful_message(bot: Running) -> None:
     shown = await bot.say("Giá vé máy bay đi Sao Hỏa năm 2090 là bao nhiêu?")
     assert "chưa tìm thấy câu trả lời" in shown and "/search" in shown
