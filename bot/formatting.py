@@ -24,6 +24,7 @@ from telegram import (
 from telegram.constants import ParseMode
 
 from retrieval.clock import date_text
+from retrieval.factquestion import fact_text
 from retrieval.models import (
     Answer,
     Article,
@@ -78,6 +79,9 @@ def html_answer(answer: Answer, lang: str) -> str:
     if not answer.found:
         return text("not_found", lang)
     lines = [html_text("widened", lang, when=answer.when)] if answer.widened else []
+    if answer.fact is not None:
+        key, values = fact_text(answer.fact)
+        lines.append(html_text(key, lang, **values))
     lines += [
         f"<b>[{number}]</b> {escape(s.text)} <i>({_where(s.citation, lang)})</i>"
         for number, s in answer.numbered()

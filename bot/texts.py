@@ -81,6 +81,13 @@ TEXTS: dict[str, tuple[str, str]] = {
     "sources": ("Nguồn", "Sources"),
     "paragraph": ("đoạn {number}", "paragraph {number}"),
     "caption": ("chú thích ảnh {number}", "photo caption {number}"),
+    # A question about an article (who wrote it, which paper ran it, when): the answer's first line.
+    "fact_author": ("Bài “{title}” do <b>{value}</b> viết.", "“{title}” was written by <b>{value}</b>."),
+    "fact_author_none": ("Bài “{title}” không ghi tên tác giả.", "“{title}” does not name its author."),
+    "fact_source": ("Bài “{title}” đăng trên <b>{value}</b>.", "“{title}” ran in <b>{value}</b>."),
+    "fact_source_none": ("Bài “{title}” không ghi nguồn.", "“{title}” does not name its source."),
+    "fact_published": ("Bài “{title}” đăng ngày <b>{value}</b>.", "“{title}” was published on <b>{value}</b>."),
+    "fact_published_none": ("Bài “{title}” không ghi ngày đăng.", "“{title}” has no publication date."),
     "no_date": ("không rõ ngày", "date unknown"),
     "search_usage": ("Hãy gõ từ khóa sau /search, ví dụ: <i>/search dân vận</i>",
                      "Put keywords after /search, e.g. <i>/search dân vận</i>"),

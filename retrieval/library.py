@@ -14,7 +14,7 @@ import logging
 import math
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,12 +26,14 @@ from .archive import Archive, CutArticle, Scope
 from .clock import VIETNAM, utc_now
 from .embedded import EmbeddedArchive
 from .errors import BadArticle, EmptyQuery
+from .factquestion import Fact, read_fact_question
 from .index import Index
 from .ingest import IngestReport, body_paragraphs, ingest
 from .models import (
     Answer,
     AnswerSentence,
     Article,
+    ArticleFact,
     Citation,
     Excerpt,
     FollowUp,
@@ -361,6 +363,11 @@ class Library:
                          now: datetime | None = None) -> tuple[Answer, list[Hit]]:
         """The answer and the passages behind it, re-ranked by their best sentence (eval uses this)."""
         question = question.strip()
+        if (about := read_fact_question(question)) is not None:
+            found, hits = self.answer_with_hits(about.rest, k, follow_up=follow_up, now=now)
+            if not found.found:
+                return Answer(question, ()), hits
+            return replace(found, question=question, fact=self._fact(about.fact, found.sentences[0].citation)), hits
         rest, frame = self.time_frame(question, now)
         # (words, earlier question, scope), tried in turn until one answers; the last, the whole
         # library (scope None: for a time asked, the answer is then "widened"), always counts.
@@ -515,6 +522,10 @@ class Library:
 
         ordered = sorted(hits, key=lambda h: (-combined(h), h.rank))
         return [Hit(h.passage, h.score, rank) for rank, h in enumerate(ordered, start=1)]
+
+    def _fact(self, fact: Fact, citation: Citation) -> ArticleFact:
+        stored = self.store.get_by_id(citation.article_id)
+        return ArticleFact(fact.value, citation, stored.article.author if stored else None)
 
     def _citation(self, key: int, paragraph: int) -> Citation:
         stored = self.store.get(key)

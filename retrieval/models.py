@@ -145,6 +145,16 @@ class AnswerSentence:
 
 
 @dataclass(frozen=True)
+class ArticleFact:
+    """What a question about an article asked (``kind``: "author", "source" or "published") and
+    that article's citation; the value is the citation's (source, published) or ``author``."""
+
+    kind: str
+    citation: Citation
+    author: str | None = None
+
+
+@dataclass(frozen=True)
 class Answer:
     """The best sentences for a question; empty ``sentences`` is the not-found record (each
     renderer says it in its own words)."""
@@ -153,6 +163,7 @@ class Answer:
     sentences: tuple[AnswerSentence, ...]
     when: str = ""  # the time the question named ("hôm qua"), as typed, when it kept only those articles
     widened: bool = False  # no article of that time answered: these come from any time
+    fact: ArticleFact | None = None  # asked who wrote, which paper ran or when it ran the first cited article
 
     @property
     def found(self) -> bool:

@@ -7,6 +7,7 @@ here, as the Telegram bot's are in ``bot/texts.py``; the records themselves carr
 from __future__ import annotations
 
 from .clock import date_text
+from .factquestion import fact_text
 from .models import Answer, Citation, SearchPage
 
 NOT_FOUND = (
@@ -15,6 +16,11 @@ NOT_FOUND = (
 )
 
 WHERE = {"paragraph": "đoạn {number}", "caption": "chú thích ảnh {number}"}
+FACTS = {
+    "fact_author": "Bài “{title}” do {value} viết.", "fact_author_none": "Bài “{title}” không ghi tên tác giả.",
+    "fact_source": "Bài “{title}” đăng trên {value}.", "fact_source_none": "Bài “{title}” không ghi nguồn.",
+    "fact_published": "Bài “{title}” đăng ngày {value}.", "fact_published_none": "Bài “{title}” không ghi ngày đăng.",
+}
 
 WIDENED = "(Không có bài nào đăng “{when}” trả lời được câu này; dưới đây là câu trả lời từ mọi thời điểm.)"
 
@@ -24,6 +30,9 @@ def format_answer(answer: Answer) -> str:
     if not answer.found:
         return NOT_FOUND
     lines = [WIDENED.format(when=answer.when)] if answer.widened else []
+    if answer.fact is not None:
+        key, values = fact_text(answer.fact)
+        lines.append(FACTS[key].format(**values))
     lines += [f"[{number}] {s.text} ({_where(s.citation)})" for number, s in answer.numbered()]
     lines.append("")
     lines.append("Nguồn:")

@@ -63,6 +63,14 @@ async def test_a_photo_caption_answers_and_is_cited_as_one(bot: Running, questio
     assert any(line.startswith("[1] Mưa lũ kéo dài ở miền Trung") for line in shown)
 
 
+@pytest.mark.parametrize("question", ["Ai viết bài về mưa lũ miền Trung?", "ai viet bai ve mua lu mien trung"])
+async def test_who_wrote_an_article_is_answered_from_its_byline(bot: Running, question: str) -> None:
+    """Issue 26: the seed's byline is stored as its author, and the question got "not found"."""
+    shown = (await bot.say(question)).splitlines()
+    assert shown[0] == "Bài “Mưa lũ kéo dài ở miền Trung, hàng nghìn hộ dân phải sơ tán” do Lê Hoài An viết."
+    assert shown[1].startswith("[1] ") and any(line.startswith("[1] Mưa lũ kéo dài") for line in shown)
+
+
 async def test_not_found_is_a_helpful_message(bot: Running) -> None:
     shown = await bot.say("Giá vé máy bay đi Sao Hỏa năm 2090 là bao nhiêu?")
     assert "chưa tìm thấy câu trả lời" in shown and "/search" in shown

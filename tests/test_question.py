@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from retrieval.factquestion import Fact, read_fact_question
 from retrieval.question import Kind, analyse_question
 
 PHRASINGS = [
@@ -73,3 +74,22 @@ def test_longer_phrases_win_over_the_words_inside_them() -> None:
     assert analyse_question("Năm bao nhiêu cầu được xây?").kind is Kind.TIME
     assert analyse_question("Lý do gì khiến giá tăng?").kind is Kind.REASON
     assert analyse_question("Trận đấu diễn ra thế nào?").kind is Kind.MANNER
+
+
+@pytest.mark.parametrize(("question", "fact", "rest"), [
+    ("Ai viết bài về mưa lũ miền Trung?", Fact.AUTHOR, "về mưa lũ miền Trung"),
+    ("ai viet bai ve mua lu mien trung", Fact.AUTHOR, "ve mua lu mien trung"),
+    ("Tác giả bài báo về hội sách là ai?", Fact.AUTHOR, "về hội sách là ai"),
+    ("Báo nào đưa tin về U23 Việt Nam thắng Yemen?", Fact.SOURCE, "về U23 Việt Nam thắng Yemen"),
+    ("Bài báo về hội sách của báo nào?", Fact.SOURCE, "về hội sách"),
+    ("Bài viết về bão số 7 được đăng khi nào?", Fact.PUBLISHED, "về bão số 7"),
+    # About what an article says, not about the article: answered from its sentences.
+    ("Tờ báo Hà Lan nào đưa tin hậu vệ Dijks sẽ gia nhập CLB Nam Định?", None, ""),
+    ("Tác giả của công trình Tấn trò đời là ai?", None, ""),
+    ("Ai viết bài hát Nối vòng tay lớn?", None, ""),
+    ("Ai chủ trì hội nghị?", None, ""),
+    ("Ai viết bài này?", None, ""),  # nothing left to find the article by
+])
+def test_questions_about_an_article_itself(question: str, fact: Fact | None, rest: str) -> None:
+    read = read_fact_question(question)
+    assert (read.fact, read.rest) == (fact, rest) if read is not None else fact is None

@@ -114,6 +114,16 @@ async def test_preview_is_the_first_source_with_a_url(bot: Running) -> None:
     assert sent["link_preview_options"]["url"] == FISHERIES["url"]
 
 
+async def test_which_paper_ran_an_article_and_when(bot: Running) -> None:
+    """Issue 26: questions about an article itself are answered from its fields, with its citation."""
+    ran = (await bot.say("Báo nào đưa tin về hội nghị tháo gỡ khó khăn cho ngư dân?")).splitlines()
+    assert ran[0] == "Bài “Hội nghị tháo gỡ khó khăn cho ngư dân miền Trung” đăng trên Tin Example."
+    when = (await bot.say("Bài về hội nghị văn hóa các dân tộc đăng ngày nào?")).splitlines()
+    assert when[0] == "Bài “Hội nghị văn hóa các dân tộc được tổ chức ở Huế” đăng ngày 12/05/2024."
+    author = (await bot.say("Ai viết bài về hội nghị văn hóa các dân tộc?")).splitlines()
+    assert author[0] == "Bài “Hội nghị văn hóa các dân tộc được tổ chức ở Huế” không ghi tên tác giả."
+
+
 async def test_no_preview_when_no_source_has_a_url(seed_library: Library) -> None:
     async with running_bot(seed_library, background=False) as seeded:  # the seeds have no URLs
         [sent] = await seeded.send(message("Ai chủ trì hội nghị tổng kết nhiệm kỳ 2016-2020?"))
