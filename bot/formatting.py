@@ -82,6 +82,8 @@ def html_answer(answer: Answer, lang: str) -> str:
     if answer.fact is not None:
         key, values = fact_text(answer.fact)
         lines.append(html_text(key, lang, **values))
+    if answer.as_of is not None:
+        lines.append(html_text("as_of", lang, date=date_text(answer.as_of)))
     lines += [
         f"<b>[{number}]</b> {escape(s.text)} <i>({_where(s.citation, lang)})</i>"
         for number, s in answer.numbered()

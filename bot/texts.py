@@ -82,6 +82,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "paragraph": ("đoạn {number}", "paragraph {number}"),
     "caption": ("chú thích ảnh {number}", "photo caption {number}"),
     # A question about an article (who wrote it, which paper ran it, when): the answer's first line.
+    "as_of": ("Theo bài mới nhất trả lời được câu này, đăng ngày <b>{date}</b>:",
+              "From the newest article that answers it, published on <b>{date}</b>:"),
     "fact_author": ("Bài “{title}” do <b>{value}</b> viết.", "“{title}” was written by <b>{value}</b>."),
     "fact_author_none": ("Bài “{title}” không ghi tên tác giả.", "“{title}” does not name its author."),
     "fact_source": ("Bài “{title}” đăng trên <b>{value}</b>.", "“{title}” ran in <b>{value}</b>."),

@@ -58,7 +58,7 @@ from .text import (
     syllables,
     words_syllables,
 )
-from .timeframe import TimeFrame, read_time
+from .timeframe import TimeFrame, asks_now, read_time
 from .timeline import (
     TREND_DAYS,
     TREND_MAX_DAYS,
@@ -369,6 +369,8 @@ class Library:
                 return Answer(question, ()), hits
             return replace(found, question=question, fact=self._fact(about.fact, found.sentences[0].citation)), hits
         rest, frame = self.time_frame(question, now)
+        if frame is None and asks_now(question):
+            frame = TimeFrame(newest=True)
         # (words, earlier question, scope), tried in turn until one answers; the last, the whole
         # library (scope None: for a time asked, the answer is then "widened"), always counts.
         attempts: list[tuple[str, str, Scope | None]] = []
@@ -391,7 +393,9 @@ class Library:
         if frame is not None and frame.is_range and not frame.relative and not widened:
             answer, hits = self._known_in_time(rest, k, frame, answer, hits)
         if frame is None or not frame.is_range:
-            return Answer(question, answer.sentences), hits
+            newest = frame is not None and frame.newest and answer.found
+            as_of = answer.sentences[0].citation.published if newest else None
+            return Answer(question, answer.sentences, as_of=as_of), hits
         return Answer(question, answer.sentences, frame.phrase, widened=widened), hits
 
     def _known_in_time(self, rest: str, k: int | None, frame: TimeFrame, answer: Answer, hits: list[Hit]

@@ -164,6 +164,7 @@ class Answer:
     when: str = ""  # the time the question named ("hôm qua"), as typed, when it kept only those articles
     widened: bool = False  # no article of that time answered: these come from any time
     fact: ArticleFact | None = None  # asked who wrote, which paper ran or when it ran the first cited article
+    as_of: datetime | None = None  # asked how things stand now: the first sentence's article's date, newest first
 
     @property
     def found(self) -> bool:

@@ -15,6 +15,7 @@ NOT_FOUND = (
     "Hãy thử hỏi cụ thể hơn: tên người, địa danh, sự kiện hoặc thời gian."
 )
 
+AS_OF = "Theo bài mới nhất trả lời được câu này, đăng ngày {date}:"
 WHERE = {"paragraph": "đoạn {number}", "caption": "chú thích ảnh {number}"}
 FACTS = {
     "fact_author": "Bài “{title}” do {value} viết.", "fact_author_none": "Bài “{title}” không ghi tên tác giả.",
@@ -33,6 +34,8 @@ def format_answer(answer: Answer) -> str:
     if answer.fact is not None:
         key, values = fact_text(answer.fact)
         lines.append(FACTS[key].format(**values))
+    if answer.as_of is not None:
+        lines.append(AS_OF.format(date=date_text(answer.as_of)))
     lines += [f"[{number}] {s.text} ({_where(s.citation)})" for number, s in answer.numbered()]
     lines.append("")
     lines.append("Nguồn:")

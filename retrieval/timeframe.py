@@ -126,6 +126,17 @@ _RULES = (
     ("recent", r"mới nhất|gần đây nhất|gần đây|vừa qua|mới đây"),
 )
 
+# A question about the present ("hiện nay", "bây giờ", or "Tổng giám đốc VPF là ai?": who holds a
+# role now): of the good answers the newest article's comes first, as with "mới nhất". Unlike a
+# time, these words stay in the question: answers often say them ("hiện là", "hiện nay").
+_NOW_RE = re.compile(r"(?<!\w)(?:hien nay|hien tai|hien gio|bay gio|duong nhiem|duong kim)(?!\w)"
+                     r"|(?<!\w)la ai\W*$")
+
+
+def asks_now(text: str) -> bool:
+    """Whether a question asks how things stand now (see ``_NOW_RE``)."""
+    return bool(_NOW_RE.search(fold(text.lower()).strip()))
+
 
 def _compiled(fold_it: bool) -> list[tuple[str, re.Pattern[str]]]:
     return [(name, re.compile(rf"(?<!\w)(?:{fold(rule) if fold_it else rule})(?!\w)")) for name, rule in _RULES]

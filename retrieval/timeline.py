@@ -18,8 +18,9 @@ from .clock import VIETNAM
 from .store import Store
 from .timeframe import TimeFrame
 
-# With "mới nhất", candidates within this fraction of the best score count as good answers
-# and are ordered newest first; without any time, a newer article wins ties by this much.
+# With "mới nhất" (or a question about now), candidates within this fraction of the best score,
+# or of its coverage of the question, count as good answers and are ordered newest first;
+# without any time, a newer article wins ties by this much.
 GOOD_ANSWER = 0.8
 TIE_BREAK = 1e-6
 
@@ -92,14 +93,23 @@ def prefer_in_time(candidates: Iterable[Candidate], dates: PublicationDates, fra
             if has and high > low:
                 c.score += TIE_BREAK * (moment - low) / (high - low)
         return
-    best = max(c.score for c in scored)
+    first = max(scored, key=lambda c: c.score)
+    best = first.score
     floor = best - (1 - GOOD_ANSWER) * abs(best)
     step = (best - floor) + 1.0
-    good = [(c, float(m)) for c, m, has in zip(scored, moments, dated) if has and c.score >= floor]
+    # A good answer scores near the best, or covers nearly as much of the question (the same
+    # fraction) and is likelier right than wrong: a newer article stating the same role in other
+    # words scores far lower only because the older one's passage repeats the question's words.
+    covers = GOOD_ANSWER * first.coverage
+    good = [(c, float(m)) for c, m, has in zip(scored, moments, dated)
+            if has and (c.score >= floor or (frame.newest and c.coverage >= covers and c.score > 0))]
     if frame.newest:
-        order = sorted({m for _, m in good})  # oldest first: rank r lifts by r + 1 steps
+        # Oldest first: rank r lifts by r + 1 steps, each wider than the good answers' spread,
+        # so the newest article's good answers come first, in their own order.
+        order = sorted({m for _, m in good})
+        wide = best - min((c.score for c, _ in good), default=best) + 1.0
         for c, m in good:
-            c.score += step * (order.index(m) + 1)
+            c.score += wide * (order.index(m) + 1)
         return
     reported = frame.reported()
     for c, m in good:

@@ -204,3 +204,38 @@ def test_captions_are_searched_and_cited_apart_from_the_body(tmp_path: Path) -> 
         assert library.ingest(read_file(path), workers=1).replaced == 1, "a changed caption is a changed article"
     finally:
         library.close()
+
+
+NOW_ARTICLES = [
+    {"id": "vpf-2018", "title": "VPF có Tổng giám đốc mới", "published": "2018-03-02T09:00:00+07:00",
+     "body": "Hội đồng quản trị Công ty VPF đã bổ nhiệm ông Trần Anh Tú làm Tổng giám đốc VPF. Ông Trần Anh Tú "
+             "từng là Phó tổng giám đốc công ty. Tổng giám đốc VPF là ông Trần Anh Tú, nhiệm kỳ ba năm."},
+    {"id": "vpf-2022", "title": "V.League khởi tranh vào tháng 9", "published": "2022-06-15T09:00:00+07:00",
+     "body": "Tổng giám đốc VPF hiện là ông Nguyễn Minh Ngọc, người thay ông Trần Anh Tú từ năm 2021. "
+             "Ông cho biết giải V.League sẽ khởi tranh vào tháng 9."},
+    {"id": "hlv-2019", "title": "Ryan Giggs khen bóng đá Việt Nam", "published": "2019-05-09T09:00:00+07:00",
+     "body": "Ryan Giggs hiện là HLV trưởng đội tuyển xứ Wales. Ông Park Hang-seo là HLV trưởng đội tuyển Việt Nam."},
+    {"id": "hlv-2024", "title": "Đội tuyển Việt Nam tập trung", "published": "2024-11-20T09:00:00+07:00",
+     "body": "HLV trưởng đội tuyển Việt Nam Kim Sang-sik triệu tập 30 cầu thủ chuẩn bị cho AFF Cup."},
+]
+
+
+@pytest.mark.parametrize(("question", "says", "dated"), [
+    ("Tổng giám đốc VPF là ai?", "Nguyễn Minh Ngọc", "2022-06-15"),
+    ("tong giam doc VPF hien nay la ai", "Nguyễn Minh Ngọc", "2022-06-15"),
+    ("Ai là HLV trưởng đội tuyển Việt Nam mới nhất?", "Kim Sang-sik", "2024-11-20"),
+])
+def test_questions_about_now_are_answered_from_the_newest_article_that_answers(
+        tmp_path: Path, question: str, says: str, dated: str) -> None:
+    """Issue 26: "Tổng giám đốc VPF là ai?" answered from the 2018 article, the newer one below it."""
+    path = tmp_path / "now.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in NOW_ARTICLES), encoding="utf-8")
+    library = Library(tmp_path / "data")
+    library.ingest(read_file(path), workers=1)
+    try:
+        answer = library.answer(question)
+        assert says in answer.sentences[0].text
+        assert answer.as_of is not None and answer.as_of.date().isoformat() == dated
+        assert format_answer(answer).startswith(f"Theo bài mới nhất trả lời được câu này, đăng ngày {dated[8:]}/")
+    finally:
+        library.close()
