@@ -82,17 +82,19 @@ class _Side:
 _side: _Side | None = None
 
 
-def _open(settings: IngestSettings) -> None:
+def _open(settings: IngestSettings, parent: int) -> None:
     global _side
     ignore_stop_signals()
     setup_logging(settings.log_level, [])
-    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True, name="parent watch").start()
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True, name="parent watch").start()
     _side = _Side(settings)
 
 
 def _exit_with_parent(parent: int) -> None:
-    """Leave when the bot is gone (killed with SIGKILL, it cannot say so): an orphan would go on
-    holding the bot's output and writing its store beside the next bot."""
+    """Leave when the bot (process ``parent``) is gone: killed with SIGKILL, it cannot say so, and
+    an orphan would go on holding the bot's output and writing its store beside the next bot.
+    ``parent`` is the bot's own pid, sent at start: asked here, a bot killed while this process
+    was starting would already be gone, and the orphan would watch init instead, for ever."""
     while os.getppid() == parent:
         time.sleep(PARENT_CHECK_SECONDS)
     os._exit(1)  # mid-transaction at worst: SQLite rolls it back, the store is the truth
@@ -112,7 +114,7 @@ class Ingester:
 
     def _start(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_open, initargs=(self.settings,))
+                                   initializer=_open, initargs=(self.settings, os.getpid()))
 
     async def _run(self, name: str, *args: object) -> Any:
         call: Callable[[], object] = partial(_call, name, *args)

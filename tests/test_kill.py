@@ -12,7 +12,11 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, closing
 from pathlib import Path
@@ -23,7 +27,7 @@ from retrieval.index import Index
 from retrieval.library import Library
 
 from .bot_harness import BotProcess, until
-from .conftest import SEEDS
+from .conftest import ROOT, SEEDS
 from .fake_telegram import USER_ID, FakeBotAPI, message, serve, visible_text
 from .news_site import Site, rss, serving
 
@@ -178,3 +182,37 @@ async def test_kill_during_alert_delivery(tmp_path: Path) -> None:
     # restart says it sends it again (it went out twice without a word).
     assert "alert(s) were being sent when their sender stopped" in log, log[-3000:]
     assert_consistent(data_dir)
+
+
+def test_an_ingest_process_whose_bot_died_while_it_started_leaves(tmp_path: Path) -> None:
+    """A bot killed while its ingest process was still starting left that process running for
+    ever: it asked for its parent once started, got init, and watched init. Alive, it held the
+    dead bot's stderr open, so whoever waited for the bot's output to end waited for ever (a
+    whole CI run hung on it)."""
+    script = (
+        "import os, sys\n"
+        "from pathlib import Path\n"
+        "from bot.ingester import Ingester, IngestSettings\n"
+        "data = Path(sys.argv[1])\n"
+        "ingester = Ingester(IngestSettings(data, str(data / 'bot.sqlite3'), 48.0, 'WARNING', None))\n"
+        "ingester._pool.submit(len, ())  # the ingest process starts\n"
+        "print(*ingester._pool._processes, flush=True)\n"
+        "os._exit(0)  # the bot dies before it is up: as SIGKILL would\n"
+    )
+    started = subprocess.run([sys.executable, "-c", script, str(tmp_path / "data")], capture_output=True, text=True,
+                             timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    [child] = [int(pid) for pid in started.stdout.split()]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and _running(child):
+        time.sleep(0.2)
+    if _running(child):
+        os.kill(child, signal.SIGKILL)
+        raise AssertionError("the orphaned ingest process was still running a minute later")
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` runs (an exited process nobody reaped does not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] not in "ZX"
+    except OSError:
+        return False
