@@ -44,6 +44,7 @@ from .models import (
 from .passages import PassageShape, passage_windows
 from .question import analyse_question
 from .ranker import Ranker, default_ranker
+from .readings import meant_pairs
 from .search import best_snippet, query_marks
 from .searchquery import SearchQuery, parse_search
 from .store import Store, StoredArticle
@@ -556,7 +557,7 @@ class Library:
             places = [places[i] for i in sorted(range(len(places)), key=lambda i: (newest_first[i], i))]
         pages = max(1, math.ceil(len(places) / per_page))
         page = min(max(page, 1), pages)
-        marks = query_marks(words)
+        marks = query_marks(words, matched.meant)
         results = []
         for key, paragraph, first, last, score in places[(page - 1) * per_page : page * per_page]:
             sentences = self.store.sentences(key, paragraph, first, last)
@@ -576,13 +577,16 @@ class Library:
             from_source = Scope(keys=frozenset(self.store.keys_from_source(asked.source)))
             scope = from_source if scope is None else scope & from_source
         terms = query_terms(words)
+        meant: dict[str, str] = {}
+        if terms and not has_diacritics(words):
+            terms, meant = meant_pairs(terms, self.archive.idf)
         if terms:
             best: dict[int, Hit] = {}
             for hit in self._hits(terms, depth, scope):
                 best.setdefault(hit.passage.article, hit)
             places = [(h.passage.article, h.passage.paragraph, h.passage.first, h.passage.last, h.score)
                       for h in best.values()]
-            return _Matched(places, words, frame is not None and frame.newest, frame)
+            return _Matched(places, words, frame is not None and frame.newest, frame, meant)
         if scope is not None:
             keys = self.archive.articles_in(scope, LISTING_LIMIT)
             return _Matched([(key, 1, 0, 1 << 30, 0.0) for key in keys], words, True, frame)
@@ -616,6 +620,7 @@ class _Matched:
     words: str  # the words matched (marked in snippets)
     newest: bool  # the query asks for newest first
     frame: TimeFrame | None  # the period it kept, if any
+    meant: dict[str, str] = field(default_factory=dict)  # folded syllable → the accented one the archive says was meant
 
 
 # Words before a "name" that make it a place: "TP. Hồ Chí Minh" is a city, not a person.

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from .models import Snippet
-from .text import fold, shorten, syllables
+from .text import FOLDED, fold, shorten, syllables
 
 SNIPPET_CHARS = 300  # about two lines on a phone
 _WORD_SPAN_RE = re.compile(r"\w+")
@@ -17,13 +17,23 @@ _WORD_SPAN_RE = re.compile(r"\w+")
 _STOP_MARKS = frozenset(fold(w) for w in "ai gì nào đâu bao nhiêu là của và có được những các thì".split())
 
 
-def query_marks(query: str) -> frozenset[str]:
-    """The folded syllables of a query that a snippet marks."""
-    return frozenset(t for t in (fold(w) for w in syllables(query)) if t not in _STOP_MARKS)
+EXACT = "="  # prefix of a mark that matches its accented spelling only
+
+
+def query_marks(query: str, meant: dict[str, str] | None = None) -> frozenset[str]:
+    """The syllables of a query that a snippet marks: folded (any spelling matches), or, for
+    those the archive says were meant accented (``meant``: "~da" → "đá"), that spelling only."""
+    meant = {k[len(FOLDED):]: v for k, v in (meant or {}).items()}
+    marks = (EXACT + meant[t] if t in meant else t for t in (fold(w) for w in syllables(query)))
+    return frozenset(t for t in marks if t not in _STOP_MARKS)
+
+
+def _marked(word: str, marks: frozenset[str]) -> bool:
+    return fold(word) in marks or EXACT + word.lower() in marks
 
 
 def _marked_count(text: str, marks: frozenset[str]) -> int:
-    return sum(1 for m in _WORD_SPAN_RE.finditer(text) if fold(m.group(0)) in marks)
+    return sum(1 for m in _WORD_SPAN_RE.finditer(text) if _marked(m.group(0), marks))
 
 
 def best_snippet(sentences: list[str], marks: frozenset[str]) -> Snippet:
@@ -37,7 +47,7 @@ def snippet(text: str, marks: frozenset[str], limit: int = SNIPPET_CHARS) -> Sni
     text = shorten(text, limit)
     spans: list[tuple[int, int]] = []
     for m in _WORD_SPAN_RE.finditer(text):
-        if fold(m.group(0)) in marks:
+        if _marked(m.group(0), marks):
             if spans and text[spans[-1][1] : m.start()].isspace():
                 spans[-1] = (spans[-1][0], m.end())
             else:

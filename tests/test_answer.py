@@ -239,3 +239,27 @@ def test_questions_about_now_are_answered_from_the_newest_article_that_answers(
         assert format_answer(answer).startswith(f"Theo bài mới nhất trả lời được câu này, đăng ngày {dated[8:]}/")
     finally:
         library.close()
+
+
+def test_search_without_diacritics_reads_the_words_the_archive_holds(tmp_path: Path) -> None:
+    """Issue 26: "/search bong da" ranked an article first on the function word "đã" and marked it."""
+    path = tmp_path / "bd.jsonl"
+    records = [
+        {"id": "sach", "title": "Hội sách thu hút khách",
+         "body": "Hội sách đã thu hút hơn 200.000 lượt khách. Ban tổ chức đã mở thêm gian hàng. Khách đã mua nhiều sách."},
+        {"id": "bong-da", "title": "U23 Việt Nam thắng Yemen",
+         "body": "Đội tuyển bóng đá U23 Việt Nam thắng Yemen 1-0. Người hâm mộ bóng đá cả nước vui mừng."},
+        {"id": "bong", "title": "Em bé bị bỏng", "body": "Một em bé bị bỏng nước sôi. Các bác sĩ đã cấp cứu kịp thời."},
+    ]
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records), encoding="utf-8")
+    library = Library(tmp_path / "data")
+    library.ingest(read_file(path), workers=1)
+    try:
+        for query in ("bong da", "BONG DA", "bóng đá"):
+            page = library.search(query)
+            assert [r.citation.article_id for r in page.results] == ["bong-da"], query
+            assert [page.results[0].snippet.text[a:b] for a, b in page.results[0].snippet.marks] == ["bóng đá"]
+        assert {r.citation.article_id for r in library.search("bong").results} == {"bong", "bong-da"}, \
+            "a syllable alone stays folded: every spelling"
+    finally:
+        library.close()
