@@ -39,26 +39,28 @@ def spellings(folded: str) -> list[str]:
 
 def meant_pairs(terms: Sequence[str], idf: Callable[[list[str]], dict[str, float]]
                 ) -> tuple[list[str], dict[str, str]]:
-    """The query's folded terms with each pair the archive holds accented (its most frequent
-    spelling: the lowest idf), and the syllables so read (folded term → accented syllable).
+    """The query's folded terms with the pairs the archive holds accented, and the syllables so
+    read (folded term → accented syllable).
 
-    ``idf`` gives the idf of the terms the archive holds (an unknown pair is left out).
+    Each pair's reading is its most frequent spelling (the lowest idf). Pairs overlap ("tai bo gd"
+    has "tai bo" and "bo gd"): the most frequent readings are taken first, and a pair whose
+    syllable is already read stays folded. ``idf`` gives the idf of the terms the archive holds
+    (an unknown pair is left out).
     """
+    readings: list[tuple[float, str, str]] = []  # (idf, folded pair, its reading)
+    for term in [t for t in terms if t.startswith(FOLDED) and "_" in t][:MAX_PAIRS]:
+        first, second = term[len(FOLDED):].split("_", 1)
+        known = idf([f"{a}_{b}" for a, b in product(spellings(first), spellings(second))])
+        if known:
+            best = min(known, key=lambda t: (known[t], t))
+            readings.append((known[best], term, best))
     meant: dict[str, str] = {}
     pairs: dict[str, str] = {}
-    for term in terms:
-        if len(pairs) >= MAX_PAIRS or not term.startswith(FOLDED) or "_" not in term:
+    for _, term, best in sorted(readings):
+        first, second = (FOLDED + s for s in term[len(FOLDED):].split("_", 1))
+        if first in meant or second in meant:
             continue
-        first, second = term[len(FOLDED):].split("_", 1)
-        if FOLDED + first in meant or FOLDED + second in meant:
-            continue  # a syllable already read by the pair before
-        spelled = [f"{a}_{b}" for a, b in product(spellings(first), spellings(second))]
-        known = idf(spelled)
-        if not known:
-            continue
-        best = min(known, key=lambda t: (known[t], t))
         pairs[term] = best
-        a, b = best.split("_", 1)
-        meant[FOLDED + first], meant[FOLDED + second] = a, b
+        meant[first], meant[second] = best.split("_", 1)
     out = [pairs.get(t) or meant.get(t) or t for t in terms]
     return list(dict.fromkeys(out)), meant
