@@ -7,8 +7,11 @@ as plain text by :mod:`retrieval.plain`; the console's own words are in :mod:`bo
 
 from __future__ import annotations
 
+import contextlib
+import readline  # line editing and history for input() at a terminal
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TextIO
 
 from retrieval.clock import date_text
@@ -85,20 +88,47 @@ class Conversation:
         )
 
 
+HISTORY_FILE = "console_history"  # in the data folder: questions typed at the console, newest last
+HISTORY_LINES = 1000
+
+
+def _load_history(path: Path) -> None:
+    readline.set_history_length(HISTORY_LINES)
+    with contextlib.suppress(OSError):  # none yet
+        readline.read_history_file(path)
+
+
+def _typed(prompt: str) -> str:
+    """A line typed at the terminal (with readline's editing when it is there); "" at Ctrl-D.
+    Bytes that are not UTF-8 make an empty line, which asks nothing."""
+    try:
+        return input(prompt) + "\n"
+    except EOFError:
+        return ""
+    except UnicodeDecodeError:
+        return "\n"
+
+
 def run_console(library: Library, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
-    """Read questions until end of input, answering each."""
+    """Read questions until end of input, answering each. At a terminal, lines are edited and
+    recalled with readline (arrows, Ctrl-R), the history kept in the data folder."""
     conversation = Conversation(library)
-    interactive = stdin.isatty()
+    interactive = stdin.isatty() and stdout.isatty()
+    history = library.data_dir / HISTORY_FILE
+    if interactive:
+        _load_history(history)
     stdout.write(say("help", per_page=SEARCH_PAGE) + "\n\n")
-    while True:
+    try:
+        while True:
+            line = _typed(say("prompt")) if interactive else stdin.readline()
+            if not line or line.strip() in ("/quit", "/exit"):
+                break
+            answer = conversation.reply(line)
+            if answer:
+                stdout.write(answer + "\n\n")
+                stdout.flush()
+    finally:
         if interactive:
-            stdout.write(say("prompt"))
-            stdout.flush()
-        line = stdin.readline()
-        if not line or line.strip() in ("/quit", "/exit"):
-            break
-        answer = conversation.reply(line)
-        if answer:
-            stdout.write(answer + "\n\n")
-            stdout.flush()
+            with contextlib.suppress(OSError):  # a read-only data folder: the history is not kept
+                readline.write_history_file(history)
     stdout.write(say("goodbye") + "\n")

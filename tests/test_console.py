@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import io
 import os
+import pty
+import select
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -91,3 +94,40 @@ def test_the_console_stops_on_ctrl_c_or_sigterm_with_the_shells_codes(tmp_path: 
         console.send_signal(signum)
         _, err = console.communicate(timeout=60)
     assert console.returncode == exit_code and b"Traceback" not in err, err.decode()
+
+
+def test_at_a_terminal_lines_are_edited_and_recalled(tmp_path: Path) -> None:
+    """Issue 28: the console read raw lines, so arrows printed ^[[A. At a terminal it uses readline:
+    ↑ brings back the last question, and the questions are kept for the next session."""
+    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    env.update(HOITIN_DATA_DIR=str(tmp_path / "data"), HOITIN_SEEDS_DIR=str(ROOT / "seeds"), HOITIN_LOG_LEVEL="WARNING",
+               PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])), TERM="xterm")
+    main, terminal = pty.openpty()
+    with subprocess.Popen([sys.executable, "-m", "bot"], stdin=terminal, stdout=terminal, stderr=subprocess.PIPE,
+                          cwd=tmp_path, env=env) as console:
+        os.close(terminal)
+        try:
+            seen = _until(main, b"> ", b"")
+            os.write(main, b"ai chu tri hoi nghi\r")
+            seen = _until(main, b"> ", _until(main, "Trương Thị Mai".encode(), seen))
+            os.write(main, b"\x1b[A\r")  # ↑ and Enter: the same question again
+            seen = _until(main, b"> ", _until(main, "Trương Thị Mai".encode(), seen))
+            os.write(main, b"\x04")  # Ctrl-D
+            console.wait(timeout=60)
+        finally:
+            if console.poll() is None:
+                console.kill()
+    os.close(main)
+    assert seen.decode(errors="replace").count("Trương Thị Mai") >= 2 and b"^[[A" not in seen
+    assert (tmp_path / "data" / "console_history").read_text(encoding="utf-8").splitlines()[-1] == "ai chu tri hoi nghi"
+
+
+def _until(terminal: int, wanted: bytes, seen: bytes, seconds: float = 30.0) -> bytes:
+    """Read the terminal until ``wanted`` appears after what was ``seen`` already."""
+    start, deadline = len(seen), time.monotonic() + seconds
+    while wanted not in seen[start:]:
+        ready, _, _ = select.select([terminal], [], [], max(deadline - time.monotonic(), 0))
+        if not ready:
+            raise AssertionError(f"no {wanted!r} on the terminal; it shows: {seen[-500:]!r}")
+        seen += os.read(terminal, 65536)
+    return seen
