@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -162,9 +164,21 @@ def test_ask_and_search_plain_text(seed_library: Library, capsys: pytest.Capture
     assert "**hội sách**" in out
 
 
+@contextmanager
+def library_of(tmp_path: Path, records: list[dict[str, str]]) -> Iterator[Library]:
+    """A library of the given article records (ingested in this process), closed after the block."""
+    path = tmp_path / "articles.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records), encoding="utf-8")
+    library = Library(tmp_path / "data")
+    library.ingest(read_file(path), workers=1)
+    try:
+        yield library
+    finally:
+        library.close()
+
+
 def test_sentences_after_the_first_are_not_filler_far_below_it(tmp_path: Path) -> None:
     """Issue 26: sentences 2–3 of an answer came from unrelated articles, far below the first."""
-    path = tmp_path / "few.jsonl"
     records = [
         {"id": "cau", "title": "Cầu tạm ở Hải Phú bị cuốn trôi",
          "body": "Chiều 18/10, cây cầu tạm nối hai thôn ở xã Hải Phú, huyện Hải Lăng bị nước lũ cuốn trôi hoàn toàn."},
@@ -173,16 +187,11 @@ def test_sentences_after_the_first_are_not_filler_far_below_it(tmp_path: Path) -
         {"id": "sach", "title": "Hội chợ sách",
          "body": "Hội chợ sách mở cửa ở Hà Nội. Nhiều nhà xuất bản tham gia. Chiều nay có buổi giao lưu tác giả."},
     ]
-    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records), encoding="utf-8")
-    library = Library(tmp_path / "data")
-    library.ingest(read_file(path), workers=1)
-    try:
+    with library_of(tmp_path, records) as library:
         for question in ("Người dân xã Hải Phú đi lại thế nào khi cầu bị cuốn trôi?",
                          "Chiều nay cầu nào ở Hải Lăng bị cuốn trôi?"):
             cited = [s.citation.article_id for s in library.answer(question).sentences]
             assert cited == ["cau"], (question, cited)
-    finally:
-        library.close()
 
 
 def test_captions_are_searched_and_cited_apart_from_the_body(tmp_path: Path) -> None:
@@ -228,22 +237,15 @@ NOW_ARTICLES = [
 def test_questions_about_now_are_answered_from_the_newest_article_that_answers(
         tmp_path: Path, question: str, says: str, dated: str) -> None:
     """Issue 26: "Tổng giám đốc VPF là ai?" answered from the 2018 article, the newer one below it."""
-    path = tmp_path / "now.jsonl"
-    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in NOW_ARTICLES), encoding="utf-8")
-    library = Library(tmp_path / "data")
-    library.ingest(read_file(path), workers=1)
-    try:
+    with library_of(tmp_path, NOW_ARTICLES) as library:
         answer = library.answer(question)
-        assert says in answer.sentences[0].text
-        assert answer.as_of is not None and answer.as_of.date().isoformat() == dated
-        assert format_answer(answer).startswith(f"Theo bài mới nhất trả lời được câu này, đăng ngày {dated[8:]}/")
-    finally:
-        library.close()
+    assert says in answer.sentences[0].text
+    assert answer.as_of is not None and answer.as_of.date().isoformat() == dated
+    assert format_answer(answer).startswith(f"Theo bài mới nhất trả lời được câu này, đăng ngày {dated[8:]}/")
 
 
 def test_search_without_diacritics_reads_the_words_the_archive_holds(tmp_path: Path) -> None:
     """Issue 26: "/search bong da" ranked an article first on the function word "đã" and marked it."""
-    path = tmp_path / "bd.jsonl"
     records = [
         {"id": "sach", "title": "Hội sách thu hút khách",
          "body": "Hội sách đã thu hút hơn 200.000 lượt khách. Ban tổ chức đã mở thêm gian hàng. Khách đã mua nhiều sách."},
@@ -251,15 +253,10 @@ def test_search_without_diacritics_reads_the_words_the_archive_holds(tmp_path: P
          "body": "Đội tuyển bóng đá U23 Việt Nam thắng Yemen 1-0. Người hâm mộ bóng đá cả nước vui mừng."},
         {"id": "bong", "title": "Em bé bị bỏng", "body": "Một em bé bị bỏng nước sôi. Các bác sĩ đã cấp cứu kịp thời."},
     ]
-    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records), encoding="utf-8")
-    library = Library(tmp_path / "data")
-    library.ingest(read_file(path), workers=1)
-    try:
+    with library_of(tmp_path, records) as library:
         for query in ("bong da", "BONG DA", "bóng đá"):
             page = library.search(query)
             assert [r.citation.article_id for r in page.results] == ["bong-da"], query
             assert [page.results[0].snippet.text[a:b] for a, b in page.results[0].snippet.marks] == ["bóng đá"]
         assert {r.citation.article_id for r in library.search("bong").results} == {"bong", "bong-da"}, \
             "a syllable alone stays folded: every spelling"
-    finally:
-        library.close()
