@@ -43,6 +43,7 @@ class Conversation:
             return None
         if len(line) > MAX_QUESTION:
             return say("too_long", length=len(line), limit=MAX_QUESTION)
+        self.library.follow()  # articles another process ingested meanwhile are answerable now
         command, _, rest = line.partition(" ")
         rest = rest.strip()
         if command in ("/help", "/start"):

@@ -23,9 +23,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from retrieval.errors import BadArticle, IndexFormatError, RetrievalError
+from retrieval.errors import BadArticle, RetrievalError
 from retrieval.feedback import ANSWER_LOG, AnswerLog, Ratings
-from retrieval.index import Index
 from retrieval.ingest import IngestReport
 from retrieval.library import Library
 from retrieval.models import Answer, Article, Excerpt, FollowUp, SearchPage
@@ -307,14 +306,8 @@ class Service:
     async def _take(self, generation: str) -> bool:
         """Map ``generation`` (on a thread of its own: loading checks every file) and hand it to
         the answer side between two of its calls; whether it was a new one."""
-        if generation in ("", self.library.archive.generation):
-            return False
-        try:
-            fresh = await asyncio.to_thread(Index.load, self.library.index_dir, True)
-        except IndexFormatError as exc:  # replaced by another process this very moment: next time
-            log.warning("the saved index could not be loaded (%s); trying again at the next sync", exc)
-            return False
-        if fresh.store_id != self._store_identity or fresh.generation == self.library.archive.generation:
+        fresh = await asyncio.to_thread(self.library.saved_index, generation, self._store_identity)
+        if fresh is None:
             return False
         await self._worker.run(self.library.use_index, fresh)
         log.info("answering from index %s (%d passages)", fresh.generation, fresh.n_passages)

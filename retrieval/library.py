@@ -25,7 +25,7 @@ from .answer import PERSON_RE, Candidate, Question, Weights, pick, score_candida
 from .archive import Archive, CutArticle, Scope
 from .clock import VIETNAM, utc_now
 from .embedded import EmbeddedArchive
-from .errors import BadArticle, EmptyQuery
+from .errors import BadArticle, EmptyQuery, IndexFormatError
 from .factquestion import Fact, read_fact_question
 from .index import Index
 from .ingest import IngestReport, body_paragraphs, ingest
@@ -258,6 +258,32 @@ class Library:
         """Answer from ``index`` (a generation another side saved and loaded) from now on."""
         if isinstance(self.archive, EmbeddedArchive):
             self.archive.use(index)
+
+    def saved_index(self, generation: str, store_id: str) -> Index | None:
+        """The embedded index's generation ``generation`` as another process saved it, loaded
+        (mapped, every file checked), when it is not the one answering and was built from the
+        store ``store_id``; else None (a cluster, the same generation, or one replaced while it
+        was read: the next look takes it). Reads files only, so any thread may call it."""
+        if not isinstance(self.archive, EmbeddedArchive) or generation in ("", self.archive.generation):
+            return None
+        try:
+            fresh = Index.load(self.index_dir, mmap=True)
+        except IndexFormatError as exc:
+            log.warning("the saved index could not be loaded (%s); trying again at the next look", exc)
+            return None
+        if fresh.store_id != store_id or fresh.generation == self.archive.generation:
+            return None
+        return fresh
+
+    def follow(self) -> bool:
+        """Answer from the index another process saved last (``python -m retrieval ingest``, a
+        worker), when it is not the one answering; whether it changed. The console looks before
+        each reply; the bot looks at every sync, loading on a thread of its own."""
+        fresh = self.saved_index(self.archive.current_generation(), self.store.identity)
+        if fresh is not None:
+            self.use_index(fresh)
+            log.info("answering from index %s (%d passages)", fresh.generation, fresh.n_passages)
+        return fresh is not None
 
     def save_index(self) -> None:
         """Make the archive's changes durable and visible to other processes (the embedded

@@ -19,6 +19,7 @@ from bot.console import MAX_QUESTION, Conversation, run_console
 from retrieval.library import Library
 
 from .conftest import ROOT
+from .test_index_store import cli, new_article_file
 
 
 def test_conversation_answers_searches_pages_and_refuses_clearly(seed_library: Library) -> None:
@@ -131,3 +132,30 @@ def _until(terminal: int, wanted: bytes, seen: bytes, seconds: float = 30.0) -> 
             raise AssertionError(f"no {wanted!r} on the terminal; it shows: {seen[-500:]!r}")
         seen += os.read(terminal, 65536)
     return seen
+
+
+def test_the_console_answers_from_articles_ingested_while_it_runs(tmp_path: Path) -> None:
+    """Issue 28: after ``python -m retrieval ingest`` the console went on answering from the old
+    index until restarted (only the Telegram bot followed a newer saved index)."""
+    data = tmp_path / "data"
+    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    env.update(HOITIN_DATA_DIR=str(data), HOITIN_SEEDS_DIR=str(ROOT / "seeds"), HOITIN_LOG_LEVEL="WARNING",
+               PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])))
+    question = "Nông dân huyện Cái Bè thu hoạch lúa khi nào?\n".encode()
+    with subprocess.Popen([sys.executable, "-m", "bot"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, cwd=tmp_path, env=env) as console:
+        assert console.stdin is not None and console.stdout is not None
+        try:
+            console.stdin.write(question)
+            console.stdin.flush()
+            while (line := console.stdout.readline()) and "Không tìm thấy".encode() not in line:
+                pass  # not found: the archive has no such article yet
+            assert line, "the console answered before anything was ingested"
+            ingested = cli(data, "ingest", str(new_article_file(tmp_path)))
+            assert ingested.returncode == 0, ingested.stderr
+            console.stdin.write(question)
+            out, err = console.communicate(timeout=60)
+        finally:
+            if console.poll() is None:
+                console.kill()
+    assert "Tiền Giang" in out.decode(), out.decode() + err.decode()
