@@ -84,7 +84,7 @@ def build_service(settings: Settings, library: Library, metrics: Metrics | None 
     ingester = (Ingester(IngestSettings(library.data_dir, database, settings.alert_max_age_hours, settings.log_level,
                                         settings.opensearch))
                 if settings.role.works else None)
-    return Service(library, database, settings.alert_max_age_hours, metrics or Metrics(), ingester)
+    return Service(library, database, metrics or Metrics(), ingester)
 
 
 @dataclass(frozen=True)
@@ -162,6 +162,7 @@ def build(settings: Settings, *, library: Library | None = None, request: BaseRe
                    metrics, owner),
         Deliverer(service, application.bot, settings.alerts_per_second, metrics, owner),
         settings.feeds,
+        settings.alert_max_age_hours,
     ) if role.works else None
     schedule = Schedule(poll=settings.poll_seconds, feed_check=min(FEED_CHECK_SECONDS, settings.feed_interval))
     background = Background(service, schedule, pacer, owner, intake)

@@ -58,6 +58,7 @@ class Intake:
     poller: FeedPoller
     deliverer: Deliverer
     feeds: tuple[str, ...]  # feeds from the settings, added to the feed list at start
+    alert_max_age_hours: float  # older articles never alert (the ingest side applies it; said at start)
 
 
 class Background:
@@ -105,7 +106,7 @@ class Background:
             "alerts up to %g/s, for articles up to %g h old; replies up to %g/s a chat",
             intake.inbox.folder, self.schedule.poll, len(await self.service.feeds()), poller.interval,
             poller.fetcher.timeout, poller.fetcher.max_bytes, intake.deliverer.per_second,
-            self.service.alert_max_age_hours, self.pacer.per_second,
+            intake.alert_max_age_hours, self.pacer.per_second,
         )
 
     def _spawner(

@@ -100,11 +100,11 @@ class Service:
 
     ``library`` is the answer side's; the ingest side (``ingester``, None in a process that
     only answers) opens its own over the same folder. ``database`` is the bot database (a
-    SQLite path or a PostgreSQL URL); ``alert_max_age_hours``: older articles never alert.
+    SQLite path or a PostgreSQL URL).
     ``on_queued`` is told how many alerts were queued (the delivery loop wakes up on it).
     """
 
-    def __init__(self, library: Library, database: str, alert_max_age_hours: float, metrics: Metrics,
+    def __init__(self, library: Library, database: str, metrics: Metrics,
                  ingester: Ingester | None) -> None:
         self.library = library
         self.metrics = metrics
@@ -122,7 +122,6 @@ class Service:
                                                 "answers go out without their buttons until it can")
         self._worker = Worker("answer")
         self._store_identity = library.store.identity
-        self.alert_max_age_hours = alert_max_age_hours
         self._ingester = ingester
         self.on_queued: Callable[[int], None] | None = None
 
