@@ -2,7 +2,7 @@
 
 With ``TELEGRAM_BOT_TOKEN`` set this is the Telegram bot; without it, a console chat over
 the same articles and the same answers. ``--role web`` / ``--role worker`` split the bot
-over several processes (see README, "Running in production").
+over several processes (see docs/operations.md, "Running in production").
 """
 
 from __future__ import annotations

@@ -243,7 +243,7 @@ def index_terms(words: Iterable[str]) -> list[str]:
     an accented question is matched on the first half, one typed without diacritics on the
     second. Both halves have the same length, so BM25's length normalisation, and with it
     every accented query's score, is exactly what the accented half alone would give.
-    Measured on the dev set (README, "Representation"), syllable pairs beat pyvi's compound
+    Measured on the dev set (docs/design.md), syllable pairs beat pyvi's compound
     words as index terms: pyvi errs on names and rare words, a pair never does.
     """
     return sentence_terms(words, folded=False) + sentence_terms(words, folded=True)
