@@ -11,6 +11,7 @@ is the other way round: real long polling over HTTP against the fake served on 1
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import os
 import signal
@@ -22,7 +23,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, closing
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from telegram import Update
 from telegram.ext import Application
@@ -152,6 +153,8 @@ class BotProcess:
     the bot's whole configuration (on top of this environment), ``cwd`` its working folder.
     Its log (stderr) is read as it comes, so a bot that logs much never blocks on a full pipe."""
 
+    running: ClassVar[set[BotProcess]] = set()  # started and not yet seen to end: killed after each test
+
     def __init__(self, cwd: Path, env: dict[str, str], args: tuple[str, ...] = ()) -> None:
         self.cwd = cwd
         self.env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent), **env}
@@ -165,6 +168,7 @@ class BotProcess:
         self.process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", *self.args, cwd=self.cwd, env=self.env,
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE, start_new_session=True)
+        BotProcess.running.add(self)
         self._reader = asyncio.create_task(self._read(self.process))
 
     async def _read(self, process: asyncio.subprocess.Process) -> None:
@@ -199,4 +203,13 @@ class BotProcess:
                 self.process.kill()
                 await self.process.wait()
         self.returncode = self.process.returncode
+        BotProcess.running.discard(self)
         return self.log
+
+    def kill_group(self) -> None:
+        """SIGKILL to the bot and every process of its group (its ingest process too): what is left
+        of a test that failed before it stopped its bot."""
+        if self.process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+        BotProcess.running.discard(self)

@@ -12,10 +12,21 @@ import pytest
 from retrieval.ingest import read_articles
 from retrieval.library import Library
 
+from .bot_harness import BotProcess
+
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 SEED_ARTICLE = SEEDS / "000_f6a358e694b004d6.txt"
 SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(autouse=True)
+def no_bot_left_running() -> Iterator[None]:
+    """A test that failed before stopping its ``python -m bot`` left it (and its ingest process)
+    running for the rest of the session, its pipes held open: killed here, after each test."""
+    yield
+    for bot in list(BotProcess.running):
+        bot.kill_group()
 
 
 @pytest.fixture(scope="session")
