@@ -108,30 +108,40 @@ def test_at_a_terminal_lines_are_edited_and_recalled(tmp_path: Path) -> None:
                           cwd=tmp_path, env=env) as console:
         os.close(terminal)
         try:
-            seen = _until(main, b"> ", b"")
+            screen = _Screen(main)
+            screen.until(b"> ")
             os.write(main, b"ai chu tri hoi nghi\r")
-            seen = _until(main, b"> ", _until(main, "Trương Thị Mai".encode(), seen))
+            screen.until("Trương Thị Mai".encode())
+            screen.until(b"> ")
             os.write(main, b"\x1b[A\r")  # ↑ and Enter: the same question again
-            seen = _until(main, b"> ", _until(main, "Trương Thị Mai".encode(), seen))
+            screen.until("Trương Thị Mai".encode())
+            screen.until(b"> ")
             os.write(main, b"\x04")  # Ctrl-D
             console.wait(timeout=60)
         finally:
             if console.poll() is None:
                 console.kill()
     os.close(main)
-    assert seen.decode(errors="replace").count("Trương Thị Mai") >= 2 and b"^[[A" not in seen
+    assert screen.seen.decode(errors="replace").count("Trương Thị Mai") >= 2 and b"^[[A" not in screen.seen
     assert (tmp_path / "data" / "console_history").read_text(encoding="utf-8").splitlines()[-1] == "ai chu tri hoi nghi"
 
 
-def _until(terminal: int, wanted: bytes, seen: bytes, seconds: float = 30.0) -> bytes:
-    """Read the terminal until ``wanted`` appears after what was ``seen`` already."""
-    start, deadline = len(seen), time.monotonic() + seconds
-    while wanted not in seen[start:]:
-        ready, _, _ = select.select([terminal], [], [], max(deadline - time.monotonic(), 0))
-        if not ready:
-            raise AssertionError(f"no {wanted!r} on the terminal; it shows: {seen[-500:]!r}")
-        seen += os.read(terminal, 65536)
-    return seen
+class _Screen:
+    """What a terminal showed, read as it comes; ``until`` waits for text after what it found last."""
+
+    def __init__(self, terminal: int) -> None:
+        self.terminal = terminal
+        self.seen = b""
+        self._after = 0
+
+    def until(self, wanted: bytes, seconds: float = 30.0) -> None:
+        deadline = time.monotonic() + seconds
+        while (at := self.seen.find(wanted, self._after)) < 0:
+            ready, _, _ = select.select([self.terminal], [], [], max(deadline - time.monotonic(), 0))
+            if not ready:
+                raise AssertionError(f"no {wanted!r} on the terminal; it shows: {self.seen[-500:]!r}")
+            self.seen += os.read(self.terminal, 65536)
+        self._after = at + len(wanted)
 
 
 def test_the_console_answers_from_articles_ingested_while_it_runs(tmp_path: Path) -> None:
