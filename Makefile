@@ -24,7 +24,7 @@ check: $(STAMP)
 
 # Answer quality on both dev sets of ../shared/data (see README, "Evaluation"); LIMIT distractors,
 # 5000 by default. The shipped ranker was fitted on these sets: `make train` prints the honest,
-# cross-validated figures (and refits retrieval/ranker.json).
+# cross-validated figures (and refits retrieval/answer/ranker.json).
 LIMIT ?= 5000
 DATA ?= ../shared/data
 eval: $(STAMP)

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import dev_examples  # noqa: E402
 
 from retrieval.answer import FEATURES  # noqa: E402
-from retrieval.training import cross_validate  # noqa: E402
+from retrieval.tools import cross_validate  # noqa: E402
 
 
 def main() -> int:

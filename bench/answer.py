@@ -26,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import CACHE, library, machine, questions, summary  # noqa: E402
 
-from retrieval.feedback import AnswerLog  # noqa: E402
+from retrieval.answer import AnswerLog  # noqa: E402
 from retrieval.text import strip_marks  # noqa: E402
 
 

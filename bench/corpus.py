@@ -18,11 +18,11 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from retrieval.evaluation import eval_library, load_questions  # noqa: E402
+from retrieval.answer import Ranker  # noqa: E402
+from retrieval.articles import Passage  # noqa: E402
 from retrieval.library import Library, Settings  # noqa: E402
-from retrieval.models import Passage  # noqa: E402
-from retrieval.ranker import Ranker  # noqa: E402
-from retrieval.training import Example, collect  # noqa: E402
+from retrieval.tools import eval_library, load_questions  # noqa: E402
+from retrieval.tools.training import Example, collect  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 QUESTIONS = DATA / "qa" / "viquad-dev-questions.jsonl"

@@ -20,8 +20,8 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
-from retrieval.evaluation import eval_library
 from retrieval.library import Settings
+from retrieval.tools import eval_library
 
 QUESTIONS = Path(__file__).resolve().parent.parent / "tests" / "data" / "dated-questions.jsonl"
 

@@ -43,8 +43,8 @@ from corpus import summary  # noqa: E402
 
 from bot.app import build, build_service  # noqa: E402
 from bot.config import Role, Settings  # noqa: E402
+from retrieval.articles import Article  # noqa: E402
 from retrieval.library import Library  # noqa: E402
-from retrieval.models import Article  # noqa: E402
 from tests.bot_harness import BotProcess, bot_rows, free_port, until  # noqa: E402
 from tests.conftest import fresh_database  # noqa: E402
 from tests.fake_telegram import FakeBotAPI, serve  # noqa: E402

@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import summary  # noqa: E402
 
 from bot.app import prepare_library  # noqa: E402
-from retrieval.clock import VIETNAM  # noqa: E402
+from retrieval.text import VIETNAM  # noqa: E402
 from tests.bot_harness import running_bot  # noqa: E402
 
 

@@ -3,7 +3,7 @@
     python bench/ingest.py [--limit 35439] [--workers 2] [--pyvi-sample 1500] [--repeat 3]
 
 Measured in one run: (1) pyvi alone, one core, segmenting every sentence of the first
-``--pyvi-sample`` articles (its syllables per second), and our segmenter (retrieval/wordseg.py,
+``--pyvi-sample`` articles (its syllables per second), and our segmenter (retrieval/text/wordseg.py,
 the same words) on the same sentences, 600 at a time as a worker gets them; (2)
 ``Library.ingest`` of ``--limit`` articles into an empty temporary folder with ``--workers``
 processes: dedupe, split, segment, evidence, store, index, save. (1) runs before and after (2)
@@ -31,12 +31,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import FULL, NEWS, machine, require_data  # noqa: E402
 
-from retrieval.formats import read_file  # noqa: E402
-from retrieval.ingest import indexed_paragraphs  # noqa: E402
+from retrieval.articles import (
+    Article,  # noqa: E402
+    read_file,  # noqa: E402
+)
 from retrieval.library import Library  # noqa: E402
-from retrieval.models import Article  # noqa: E402
+from retrieval.store.ingest import indexed_paragraphs  # noqa: E402
 from retrieval.text import normalize, split_sentences, syllables  # noqa: E402
-from retrieval.wordseg import tokenize_many  # noqa: E402
+from retrieval.text.wordseg import tokenize_many  # noqa: E402
 
 
 def _sentences(article: Article) -> list[str]:

@@ -21,7 +21,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from retrieval.timeframe import read_time
+from retrieval.text import read_time
 
 OPPONENTS = ("Indonesia", "Thái Lan", "Malaysia", "Philippines", "Singapore", "Myanmar", "Hàn Quốc", "Nhật Bản",
              "Trung Quốc", "UAE")

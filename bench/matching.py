@@ -30,11 +30,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import summary  # noqa: E402
 
 from bot.database import connect  # noqa: E402
+from bot.keywords import article_terms  # noqa: E402
 from bot.subscriptions import Subscriptions  # noqa: E402
-from retrieval.formats import read_file  # noqa: E402
-from retrieval.ingest import read_articles  # noqa: E402
-from retrieval.keywords import article_terms  # noqa: E402
-from retrieval.models import Article  # noqa: E402
+from retrieval.articles import Article, read_file  # noqa: E402
+from retrieval.store import read_articles  # noqa: E402
 from retrieval.text import syllables  # noqa: E402
 
 NEWS = ROOT.parent / "shared" / "data" / "news" / "baomoi-2017.jsonl.gz"

@@ -1,4 +1,4 @@
-"""Both archives in one run: the embedded index and OpenSearch (retrieval/opensearch.py), the same
+"""Both archives in one run: the embedded index and OpenSearch (retrieval/archive/opensearch.py), the same
 corpus, the same questions, the same sentence ranker.
 
     python bench/opensearch_parity.py [--limit 5000] [--sets viquad news]
@@ -31,10 +31,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import DATA, NEWS, ROOT, machine  # noqa: E402
 
-from retrieval.evaluation import eval_library, evaluate, load_questions  # noqa: E402
+from retrieval.archive.opensearch import PASSAGES, Cluster, OpenSearchArchive  # noqa: E402
 from retrieval.library import Library, Settings  # noqa: E402
-from retrieval.opensearch import PASSAGES, Cluster, OpenSearchArchive  # noqa: E402
 from retrieval.text import query_terms  # noqa: E402
+from retrieval.tools import eval_library, evaluate, load_questions  # noqa: E402
 from tests.bot_harness import free_port  # noqa: E402
 from tests.opensearch import OpenSearchNode, launcher_problem, opensearch_cluster  # noqa: E402
 

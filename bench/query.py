@@ -30,8 +30,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import CACHE, FULL, library, machine, passage_terms, questions, summary  # noqa: E402
 
+from retrieval.articles import Passage  # noqa: E402
 from retrieval.index import Index  # noqa: E402
-from retrieval.models import Passage  # noqa: E402
 from retrieval.text import query_terms  # noqa: E402
 
 K = 10

@@ -19,7 +19,7 @@ Both dev sets are asked as ``python -m retrieval train`` asks them (with and wit
   that bound is far under a target, new features (information the present ones lack) are what
   it needs, not another model.
 
-Folds are by article, as in ``retrieval/training.py``.
+Folds are by article, as in ``retrieval/tools/training.py``.
 """
 
 from __future__ import annotations
@@ -37,9 +37,11 @@ from threadpoolctl import threadpool_limits
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import dev_examples  # noqa: E402
 
-from retrieval.question import KINDS  # noqa: E402
-from retrieval.ranker import default_ranker  # noqa: E402
-from retrieval.training import Example, FitSettings, fit, fold_of, judge  # noqa: E402
+from retrieval.answer import (
+    KINDS,  # noqa: E402
+    default_ranker,  # noqa: E402
+)
+from retrieval.tools.training import Example, FitSettings, fit, fold_of, judge  # noqa: E402
 
 # Fixed rounds (no early stopping: its held-out split is drawn per fit) on one thread (sums over
 # threads come out in varying order): the in-sample figures then repeat exactly (see the docstring).

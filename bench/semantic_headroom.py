@@ -35,10 +35,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import dev_examples, summary  # noqa: E402
 
-from retrieval.evaluation import load_questions  # noqa: E402
-from retrieval.ranker import default_ranker  # noqa: E402
+from retrieval.answer import default_ranker  # noqa: E402
 from retrieval.text import strip_marks  # noqa: E402
-from retrieval.training import Example, FitSettings, cross_validate  # noqa: E402
+from retrieval.tools import load_questions  # noqa: E402
+from retrieval.tools.training import Example, FitSettings, cross_validate  # noqa: E402
 
 CHUNK = 64
 

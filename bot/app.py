@@ -27,9 +27,9 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from retrieval.ingest import read_articles
+from retrieval.archive import Cluster
 from retrieval.library import Library
-from retrieval.opensearch import Cluster
+from retrieval.store import read_articles
 
 from .background import FEED_CHECK_SECONDS, Background, Intake, Schedule
 from .charts import ChartDrawer

@@ -24,7 +24,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.dates import DateFormatter, date2num  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from retrieval.timeline import Trend  # noqa: E402
+from retrieval.answer import Trend  # noqa: E402
 
 from .texts import text  # noqa: E402
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from retrieval.clock import VIETNAM, utc_stamp
+from retrieval.text import VIETNAM, utc_stamp
 
 from .database import Database
 

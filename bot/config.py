@@ -9,8 +9,8 @@ from enum import StrEnum
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from retrieval.formats import ReadLimits
-from retrieval.opensearch import Cluster, ClusterError
+from retrieval.archive import Cluster, ClusterError
+from retrieval.articles import ReadLimits
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 

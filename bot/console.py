@@ -2,7 +2,7 @@
 
 Type a question and get the answer with its sources; ``/search <q>``, ``/page N``,
 ``/latest``, ``/help``; Ctrl-D (or ``/quit``) leaves. Answers and search pages are rendered
-as plain text by :mod:`retrieval.plain`; the console's own words are in :mod:`bot.texts`.
+as plain text by :mod:`retrieval.answer.plain`; the console's own words are in :mod:`bot.texts`.
 """
 
 from __future__ import annotations
@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from retrieval.clock import date_text
+from retrieval.answer import BadSearch, format_answer, format_search
 from retrieval.errors import EmptyQuery
 from retrieval.library import Library
-from retrieval.plain import format_answer, format_search
-from retrieval.searchquery import BadSearch
+from retrieval.text import date_text
 
 from .limits import LATEST, MAX_QUESTION, SEARCH_PAGE
 from .texts import VI, text

@@ -8,7 +8,7 @@ the two share (``ON CONFLICT … DO NOTHING``, ``RETURNING``, ``CAST`` where Pos
 know a parameter's type).
 
 Schemas are versioned. SQLite carries its version in ``PRAGMA user_version`` and goes through
-every step of ``MIGRATIONS`` (:func:`retrieval.sqlite.migrate`). PostgreSQL starts at the
+every step of ``MIGRATIONS`` (:func:`retrieval.store.migrate`). PostgreSQL starts at the
 current version with ``POSTGRES_SCHEMA`` and takes the steps after it from
 ``POSTGRES_MIGRATIONS``; its version is in ``meta``, changed under an advisory lock, so two
 processes starting together migrate once.
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from retrieval.sqlite import connect, migrate, transaction
+from retrieval.store import connect, migrate, transaction
 
 log = logging.getLogger(__name__)
 
@@ -356,7 +356,7 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Database]:
-        """All or nothing; nested blocks are savepoints (see :func:`retrieval.sqlite.transaction`)."""
+        """All or nothing; nested blocks are savepoints (see :func:`retrieval.store.transaction`)."""
         if not self.postgres:
             with transaction(self._connection):
                 yield self

@@ -25,7 +25,7 @@ from telegram.error import (
     TelegramError,
 )
 
-from retrieval.clock import utc_now
+from retrieval.text import utc_now
 
 from .formatting import digest_preview, html_digest
 from .metrics import Metrics, telegram_code

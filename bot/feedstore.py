@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from retrieval.clock import utc_stamp
+from retrieval.text import utc_stamp
 
 from .database import Database
 

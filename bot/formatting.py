@@ -23,19 +23,9 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 
-from retrieval.clock import date_text
-from retrieval.factquestion import fact_text
-from retrieval.models import (
-    Answer,
-    Article,
-    Citation,
-    Excerpt,
-    SearchPage,
-    SearchResult,
-    Snippet,
-)
-from retrieval.text import shorten
-from retrieval.timeline import Trend
+from retrieval.answer import Answer, Citation, Excerpt, SearchPage, SearchResult, Snippet, Trend, fact_text
+from retrieval.articles import Article
+from retrieval.text import date_text, shorten
 
 from .chats import ChatState
 from .feedstore import FeedState

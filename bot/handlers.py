@@ -28,8 +28,8 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError, TimedOut
 from telegram.ext import ContextTypes
 
+from retrieval.answer import BadSearch
 from retrieval.errors import EmptyQuery
-from retrieval.searchquery import BadSearch
 
 from . import formatting as fmt
 from .charts import ChartDrawer

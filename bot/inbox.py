@@ -22,9 +22,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from retrieval.articles import Article, ReadLimits, read_file
 from retrieval.errors import BadArticle
-from retrieval.formats import ReadLimits, read_file
-from retrieval.models import Article
 
 from .service import Service
 

@@ -27,11 +27,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from retrieval.archive import Cluster
+from retrieval.articles import Article
 from retrieval.errors import BadArticle
-from retrieval.ingest import IngestReport
 from retrieval.library import Library
-from retrieval.models import Article
-from retrieval.opensearch import Cluster
+from retrieval.store import IngestReport
 
 from .chats import Chats
 from .database import open_database

@@ -11,12 +11,12 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from retrieval.clock import utc_now
-from retrieval.keywords import article_terms
 from retrieval.library import Library
+from retrieval.text import utc_now
 
 from .chats import Chats
 from .database import Database
+from .keywords import article_terms
 from .outbox import Outbox
 from .subscriptions import Subscriptions
 

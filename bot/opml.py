@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from retrieval.clock import utc_now
+from retrieval.text import utc_now
 
 MAX_OPML_BYTES = 1_000_000
 MAX_FEEDS = 500

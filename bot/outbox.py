@@ -17,8 +17,8 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from retrieval.clock import utc_stamp
-from retrieval.models import Article
+from retrieval.articles import Article
+from retrieval.text import utc_stamp
 
 from .database import Database
 from .leases import gone

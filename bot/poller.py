@@ -1,7 +1,7 @@
 """The feed polling loop: due feeds fetched (conditional GET), parsed, completed, ingested.
 
 The HTTP side, with its address checks, is :mod:`bot.fetcher`; parsing an answered feed, and
-taking an article's text from its page, is :mod:`retrieval.feeds`; the feed list with its
+taking an article's text from its page, is :mod:`bot.feeds`; the feed list with its
 backoff is :mod:`bot.feedstore`. A failing feed's last error shows in ``/feeds`` and ``/stats``.
 """
 
@@ -12,10 +12,10 @@ import logging
 import time
 from dataclasses import replace
 
+from retrieval.articles import Article
 from retrieval.errors import BadArticle
-from retrieval.feeds import ParsedFeed, complete_from_page, parse_feed
-from retrieval.models import Article
 
+from .feeds import ParsedFeed, complete_from_page, parse_feed
 from .feedstore import FeedState, Polled
 from .fetcher import Fetcher, FetchError
 from .metrics import Metrics

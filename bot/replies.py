@@ -2,7 +2,7 @@
 
 A reader who replies "vì sao?" to an answer asks within that answer's articles; Telegram
 tells us only the message replied to, so each answer's message ids are kept here with the
-number of the answer in the answer log (:mod:`retrieval.feedback`). Kept for as long as
+number of the answer in the answer log (:mod:`retrieval.answer.feedback`). Kept for as long as
 button numbers are (:data:`bot.refs.EXPIRY_DAYS`).
 """
 

@@ -23,12 +23,11 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from retrieval.answer import ANSWER_LOG, Answer, AnswerLog, Excerpt, FollowUp, Ratings, SearchPage, Trend
+from retrieval.articles import Article
 from retrieval.errors import BadArticle, RetrievalError
-from retrieval.feedback import ANSWER_LOG, AnswerLog, Ratings
-from retrieval.ingest import IngestReport
 from retrieval.library import Library
-from retrieval.models import Answer, Article, Excerpt, FollowUp, SearchPage
-from retrieval.timeline import Trend
+from retrieval.store import IngestReport
 
 from .chats import Chats, ChatState
 from .database import open_database

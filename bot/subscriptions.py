@@ -1,6 +1,6 @@
 """Subscriptions: keyword queries a chat wants alerts for, kept in the bot database.
 
-The matching rule is :mod:`retrieval.keywords`; here are the limits a chat lives with and
+The matching rule is :mod:`bot.keywords`; here are the limits a chat lives with and
 the storage. Numbers shown to users are positions in the chat's list (1, 2, …), not row ids.
 """
 
@@ -10,12 +10,11 @@ import json
 from dataclasses import dataclass
 from enum import Enum
 
-from retrieval.clock import utc_stamp
 from retrieval.errors import EmptyQuery
-from retrieval.keywords import KeywordQuery, parse_keywords
-from retrieval.text import FOLDED, fold, syllables
+from retrieval.text import FOLDED, fold, syllables, utc_stamp
 
 from .database import Database
+from .keywords import KeywordQuery, parse_keywords
 
 MAX_PER_CHAT = 20
 MAX_KEYWORDS_CHARS = 100

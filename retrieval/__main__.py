@@ -13,16 +13,24 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from .answer import ANSWER_LOG, MODEL_PATH, Answer, AnswerLog, Citation, Ranker, format_answer, format_search
+from .archive import REPLICAS, SHARDS, Cluster, OpenSearchArchive, cluster_stats
 from .errors import EmptyQuery, RetrievalError
-from .evaluation import FIGURES, HALVES, eval_library, evaluate, in_half, load_questions
-from .feedback import ANSWER_LOG, AnswerLog
-from .ingest import read_articles
 from .library import Library, Settings
-from .models import Answer, Citation
-from .opensearch import REPLICAS, SHARDS, Cluster, OpenSearchArchive, cluster_stats
-from .plain import format_answer, format_search
-from .ranker import MODEL_PATH, Ranker
-from .training import FitSettings, collect, cross_validate, fit, table
+from .store import read_articles
+from .tools import (
+    FIGURES,
+    HALVES,
+    FitSettings,
+    collect,
+    cross_validate,
+    eval_library,
+    evaluate,
+    fit,
+    in_half,
+    load_questions,
+    table,
+)
 
 
 def default_data_dir() -> Path:

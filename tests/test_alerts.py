@@ -12,8 +12,8 @@ from pathlib import Path
 
 from bot.app import build_service
 from bot.config import Settings
-from retrieval.clock import VIETNAM
 from retrieval.library import Library
+from retrieval.text import VIETNAM
 
 from .bot_harness import ADMIN, bot_rows, running_bot
 from .conftest import ROOT
@@ -163,7 +163,7 @@ async def test_pending_alerts_survive_a_restart_and_go_out_once(data_dir: Path, 
     await service.sync()  # the alert cursor starts now
     drop = tmp_path / "drop"
     drop.mkdir()
-    from retrieval.ingest import read_articles
+    from retrieval.store import read_articles
 
     article_file(drop, "lua.txt", *RICE)
     article_file(drop, "bong.txt", *MATCH)

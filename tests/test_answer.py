@@ -11,12 +11,11 @@ from pathlib import Path
 import pytest
 
 from retrieval.__main__ import main as cli
-from retrieval.answer import FEATURES, answer_type_cue, features
+from retrieval.answer import Kind, format_answer
+from retrieval.answer.candidates import FEATURES, answer_type_cue, features
+from retrieval.articles import read_file
 from retrieval.errors import EmptyQuery
-from retrieval.formats import read_file
 from retrieval.library import Library
-from retrieval.plain import format_answer
-from retrieval.question import Kind
 
 SEED_QUESTION = "Ai chủ trì hội nghị tổng kết nhiệm kỳ 2016-2020?"
 SEED_TITLE = "Người làm công tác quần chúng phải làm tốt trách nhiệm đại diện cho các tầng lớp nhân dân"

@@ -6,9 +6,8 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
-from retrieval.bm25 import BM25Params
-from retrieval.index import Index
-from retrieval.models import Passage
+from retrieval.articles import Passage
+from retrieval.index import BM25Params, Index
 
 
 def random_corpus(rng: np.random.Generator, docs: int, vocab: int) -> list[list[str]]:

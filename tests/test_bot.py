@@ -13,8 +13,8 @@ import pytest
 from bot.app import register_commands
 from bot.formatting import CALLBACK_LIMIT
 from bot.subscriptions import MAX_PER_CHAT
-from retrieval.ingest import read_articles
 from retrieval.library import Library
+from retrieval.store import read_articles
 
 from .bot_harness import ADMIN, TOKEN, Running, bot_rows, running_bot
 from .fake_telegram import (

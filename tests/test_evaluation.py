@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from retrieval.__main__ import main as cli
-from retrieval.evaluation import HALVES, contains, evaluate, half_of, in_half, load_questions
-from retrieval.formats import read_file
+from retrieval.articles import read_file
 from retrieval.library import Library
+from retrieval.tools.evaluation import HALVES, contains, evaluate, half_of, in_half, load_questions
 
 from .conftest import ROOT
 

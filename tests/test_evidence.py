@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from retrieval.evidence import decode, sentence_evidence, sentences_evidence
+from retrieval.articles.evidence import decode, sentence_evidence, sentences_evidence
 from retrieval.text import segment
 
 
@@ -99,7 +99,7 @@ def test_patterns_written_letter_first_match_as_their_plain_forms() -> None:
     # their first letter (so that the engine can scan for letters); they must find exactly what
     # the plain forms with ``\b`` in front find, at every kind of boundary: a sentence's NUL,
     # "thay", a letter, ". ", and with two branches that share first letters.
-    from retrieval import evidence
+    from retrieval.articles import evidence
 
     cue_words = "do|vì|bởi|bởi vì|tại vì|nhằm|để|nguyên nhân|lý do|dẫn đến|khiến|nên|nhờ|bằng cách|bằng|cách|kiểu".split("|")
     roles = ["ông", "bà", "Bộ trưởng", "Bí thư", "Chủ tịch", "Phó Chủ tịch", "tại", "Tôn"]  # "Tôn" in both: order counts

@@ -13,13 +13,13 @@ import pytest
 
 from bot.app import build_service
 from bot.config import DEFAULTS
+from bot.feeds import canonical_url
 from bot.fetcher import Fetcher, OutboundPolicy
 from bot.leases import lease_owner
 from bot.poller import FeedPoller
 from bot.service import Service
-from retrieval.feeds import canonical_url
+from retrieval.articles import Article, feed_article_id
 from retrieval.library import Library
-from retrieval.models import Article, feed_article_id
 
 from .bot_harness import ADMIN, bot_rows, running_bot
 from .news_site import Site, rss, serving

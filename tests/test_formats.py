@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from retrieval.articles import Article
+from retrieval.articles.formats import parse_record, parse_text_article, read_file
 from retrieval.errors import BadArticle
-from retrieval.formats import parse_record, parse_text_article, read_file
-from retrieval.models import Article
 
 from .conftest import SEED_ARTICLE
 

@@ -17,7 +17,7 @@ from bot.formatting import (
     html_answer,
     split_html,
 )
-from retrieval.models import Answer, AnswerSentence, Citation
+from retrieval.answer import Answer, AnswerSentence, Citation
 
 from .fake_telegram import visible_text
 

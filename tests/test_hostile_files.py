@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.feeds import parse_feed
 from bot.inbox import read_inbox_file
-from retrieval.feeds import parse_feed
-from retrieval.formats import ReadLimits, json_depth_over, read_file
+from retrieval.articles.formats import ReadLimits, json_depth_over, read_file
 
 from .bot_harness import running_bot
 from .conftest import ROOT

@@ -8,11 +8,10 @@ from pathlib import Path
 import pytest
 
 from retrieval.__main__ import main as cli
-from retrieval.formats import read_file
-from retrieval.ingest import articles_sentences, indexed_paragraphs, read_articles
+from retrieval.articles import Article, read_file
 from retrieval.library import Library
-from retrieval.models import Article
-from retrieval.store import Store, StoredArticle, content_hash
+from retrieval.store.ingest import articles_sentences, indexed_paragraphs, read_articles
+from retrieval.store.store import Store, StoredArticle, content_hash
 
 
 def write_jsonl(path: Path, records: list[dict]) -> Path:

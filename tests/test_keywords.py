@@ -1,4 +1,4 @@
-"""The subscription matching rule (retrieval.keywords) and its storage (bot.subscriptions)."""
+"""The subscription matching rule (bot.keywords) and its storage (bot.subscriptions)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from bot.database import open_database
+from bot.keywords import article_terms, parse_keywords
 from bot.subscriptions import Refusal, SubscriptionRefused, Subscriptions
+from retrieval.articles import Article
 from retrieval.errors import EmptyQuery
-from retrieval.keywords import article_terms, parse_keywords
-from retrieval.models import Article
 
 FLOOD = Article(
     id="lu",

@@ -16,7 +16,7 @@ from bot.chats import Chats
 from bot.database import Database, open_database
 from bot.leases import Leases, lease_owner
 from bot.outbox import Outbox
-from retrieval.models import Article
+from retrieval.articles import Article
 
 CHATS, ARTICLES = 10, 5
 

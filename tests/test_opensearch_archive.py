@@ -10,9 +10,9 @@ from pathlib import Path
 from opensearchpy import OpenSearch
 
 from bot.config import Role
+from retrieval.archive.opensearch import ARTICLES, META, PASSAGES, Cluster
 from retrieval.index import Index
 from retrieval.library import Library
-from retrieval.opensearch import ARTICLES, META, PASSAGES, Cluster
 
 from .bot_harness import running_bot
 from .fake_telegram import FakeBotAPI

@@ -19,11 +19,11 @@ from pathlib import Path
 import pytest
 from opensearchpy import OpenSearch, helpers
 
-from retrieval.evaluation import eval_library, load_questions
+from retrieval.archive.opensearch import ARTICLES as ARTICLE_INDEX
+from retrieval.archive.opensearch import PASSAGES, Cluster, OpenSearchArchive
+from retrieval.articles import Article
 from retrieval.library import Library, Settings
-from retrieval.models import Article
-from retrieval.opensearch import ARTICLES as ARTICLE_INDEX
-from retrieval.opensearch import PASSAGES, Cluster, OpenSearchArchive
+from retrieval.tools import eval_library, load_questions
 
 from .bot_harness import free_port
 from .conftest import ROOT

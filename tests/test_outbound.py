@@ -15,7 +15,7 @@ import pytest
 from aiohttp import web
 
 from bot.fetcher import Fetcher, FetchError, FetchRefused, OutboundPolicy, address_refusal
-from retrieval.models import feed_article_id
+from retrieval.articles import feed_article_id
 
 from .bot_harness import ADMIN, running_bot
 from .news_site import rss, serving

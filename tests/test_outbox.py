@@ -8,7 +8,7 @@ import pytest
 
 from bot.database import open_database
 from bot.outbox import LEAD_CHARS, Outbox
-from retrieval.models import Article
+from retrieval.articles import Article
 from retrieval.text import shorten
 
 

@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from retrieval.articles import Article, Passage
 from retrieval.errors import IndexFormatError
 from retrieval.index import Index
-from retrieval.ingest import articles_sentences
 from retrieval.library import Library
-from retrieval.models import Article, Passage
-from retrieval.store import content_hash
+from retrieval.store.ingest import articles_sentences
+from retrieval.store.store import content_hash
 
 
 def small_index() -> Index:

@@ -1,4 +1,4 @@
-"""Numbering passages' terms from their sentences (retrieval/postings.py) gives each passage
+"""Numbering passages' terms from their sentences (retrieval/archive/postings.py) gives each passage
 exactly its terms as strings, and an index built that way scores as one built from strings."""
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ from collections import Counter
 import numpy as np
 
 from retrieval.archive import CutArticle
+from retrieval.archive.postings import encode
+from retrieval.articles import Passage, Sentence
 from retrieval.index import Index
 from retrieval.library import Library
-from retrieval.models import Passage, Sentence
-from retrieval.postings import encode
 from retrieval.text import query_terms
 
 

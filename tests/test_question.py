@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.factquestion import Fact, read_fact_question
-from retrieval.question import Kind, analyse_question
+from retrieval.answer import Fact, Kind, analyse_question, read_fact_question
 
 PHRASINGS = [
     ("Ai chủ trì hội nghị?", Kind.PERSON, "ai"),

@@ -8,10 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from retrieval.answer import FEATURES, KIND_FEATURES
-from retrieval.question import KINDS, Kind
-from retrieval.ranker import MODEL_PATH, Ranker, RankerError, default_ranker
-from retrieval.training import Example, FitSettings, cross_validate, fit, fold_of
+from retrieval.answer import FEATURES, KIND_FEATURES, KINDS, Kind
+from retrieval.answer.ranker import MODEL_PATH, Ranker, RankerError, default_ranker
+from retrieval.tools.training import Example, FitSettings, cross_validate, fit, fold_of
 
 
 def ranker_json(weights: dict[str, float], kind: dict[str, list[float]] | None = None) -> dict:

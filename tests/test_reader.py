@@ -20,9 +20,9 @@ import pytest
 from PIL import Image
 
 from bot.charts import SERIES_KEY
-from retrieval.clock import VIETNAM
-from retrieval.ingest import read_articles
 from retrieval.library import Library
+from retrieval.store import read_articles
+from retrieval.text import VIETNAM
 
 from .bot_harness import ADMIN, Running, running_bot
 from .fake_telegram import GROUP_ID, USER_ID, callback, message, visible_text

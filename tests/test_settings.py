@@ -17,7 +17,7 @@ import pytest
 from aiohttp import ClientSession
 
 from bot.config import DEFAULTS, ConfigError, Settings, load_settings
-from retrieval.clock import VIETNAM
+from retrieval.text import VIETNAM
 
 from .bot_harness import BotProcess, free_port, until
 from .conftest import ROOT

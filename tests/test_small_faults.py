@@ -88,7 +88,7 @@ def test_quiet_and_verbose_work_after_the_command_too(data_dir: Path, tmp_path: 
                       encoding="utf-8")
     done = run("-m", "retrieval", "ingest", str(record), "--data-dir", str(data_dir), "-q", "-v")
     assert done.returncode == 0, done.stderr
-    assert "INFO retrieval.index: index saved" in done.stderr
+    assert "INFO retrieval.index.index: index saved" in done.stderr
     quiet = run("-m", "retrieval", "stats", "--data-dir", str(data_dir), "--quiet")
     assert quiet.returncode == 0 and json.loads(quiet.stdout)["articles"] == 5
 

@@ -1,4 +1,4 @@
-"""Transactions and schema versions of both SQLite files (retrieval/sqlite.py, bot/database.py)."""
+"""Transactions and schema versions of both SQLite files (retrieval/store/sqlite.py, bot/database.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from bot.database import MIGRATIONS, DatabaseError, open_database
 from bot.subscriptions import Subscriptions
-from retrieval.sqlite import SchemaTooNew, connect, migrate, schema_version, transaction
+from retrieval.store.sqlite import SchemaTooNew, connect, migrate, schema_version, transaction
 
 
 @pytest.fixture

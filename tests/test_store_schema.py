@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from retrieval.articles import EVIDENCE_VERSION
 from retrieval.errors import StoreError
-from retrieval.evidence import EVIDENCE_VERSION
-from retrieval.store import MIGRATIONS, SCHEMA, Store
+from retrieval.store.store import MIGRATIONS, SCHEMA, Store
 
 
 def version_0_store(path: Path) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-import retrieval.text as text_module
-from retrieval.text import (
+import retrieval.text.vietnamese as text_module
+from retrieval.text.vietnamese import (
     FOLDED,
     clean,
     fold,

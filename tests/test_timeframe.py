@@ -1,4 +1,4 @@
-"""Time in questions (retrieval/timeframe.py) and how the library uses it, on a fixed clock."""
+"""Time in questions (retrieval/text/timeframe.py) and how the library uses it, on a fixed clock."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ from datetime import date, datetime
 
 import pytest
 
-from retrieval.clock import VIETNAM
-from retrieval.ingest import read_articles
 from retrieval.library import Library
-from retrieval.timeframe import read_time
+from retrieval.store import read_articles
+from retrieval.text import VIETNAM, read_time
 
 NOW = datetime(2025, 3, 20, 10, 0, tzinfo=VIETNAM)  # a Thursday morning, Vietnam time
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.vocabulary import Vocabulary, hashes
+from retrieval.index.vocabulary import Vocabulary, hashes
 
 
 def test_round_trip_and_growth(tmp_path: Path) -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.ingest import read_articles
 from retrieval.library import Library
+from retrieval.store import read_articles
 
 from .bot_harness import Running, running_bot
 from .conftest import SEEDS

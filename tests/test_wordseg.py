@@ -1,4 +1,4 @@
-"""Our pyvi segmentation (retrieval/wordseg.py) gives pyvi's own words, and refuses a model it cannot read."""
+"""Our pyvi segmentation (retrieval/text/wordseg.py) gives pyvi's own words, and refuses a model it cannot read."""
 
 from __future__ import annotations
 
@@ -7,12 +7,10 @@ from pathlib import Path
 import pytest
 from pyvi import ViTokenizer
 
-from retrieval import wordseg
-from retrieval.formats import read_file
-from retrieval.ingest import indexed_paragraphs
-from retrieval.models import Article
-from retrieval.text import normalize, split_sentences
-from retrieval.wordseg import SegmenterModelError, read_model, tokenize, tokenize_many
+from retrieval.articles import Article, read_file
+from retrieval.store.ingest import indexed_paragraphs
+from retrieval.text import normalize, split_sentences, wordseg
+from retrieval.text.wordseg import SegmenterModelError, read_model, tokenize, tokenize_many
 
 WRITTEN = [
     "Trưởng ban Trương Thị Mai chủ trì Hội nghị tổng kết nhiệm kỳ 2016-2020.",
