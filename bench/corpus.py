@@ -20,7 +20,7 @@ if str(ROOT) not in sys.path:
 
 from retrieval.answer import Ranker  # noqa: E402
 from retrieval.articles import Passage  # noqa: E402
-from retrieval.library import Library, Settings  # noqa: E402
+from retrieval.library import Library, LibrarySettings  # noqa: E402
 from retrieval.tools import eval_library, load_questions  # noqa: E402
 from retrieval.tools.training import Example, collect  # noqa: E402
 
@@ -39,7 +39,7 @@ def require_data() -> None:
 def library(limit: int, cache: Path = CACHE, dev_set: str = "viquad") -> Library:
     """The evaluation corpus of a dev set ("viquad" or "news") with ``limit`` distractors."""
     require_data()
-    return eval_library(cache, DATA / "qa" / f"{dev_set}-dev-articles.jsonl", NEWS, limit, Settings())
+    return eval_library(cache, DATA / "qa" / f"{dev_set}-dev-articles.jsonl", NEWS, limit, LibrarySettings())
 
 
 def dev_examples(data: Path, cache: Path, limit: int) -> tuple[list[Example], dict[str, int]]:
@@ -49,7 +49,7 @@ def dev_examples(data: Path, cache: Path, limit: int) -> tuple[list[Example], di
     sizes: dict[str, int] = {}
     for name in ("viquad", "news"):
         lib = eval_library(cache, data / f"qa/{name}-dev-articles.jsonl", data / "news/baomoi-2017.jsonl.gz", limit,
-                           Settings(ranker=Ranker.untrained()))
+                           LibrarySettings(ranker=Ranker.untrained()))
         asked = load_questions(data / f"qa/{name}-dev-questions.jsonl")
         sizes[name] = len(asked)
         examples += collect(lib, asked, name)

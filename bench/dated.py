@@ -5,7 +5,7 @@
 The 40 questions (bench/make_dated_questions.py) each name a time ("năm 2019", "tuần
 trước" with their own ``now``); the library holds all of news/vnexpress-bongda.jsonl.gz
 (dated 2003–2025) plus the first LIMIT baomoi articles (undated). Each question is asked of
-one library twice, with the time read (``Settings.time_aware``, what the bot does) and with
+one library twice, with the time read (``LibrarySettings.time_aware``, what the bot does) and with
 its words taken as plain words (what the code did before), and counts as right when the
 first sentence's article is one of that period's. Prints one JSON object.
 """
@@ -20,7 +20,7 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
-from retrieval.library import Settings
+from retrieval.library import LibrarySettings
 from retrieval.tools import eval_library
 
 QUESTIONS = Path(__file__).resolve().parent.parent / "tests" / "data" / "dated-questions.jsonl"
@@ -33,7 +33,7 @@ def main() -> int:
     parser.add_argument("--cache", type=Path, default=Path("data/eval"))
     args = parser.parse_args()
     library = eval_library(args.cache, args.data / "news" / "vnexpress-bongda.jsonl.gz",
-                           args.data / "news" / "baomoi-2017.jsonl.gz", args.limit, Settings())
+                           args.data / "news" / "baomoi-2017.jsonl.gz", args.limit, LibrarySettings())
     questions = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
     result: dict[str, object] = {"questions": len(questions), "articles": library.index.n_articles}
     for name, aware in (("before", False), ("after", True)):

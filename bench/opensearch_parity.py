@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import DATA, NEWS, ROOT, machine  # noqa: E402
 
 from retrieval.archive.opensearch import PASSAGES, Cluster, OpenSearchArchive  # noqa: E402
-from retrieval.library import Library, Settings  # noqa: E402
+from retrieval.library import Library, LibrarySettings  # noqa: E402
 from retrieval.text import query_terms  # noqa: E402
 from retrieval.tools import eval_library, evaluate, load_questions  # noqa: E402
 from tests.bot_harness import free_port  # noqa: E402
@@ -76,10 +76,10 @@ def run(sets: list[str], limit: int) -> dict[str, Any]:
         for name in sets:
             articles = DATA / "qa" / f"{name}-dev-articles.jsonl"
             questions = load_questions(DATA / "qa" / f"{name}-dev-questions.jsonl")
-            embedded = eval_library(ROOT / "data" / "eval", articles, NEWS, limit, Settings())
+            embedded = eval_library(ROOT / "data" / "eval", articles, NEWS, limit, LibrarySettings())
             archive = OpenSearchArchive(cluster, writable=True, from_start=True)
             started = time.perf_counter()
-            clustered = Library(embedded.data_dir, Settings(), archive)  # copies the whole archive
+            clustered = Library(embedded.data_dir, LibrarySettings(), archive)  # copies the whole archive
             copying = time.perf_counter() - started
             client = archive.client
             client.indices.forcemerge(index=PASSAGES, max_num_segments=1, request_timeout=600)

@@ -16,7 +16,7 @@ from tqdm import tqdm
 from .answer import ANSWER_LOG, MODEL_PATH, Answer, AnswerLog, Citation, Ranker, format_answer, format_search
 from .archive import REPLICAS, SHARDS, Cluster, OpenSearchArchive, cluster_stats
 from .errors import EmptyQuery, RetrievalError
-from .library import Library, Settings
+from .library import Library, LibrarySettings
 from .store import read_articles
 from .tools import (
     FIGURES,
@@ -119,7 +119,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    settings = Settings()
+    settings = LibrarySettings()
     with _bar(None, "index", args.quiet) as bar:
         library = eval_library(args.data_dir / "eval", args.articles, args.distractors, args.limit, settings, bar.update,
                                tuple(args.extra or ()))
@@ -162,7 +162,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             return 2
         with _bar(None, f"index {name}", args.quiet) as bar:
             library = eval_library(args.data_dir / "eval", articles, args.data / "news/baomoi-2017.jsonl.gz",
-                                   args.limit, Settings(ranker=Ranker.untrained()), bar.update)
+                                   args.limit, LibrarySettings(ranker=Ranker.untrained()), bar.update)
         questions = in_half(load_questions(questions_path), args.half)
         sizes[name] = len(questions)
         with _bar(2 * len(questions), f"questions {name}", args.quiet) as bar:

@@ -22,7 +22,7 @@ from opensearchpy import OpenSearch, helpers
 from retrieval.archive.opensearch import ARTICLES as ARTICLE_INDEX
 from retrieval.archive.opensearch import PASSAGES, Cluster, OpenSearchArchive
 from retrieval.articles import Article
-from retrieval.library import Library, Settings
+from retrieval.library import Library, LibrarySettings
 from retrieval.tools import eval_library, load_questions
 
 from .bot_harness import free_port
@@ -132,7 +132,7 @@ def test_the_archive_answers_throughout_a_node_failure(cluster: list[OpenSearchN
     and articles."""
     first, second = cluster
     cached = eval_library(ROOT / "data" / "eval", shared_data / "qa/news-dev-articles.jsonl",
-                          shared_data / "news/baomoi-2017.jsonl.gz", NEWS_LIMIT, Settings())
+                          shared_data / "news/baomoi-2017.jsonl.gz", NEWS_LIMIT, LibrarySettings())
     folder = tmp_path / "data"  # a copy of the cached store: this test writes to it
     folder.mkdir()
     with sqlite3.connect(folder / "articles.sqlite3") as copy:

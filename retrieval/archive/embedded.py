@@ -37,7 +37,7 @@ class EmbeddedArchive:
         try:
             index = Index.load(self.folder, mmap=True)
         except IndexFormatError as exc:
-            if (self.folder / "CURRENT").exists():
+            if Index.has_pointer(self.folder):
                 log.warning("%s; rebuilding from the store", exc)
         else:
             if index.analysis == self.analysis:

@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 # 2: vocabulary as blob + hashes, document frequencies saved; 3: each file's size and CRC-32, the
 # store's id; 4: the vocabulary's hashes are FNV-1a (retrieval/index/vocabulary.py)
 FORMAT = 4
+POINTER = "CURRENT"  # the file naming the generation in force, replaced atomically
 # Batches of postings merged at a time: a bulk ingest merges while its workers still segment,
 # and what is left for the final save (the one step nothing overlaps) stays small.
 MERGE_BATCHES = 8
@@ -446,11 +447,11 @@ class Index:
             generation = _next_generation(folder)
             final = folder / generation
             os.replace(tmp, final)
-            pointer = folder / "CURRENT.tmp"
+            pointer = folder / f"{POINTER}.tmp"
             pointer.write_text(generation, encoding="utf-8")
             with open(pointer, "rb") as handle:
                 os.fsync(handle.fileno())
-            os.replace(pointer, folder / "CURRENT")
+            os.replace(pointer, folder / POINTER)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -464,11 +465,16 @@ class Index:
         return final
 
     @staticmethod
+    def has_pointer(folder: Path) -> bool:
+        """Whether ``folder`` names a generation in force, readable or not."""
+        return (folder / POINTER).exists()
+
+    @staticmethod
     def current_generation(folder: Path) -> str:
         """The name of the generation in force on disk ("" when there is none, or when ``CURRENT``
         does not name one: damaged, it is rebuilt rather than followed anywhere)."""
         try:
-            name = (folder / "CURRENT").read_bytes()[:64].decode("ascii", errors="replace").strip()
+            name = (folder / POINTER).read_bytes()[:64].decode("ascii", errors="replace").strip()
         except OSError:
             return ""
         return name if _GENERATION_RE.fullmatch(name) else ""
@@ -479,7 +485,7 @@ class Index:
         try:
             generation = cls.current_generation(folder)
             if not generation:
-                raise FileNotFoundError(errno.ENOENT, "no generation named", str(folder / "CURRENT"))
+                raise FileNotFoundError(errno.ENOENT, "no generation named", str(folder / POINTER))
             path = folder / generation
             meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
             if meta.get("format") != FORMAT:

@@ -3,9 +3,9 @@
 Other packages import these names from here, never from the modules.
 """
 
-from .library import Library, Settings
+from .library import Library, LibrarySettings
 
 __all__ = [
     "Library",
-    "Settings",
+    "LibrarySettings",
 ]

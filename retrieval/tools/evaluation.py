@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ..articles import read_file
 from ..index import BM25Params
-from ..library import Library, Settings
+from ..library import Library, LibrarySettings
 from ..text import SEGMENTATION_VERSION, strip_marks
 
 
@@ -31,7 +31,7 @@ def contains(text: str, answers: list[str]) -> bool:
 
 
 def eval_library(
-    cache_root: Path, articles: Path, distractors: Path | None, limit: int, settings: Settings,
+    cache_root: Path, articles: Path, distractors: Path | None, limit: int, settings: LibrarySettings,
     progress: Callable[[int], None] | None = None, extra: tuple[Path, ...] = (),
 ) -> Library:
     """A library with the evaluation corpus, kept under ``cache_root`` so reruns skip ingest.
