@@ -12,7 +12,7 @@ import pytest
 
 from retrieval.__main__ import main as cli
 from retrieval.answer import Kind, format_answer
-from retrieval.answer.candidates import FEATURES, answer_type_cue, features
+from retrieval.answer.features import FEATURES, answer_type_cue, features
 from retrieval.articles import read_file
 from retrieval.errors import EmptyQuery
 from retrieval.library import Library

@@ -5,8 +5,9 @@ and the answer log; the records an answer is made of.
 Other packages import these names from here, never from the modules.
 """
 
-from .candidates import FEATURES, KIND_FEATURES, PERSON_RE, Candidate, Question, Weights, features, pick, score_candidates
+from .candidates import Candidate, Question, Weights, pick
 from .factquestion import Fact, fact_text, read_fact_question
+from .features import FEATURES, KIND_FEATURES, PERSON_RE, features, score_candidates
 from .feedback import ANSWER_LOG, AnswerLog, Ratings
 from .plain import format_answer, format_search
 from .question import KINDS, Kind, analyse_question

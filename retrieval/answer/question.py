@@ -1,7 +1,7 @@
 """Question analysis: what a question asks for, and the words that say about what.
 
 Read once per question, on the accent-folded text, so that "ai chủ trì", "ai chu tri" and
-"Ai chủ tri" are read alike. The result feeds every answer feature (``retrieval/answer/candidates.py``):
+"Ai chủ tri" are read alike. The result feeds every answer feature (``retrieval/answer/features.py``):
 
 - ``kind``: the kind of thing asked for (:class:`Kind`), from the question phrase that says it
   ("ở đâu", "tại sao", "bao nhiêu", "tên là gì" …); ``phrase`` is that phrase, folded.

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import RetrievalError
-from .candidates import FEATURES, KIND_FEATURES
+from .features import FEATURES, KIND_FEATURES
 from .question import KINDS, Kind
 
 MODEL_PATH = Path(__file__).with_name("ranker.json")

@@ -150,7 +150,7 @@ _QUANTITY_RE = re.compile(
 )
 _NUMBER_RE = re.compile(rf"\b{_NUMERAL}\b")
 
-# The commonest Vietnamese family names (retrieval/answer/candidates.py's example questions use them too).
+# The commonest Vietnamese family names (retrieval/answer/features.py's PERSON_RE use them too).
 SURNAMES = (
     "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Trương Đinh Mai Lương Đào Đoàn"
     " Vương Trịnh Lâm Phùng Cao Tạ Hà Lưu Châu Tô Thái Tăng Quách Kiều Đồng Triệu Chu Mạc Lại Văn Tôn Thân"

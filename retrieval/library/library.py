@@ -9,7 +9,7 @@ saved) and the read side (:class:`~.answering.Answering` for questions, :class:`
 for ``/search`` and ``/trend``, both on :class:`~.reading.Reading`: articles, excerpts, citations,
 dates). All share one :class:`~.folder.LibraryFolder`: the data folder, its store and archive.
 Answering is split three ways: :meth:`Library.gather` collects candidate sentences around BM25's
-best passages, :mod:`retrieval.answer.candidates` scores and picks them (pure functions), and the
+best passages, :mod:`retrieval.answer.features` scores them, :mod:`retrieval.answer.candidates` picks (pure functions), and the
 citations come back from the store. Search snippets are :mod:`retrieval.answer.search`.
 """
 

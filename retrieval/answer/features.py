@@ -1,0 +1,398 @@
+"""The features a candidate sentence is scored on, and scoring them.
+
+Every sentence of the retrieved passages gets a vector of :data:`FEATURES`: how much of the
+question it covers (idf-weighted syllables, pairs, pyvi words), how well its passage scored,
+what its neighbours cover, and, from the question's analysis (``retrieval/answer/question.py``) and
+the sentence's evidence stored at ingest (``retrieval/articles/evidence.py``), whether it holds the kind
+of thing asked for (a time for "khi nào", a cause for "vì sao" …) close to the question's
+focus words and outside what the question already says. :func:`features` computes them in
+steps: the question's terms as matrix columns (:class:`_Terms`), per-article rows
+(:class:`_Articles`), the columns shared by all candidates at once (:func:`_share_columns`,
+:func:`_pair_columns`), then each shortlisted sentence's own (:func:`_sentence_row`). The learned
+ranker (``retrieval/answer/ranker.py``) turns the vector into a score. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from ..articles import EVIDENCE_KINDS, SURNAMES, decode
+from ..text import FOLDED, fold, syllables, words_syllables
+from .candidates import Candidate, Question
+from .question import Kind
+
+
+class Scorer(Protocol):
+    """What scores the feature rows: :class:`retrieval.answer.Ranker`, which sits above this
+    module (it reads :data:`FEATURES` from here), hence a protocol rather than an import."""
+
+    def score(self, matrix: np.ndarray, kind: Kind) -> np.ndarray: ...
+
+
+# What each kind of question is answered by: evidence letters of retrieval/articles/evidence.py, the
+# most telling first ("ai" is most often a person, sometimes an organisation, a team …).
+RELEVANT_EVIDENCE: dict[Kind, str] = {
+    Kind.PERSON: "poa", Kind.PLACE: "la", Kind.TIME: "t", Kind.NUMBER: "qn", Kind.REASON: "c",
+    Kind.MANNER: "mc", Kind.THING: "asqo", Kind.YESNO: "", Kind.OTHER: "a",
+}
+WINDOW = 5  # syllables either side of an evidence span that count as "around" it
+# Only this many retrieved sentences, the best by coverage + passage / 2, get the features
+# computed one sentence at a time (evidence, cues, neighbours); the rest cannot answer. On the
+# dev sets (5,000 distractors) a sentence holding the answer is among them for 98.9 % of the
+# news questions and 97.9 % of ViQuAD's (all 245 or so candidates: 100 %), at a quarter of the cost.
+SHORTLIST = 60
+_YEAR_RE = re.compile(r"\b(1\d{3}|20\d{2})\b|\d{1,2}/\d{1,2}|thế kỷ|thập niên|năm \d+")
+_NUMBER_RE = re.compile(r"\d|\b(một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười|trăm|nghìn|ngàn|triệu|tỷ|tỉ)\b", re.IGNORECASE)
+# Three or four capitalised syllables starting with a family name are almost always a person
+# ("Trương Thị Mai"), where two may be a place ("Hà Nội").
+PERSON_RE = re.compile(rf"\b(?:{'|'.join(SURNAMES.split())})(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*){{2,3}}\b")
+_NAME_RE = re.compile(r"(?<!^)(?<![.!?]\s)\b([A-ZĐÀ-Ỹ][\wÀ-ỹ]*(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*)+)")
+
+
+def _has_new(pattern: re.Pattern[str], sentence: str, question_folded: str) -> bool:
+    """The sentence holds a match of ``pattern`` that the question does not already say."""
+    return any(fold(m.group(0)) not in question_folded for m in pattern.finditer(sentence))
+
+
+def answer_type_cue(kind: Kind, sentence: str, question_folded: str) -> float:
+    """1.0 when the sentence carries the kind of thing asked for and the question lacks it.
+
+    For people and places any new capitalised name counts half; a Vietnamese person's name
+    (family name plus two or three syllables) counts fully for ``ai``.
+    """
+    if kind is Kind.TIME:
+        return float(_has_new(_YEAR_RE, sentence, question_folded))
+    if kind is Kind.NUMBER:
+        return float(_has_new(_NUMBER_RE, sentence, question_folded))
+    if kind is Kind.PERSON and _has_new(PERSON_RE, sentence, question_folded):
+        return 1.0
+    if kind in (Kind.PERSON, Kind.PLACE):
+        return 0.5 * _has_new(_NAME_RE, sentence, question_folded)
+    return 0.0
+
+
+FEATURES = (
+    "coverage", "title", "pairs", "passage", "context", "cue", "length", "novelty",
+    "rare", "names", "names_article", "words", "follows",
+    "evidence", "evidence_first", "near_focus", "focus", "focus_pairs", "around", "around_wide", "around_specific", "new_words",
+    "specific", "beyond_lead", "article_gap", "article_best", "coverage_gap",
+    "lead", "position", "passage_rank", "article_rank",
+    *(f"has_{kind}" for kind in EVIDENCE_KINDS),
+)
+"""The signals a sentence is scored on, each described in :func:`features`."""
+KIND_FEATURES = ("evidence", "evidence_first", "near_focus", "focus")
+"""Features the ranker weighs once per question kind (a cause matters for "vì sao", not for "ai")."""
+_COLUMN = {name: i for i, name in enumerate(FEATURES)}
+
+
+def _membership(found: list[frozenset[str]], column: dict[str, int]) -> np.ndarray:
+    """A rows × columns boolean matrix: row i is True at the columns of the terms in ``found[i]``.
+
+    Built from set intersections (done in C) rather than one ``in`` test per cell, which took
+    a tenth of the answer path."""
+    held = np.zeros((len(found), len(column)), dtype=bool)
+    cells = [(i, column[t]) for i, terms in enumerate(found) for t in terms]
+    if cells:
+        rows, columns = zip(*cells)
+        held[list(rows), list(columns)] = True
+    return held
+
+
+def _compounds_share(compounds: dict[str, float], words: str) -> float:
+    """idf-weighted share of the question's pyvi compounds ("hội_nghị") that are words of the
+    stored space-separated ``words``."""
+    total = sum(compounds.values())
+    if not total:
+        return 0.0
+    padded = f" {words} "
+    return sum(w for t, w in compounds.items() if f" {t} " in padded) / total
+
+
+_REFERS_BACK_RE = re.compile(r"^(?:\S+\s+){0,4}?(?:này|đó|nó|đây|vậy|trên)\b", re.IGNORECASE)
+
+
+def features(question: Question, candidates: dict[tuple[int, int, int], Candidate]) -> None:
+    """Compute the feature vector of the :data:`SHORTLIST` best retrieved candidates, in the
+    order of :data:`FEATURES` (the others keep ``features = None`` and cannot answer).
+
+    coverage  idf-weighted share of the question's syllables that the sentence holds
+    title     the same share found only in the article's title
+    pairs     idf-weighted share of the question's syllable pairs that the sentence holds
+    passage   best BM25 score of a retrieved passage holding the sentence, relative to the top one
+    context   coverage of the better neighbouring sentence
+    cue       1 when the sentence holds the kind of thing asked for (name, number, year)
+    length    log2 of the sentence's length in syllables over 20
+    novelty   share of the sentence's syllables that the question does not hold
+    rare      idf-weighted share of the question's three rarest syllables in the sentence
+    names     share of the question's capitalised syllables (names) in the sentence
+    names_article  the same in the article's retrieved sentences and title
+    words     idf-weighted share of the question's pyvi compound words in the sentence's
+    follows   coverage of the previous sentence when this one refers back to it ("này", "đó" …)
+    evidence  1 when the sentence holds evidence of the kind asked for (a time for "khi nào", a
+              cause for "vì sao" …, :data:`RELEVANT_EVIDENCE`) that the question does not already say
+    evidence_first  the same for the kind's most telling evidence alone (a person for "ai")
+    near_focus  max of w·exp(−d/4) over the question's focus words (the words next to its question
+              phrase, weight w falling with their distance from it) at distance d from that evidence
+    focus     weighted share of the question's focus words in the sentence
+    focus_pairs  idf-weighted share of the question's syllable pairs made of two focus words
+              ("chủ trì") that the sentence holds in order
+    around    idf-weighted share of the question's syllables within 5 syllables of that evidence
+    around_wide     the same within 10
+    around_specific the same counting only question syllables absent from the title
+    new_words log(1 + the sentence's distinct syllables the question does not hold): the answer
+              is the part the question does not say
+    specific  coverage of the question's syllables that are not in the article's title
+    beyond_lead  coverage of those not in the title nor in the article's first sentence
+    article_gap  coverage minus the best coverage of a sentence of the same article
+    article_best the article's best coverage minus the best of all candidates
+    coverage_gap coverage minus the best coverage of all candidates
+    lead      1 for the article's first sentence
+    position  log(1 + position in the paragraph). The paragraph's own number is no feature: every
+              dev article is one body paragraph, after baomoi's lead, so its weight, learned from the values
+              1 and 2 alone, pushed the opening paragraph of many-paragraph articles first
+    passage_rank, article_rank  1 / rank of the best retrieved passage holding the sentence / of its article
+    has_*     1 when the sentence holds evidence of that kind at all (retrieval/articles/evidence.py)
+    """
+    cands = list(candidates.values())
+    if not cands:
+        return
+    terms = _Terms.of(question)
+    own = _Own.of(question)
+    held = _membership([c.syllables & terms.asked for c in cands], terms.column)
+    coverage = held @ terms.weight / terms.total
+    for c, value in zip(cands, coverage.tolist()):
+        c.coverage = value
+    articles = _Articles.of(cands, terms, held, coverage)
+    columns = _share_columns(question, cands, terms, held, coverage, articles)
+    columns.update(_pair_columns(question, cands, terms, held))
+    matrix = np.column_stack([columns.get(name, np.zeros(len(cands))) for name in FEATURES])
+    prescore = np.where([c.retrieved for c in cands], coverage + 0.5 * columns["passage"], -np.inf)
+    shortlist = np.argsort(-prescore, kind="stable")[:SHORTLIST]
+    specific = articles.specific_terms(terms, question.idf)
+    for i in shortlist.tolist():
+        if cands[i].retrieved:
+            cands[i].features = _sentence_row(question, own, candidates, cands[i], matrix[i], terms.total,
+                                              specific[cands[i].key])
+
+
+@dataclass(frozen=True)
+class _Terms:
+    """The question's syllables as the columns of the membership matrices, and its pairs."""
+
+    singles: list[str]  # its syllable terms, in the order of their columns
+    column: dict[str, int]
+    weight: np.ndarray  # each column's idf
+    total: float  # their sum (1 when empty)
+    pair_parts: list[tuple[str, str, str]]  # each syllable pair term and its two syllables
+    pair_total: float
+
+    @property
+    def asked(self) -> frozenset[str]:
+        return frozenset(self.singles)
+
+    @classmethod
+    def of(cls, question: Question) -> _Terms:
+        idf_of = question.idf
+        singles = [t for t in idf_of if "_" not in t]
+        pairs = [t for t in idf_of if "_" in t]
+        prefix = FOLDED if question.folded else ""
+        pair_parts = []
+        for t in pairs:
+            first, second = t.removeprefix(prefix).split("_", 1)
+            pair_parts.append((t, prefix + first, prefix + second))
+        return cls(singles, {t: i for i, t in enumerate(singles)},
+                   np.array([idf_of[t] for t in singles], dtype=np.float64),
+                   sum(idf_of[t] for t in singles) or 1.0, pair_parts, sum(idf_of[t] for t in pairs) or 1.0)
+
+
+@dataclass(frozen=True)
+class _Articles:
+    """Candidates come from a few articles: per-article rows (title, lead, best coverage) are
+    computed once and spread back to the candidates through ``row``."""
+
+    keys: np.ndarray  # the articles' keys, ascending
+    row: np.ndarray  # each candidate's article, as an index into ``keys``
+    in_title: np.ndarray  # articles × question syllables: held by the title
+    best: np.ndarray  # each article's best coverage
+    lead: np.ndarray  # articles × question syllables: held by the article's first sentence
+    is_lead: np.ndarray  # each candidate: is its article's first sentence
+
+    @classmethod
+    def of(cls, cands: list[Candidate], terms: _Terms, held: np.ndarray, coverage: np.ndarray) -> _Articles:
+        keys, article = np.unique(np.array([c.key for c in cands], dtype=np.int64), return_inverse=True)
+        title_of = {c.key: c.title_syllables for c in cands}
+        in_title = _membership([title_of[key] & terms.asked for key in keys.tolist()], terms.column)
+        best = np.zeros(keys.size)
+        np.maximum.at(best, article, coverage)
+        lead = np.zeros((keys.size, len(terms.singles)), dtype=bool)
+        is_lead = np.array([c.paragraph == 1 and c.position == 0 for c in cands], dtype=bool)
+        lead[article[is_lead]] = held[is_lead]
+        return cls(keys, article, in_title, best, lead, is_lead)
+
+    def specific_terms(self, terms: _Terms, idf_of: dict[str, float]) -> dict[int, tuple[frozenset[str], float]]:
+        """Per article: the question's syllables its title lacks, and their idf total (1 when none)."""
+        out: dict[int, tuple[frozenset[str], float]] = {}
+        for key, titled_row in zip(self.keys.tolist(), self.in_title):
+            specific = frozenset(t for t, t_in in zip(terms.singles, titled_row) if not t_in)
+            out[key] = (specific, sum(idf_of[t] for t in specific) or 1.0)
+        return out
+
+
+def _share_columns(question: Question, cands: list[Candidate], terms: _Terms, held: np.ndarray,
+                   coverage: np.ndarray, articles: _Articles) -> dict[str, np.ndarray]:
+    """The features computed for every candidate at once, from the membership matrix."""
+    weight, total, article = terms.weight, terms.total, articles.row
+    titled = articles.in_title[article]
+    rarest = np.argsort(-weight, kind="stable")[:3]
+    named = [i for i, t in enumerate(terms.singles) if t in set(question.names)]
+    article_named = articles.in_title[:, named]
+    np.logical_or.at(article_named, article, held[:, named])
+    lengths = np.array([len(c.syllables) for c in cands], dtype=np.float64)
+    top = max(c.passage_score for c in cands) or 1.0
+    rare_total = float(weight[rarest].sum())
+    untitled = ~titled
+    specific_total = untitled @ weight
+    beyond = untitled & ~articles.lead[article]
+    beyond_total = beyond @ weight
+    best = float(coverage.max())
+    zeros = np.zeros(len(cands))
+    return {
+        "coverage": coverage,
+        "title": (~held & titled) @ weight / total,
+        "passage": np.array([c.passage_score for c in cands]) / top,
+        "length": np.log2(np.maximum(lengths, 1) / 20),
+        "novelty": np.where(lengths > 0, 1 - held.sum(axis=1) / np.maximum(lengths, 1), 0.0),
+        "rare": held[:, rarest] @ weight[rarest] / rare_total if rare_total else zeros,
+        "names": held[:, named].sum(axis=1) / len(named) if named else zeros,
+        "names_article": article_named.sum(axis=1)[article] / len(named) if named else zeros,
+        "specific": np.divide((held & untitled) @ weight, specific_total, out=np.zeros(len(cands)),
+                              where=specific_total > 0),
+        "beyond_lead": np.divide((held & beyond) @ weight, beyond_total, out=np.zeros(len(cands)),
+                                 where=beyond_total > 0),
+        "article_gap": coverage - articles.best[article],
+        "article_best": articles.best[article] - best,
+        "coverage_gap": coverage - best,
+        "lead": articles.is_lead.astype(np.float64),
+        "position": np.log1p(np.array([c.position for c in cands], dtype=np.float64)),
+        "passage_rank": np.array([1 / c.passage_rank if c.passage_rank else 0.0 for c in cands]),
+        "article_rank": np.array([1 / c.article_rank if c.article_rank else 0.0 for c in cands]),
+    }
+
+
+def _pair_columns(question: Question, cands: list[Candidate], terms: _Terms, held: np.ndarray) -> dict[str, np.ndarray]:
+    """``pairs`` and ``focus_pairs``. A pair can only be in a sentence that holds both its
+    syllables: only those are scanned; the same scan scores the pairs of two focus words."""
+    idf_of, column = question.idf, terms.column
+    focus = question.analysis.focus_weights(question.folded)
+    pair_score = np.zeros(len(cands))
+    focus_pair_score = np.zeros(len(cands))
+    focus_pair_total = 0.0
+    maybe: Iterable[int]
+    for t, first, second in terms.pair_parts:
+        in_focus = first in focus and second in focus
+        focus_pair_total += idf_of[t] if in_focus else 0.0
+        if first in column and second in column:
+            maybe = np.flatnonzero(held[:, column[first]] & held[:, column[second]])
+        else:
+            maybe = range(len(cands))
+        for i in maybe:
+            if cands[i].holds_pair(first, second):
+                pair_score[i] += idf_of[t]
+                if in_focus:
+                    focus_pair_score[i] += idf_of[t]
+    columns = {"pairs": pair_score / terms.pair_total}
+    if focus_pair_total:
+        columns["focus_pairs"] = focus_pair_score / focus_pair_total
+    return columns
+
+
+@dataclass(frozen=True)
+class _Own:
+    """What the sentence-by-sentence features need of the question, read once."""
+
+    syllables: frozenset[str]  # every syllable of it, question words included
+    folded: str  # its text, folded
+    focus: dict[str, float]  # its focus words' weights
+    focus_total: float
+    relevant: str  # the evidence kinds that answer it, most telling first
+
+    @classmethod
+    def of(cls, question: Question) -> _Own:
+        focus = question.analysis.focus_weights(question.folded)
+        return cls(question_syllables(question), fold(question.text), focus, sum(focus.values()) or 1.0,
+                   RELEVANT_EVIDENCE[question.analysis.kind])
+
+
+def _sentence_row(question: Question, own: _Own, candidates: dict[tuple[int, int, int], Candidate], c: Candidate,
+                  row: np.ndarray, total: float, specific: tuple[frozenset[str], float]) -> np.ndarray:
+    """Fill in the features one shortlisted sentence needs on its own: its neighbours, cues,
+    compounds, focus words and evidence."""
+    before = candidates.get((c.key, c.paragraph, c.position - 1))
+    after = candidates.get((c.key, c.paragraph, c.position + 1))
+    row[_COLUMN["context"]] = max(before.coverage if before else 0.0, after.coverage if after else 0.0)
+    row[_COLUMN["cue"]] = answer_type_cue(question.analysis.kind, c.text, own.folded)
+    row[_COLUMN["words"]] = _compounds_share(question.compounds, c.words)
+    row[_COLUMN["follows"]] = before.coverage if before and _REFERS_BACK_RE.match(c.text) else 0.0
+    row[_COLUMN["new_words"]] = math.log1p(len(c.syllables - own.syllables))
+    row[_COLUMN["focus"]] = sum(w for t, w in own.focus.items() if t in c.syllables) / own.focus_total
+    spans = decode(c.evidence)
+    for kind in spans:
+        row[_COLUMN[f"has_{kind}"]] = 1.0
+    _evidence_features(row, c, spans, own.relevant, own.syllables, own.focus, question.idf, total, specific)
+    return row
+
+
+def _evidence_features(
+    row: np.ndarray, c: Candidate, spans: dict[str, tuple[tuple[int, int], ...]], relevant: str,
+    question_own: frozenset[str], focus: dict[str, float], idf_of: dict[str, float], total: float,
+    specific: tuple[frozenset[str], float],
+) -> None:
+    """Fill ``evidence``, ``near_focus`` and the ``around*`` features of one candidate (see :func:`features`)."""
+    parts = c.parts
+    new = [(kind, start, end) for kind in relevant for start, end in spans.get(kind, ())
+           if not all(p in question_own for p in parts[start:end])]  # what the question says is no answer
+    if not new:
+        return
+    focus_at = [(i, focus[p]) for i, p in enumerate(parts) if p in focus]
+    asked_at = [(i, p) for i, p in enumerate(parts) if p in idf_of]
+    specific_terms, specific_total = specific
+    near = around = wide = around_specific = 0.0
+    for _, start, end in new:
+        for i, weight in focus_at:
+            near = max(near, weight * math.exp(-min(abs(i - start), abs(i - (end - 1))) / 4))
+        close = {p for i, p in asked_at if start - WINDOW <= i < end + WINDOW and not start <= i < end}
+        further = {p for i, p in asked_at if start - 2 * WINDOW <= i < end + 2 * WINDOW and not start <= i < end}
+        around = max(around, sum(idf_of[t] for t in close) / total)
+        wide = max(wide, sum(idf_of[t] for t in further) / total)
+        around_specific = max(around_specific, sum(idf_of[t] for t in close if t in specific_terms) / specific_total)
+    row[_COLUMN["evidence"]] = 1.0
+    row[_COLUMN["evidence_first"]] = float(any(kind == relevant[0] for kind, _, _ in new))
+    row[_COLUMN["near_focus"]] = near
+    row[_COLUMN["around"]] = around
+    row[_COLUMN["around_wide"]] = wide
+    row[_COLUMN["around_specific"]] = around_specific
+
+
+def question_syllables(question: Question) -> frozenset[str]:
+    """Every syllable of the question (question words included), in the half it is matched on."""
+    return frozenset(words_syllables(" ".join(syllables(question.text)), question.folded))
+
+
+def score_candidates(question: Question, candidates: dict[tuple[int, int, int], Candidate], ranker: Scorer) -> None:
+    """Fill in ``coverage``, ``features`` and ``score`` of every candidate sentence; one left off
+    the shortlist (no features) scores minus infinity: it cannot answer."""
+    features(question, candidates)
+    for c in candidates.values():
+        c.score = -math.inf
+    scored = [(c, c.features) for c in candidates.values() if c.features is not None]
+    if not scored:
+        return
+    scores = ranker.score(np.vstack([row for _, row in scored]), question.analysis.kind)
+    for (c, _), value in zip(scored, scores.tolist()):
+        c.score = value
