@@ -108,15 +108,15 @@ async def embedded(chats: int, rate: float) -> dict[str, Any]:
         bot = build(settings, library=Library(data))
         service, app = bot.service, bot.application
         for chat in range(1, chats + 1):
-            await service.subscribe(chat, KEYWORDS, "vi")
-        await service.sync()  # start the alert cursor
+            await service.chats.subscribe(chat, KEYWORDS, "vi")
+        await service.new_articles.sync()  # start the alert cursor
         await app.initialize()
         await app.post_init(app)
         await app.start()
         article = Article(ARTICLE["id"], ARTICLE["title"], (ARTICLE["body"],), url=ARTICLE["url"],
                           published=datetime.now(UTC), source=ARTICLE["source"])
         started = time.monotonic()
-        await service.ingest([article])
+        await service.new_articles.ingest([article])
         while (await service.stats()).pending_alerts:
             await asyncio.sleep(0.5)
         elapsed = time.monotonic() - started
@@ -140,7 +140,7 @@ async def workers_on_postgresql(chats: int, rate: float, workers: int) -> dict[s
                             role=Role.WEB)  # subscribing needs no ingest process
         service = build_service(settings, Library(data))
         for chat in range(1, chats + 1):
-            await service.subscribe(chat, KEYWORDS, "vi")
+            await service.chats.subscribe(chat, KEYWORDS, "vi")
         service.close()
         each = rate / workers
         processes = [BotProcess(Path(folder), {

@@ -49,7 +49,7 @@ async def run(data_dir: Path, runs: int) -> dict[str, object]:
             started = time.monotonic()
             os.replace(tmp, bot.settings.inbox / f"{tag}.txt")
             while True:
-                answer = (await bot.service.answer(1, f"Máy gặt mã số {tag} do ai chế tạo?")).answer
+                answer = (await bot.service.answers.answer(1, f"Máy gặt mã số {tag} do ai chế tạo?")).answer
                 if answer.found and answer.sentences[0].citation.article_id == tag:
                     break
                 await asyncio.sleep(0.05)

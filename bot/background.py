@@ -81,15 +81,15 @@ class Background:
             raise RuntimeError("python-telegram-bot was installed without its job-queue extra")
         work: list[tuple[str, Callable[[], Coroutine[Any, Any, object]], float, float | None]] = [
             ("sync with the store", self._sync, self.schedule.poll, 0.1),
-            ("forget old button numbers", self.service.prune_refs, REFS_PRUNE_SECONDS, None),
+            ("forget old button numbers", self.service.answers.prune, REFS_PRUNE_SECONDS, None),
         ]
         intake = self.intake
         if intake is not None:
             for url in intake.feeds:
-                await self.service.add_feed(url)
-            if freed := await self.service.free_gone_senders():
+                await self.service.feeds.add(url)
+            if freed := await self.service.alerts.free_gone_senders():
                 log.info("%d chat(s) were leased to a sender of this host that is gone (a crash): freed", freed)
-            self.service.on_queued = lambda count: intake.deliverer.wake()
+            self.service.new_articles.on_queued = lambda count: intake.deliverer.wake()
             self._delivery = asyncio.create_task(intake.deliverer.run(), name="alert delivery")
             work += [("inbox", self._inbox, self.schedule.poll, 0.2),
                      ("feeds", intake.poller.poll_due, self.schedule.feed_check, 0.3),
@@ -104,7 +104,7 @@ class Background:
         log.info(
             "background: inbox %s every %g s; %d feed(s), each every %g s (timeout %g s, cap %d bytes); "
             "alerts up to %g/s, for articles up to %g h old; replies up to %g/s a chat",
-            intake.inbox.folder, self.schedule.poll, len(await self.service.feeds()), poller.interval,
+            intake.inbox.folder, self.schedule.poll, len(await self.service.feeds.all()), poller.interval,
             poller.fetcher.timeout, poller.fetcher.max_bytes, intake.deliverer.per_second,
             intake.alert_max_age_hours, self.pacer.per_second,
         )
@@ -153,12 +153,12 @@ class Background:
                     pass
         if self.intake is not None:
             await self.intake.poller.close()
-            await self.service.give_back(INBOX_LEASE, self.owner)  # another worker looks at once
-        if await self.service.save_index():
+            await self.service.leases.give_back(INBOX_LEASE, self.owner)  # another worker looks at once
+        if await self.service.new_articles.save_index():
             log.info("index saved at shut-down")
 
     async def _sync(self) -> None:
-        indexed = await self.service.sync()
+        indexed = await self.service.new_articles.sync()
         if indexed:
             log.info("indexed %d article(s) stored by another process", indexed)
 
@@ -171,5 +171,5 @@ class Background:
         between files): a long file does not let another worker start on it."""
         scanning = self._tasks.get("inbox")
         if scanning is not None and not scanning.done():
-            await self.service.take_lease(INBOX_LEASE, self.owner, INBOX_LEASE_SECONDS)
+            await self.service.leases.take(INBOX_LEASE, self.owner, INBOX_LEASE_SECONDS)
 

@@ -87,7 +87,7 @@ class Deliverer:
         now = time.time()
         if now < self._hold_until:
             return 0
-        alerts = await self.service.claim_alerts(self.owner, now, LEASE_SECONDS, PER_CHAT_SECONDS,
+        alerts = await self.service.alerts.claim(self.owner, now, LEASE_SECONDS, PER_CHAT_SECONDS,
                                                  math.ceil(self.per_second * ROUND_SECONDS))
         by_place: dict[tuple[int, int], list[Alert]] = {}  # (chat, forum topic) → its alerts, oldest first
         for alert in alerts:
@@ -98,9 +98,9 @@ class Deliverer:
             if chat_id in chosen:
                 continue
             chosen.add(chat_id)
-            state = await self.service.chat_state(chat_id)
+            state = await self.service.chats.state(chat_id)
             if state.quiet_at(utc_now()):
-                await self.service.release_chat(self.owner, chat_id, None)
+                await self.service.alerts.release_chat(self.owner, chat_id, None)
                 continue
             ready.append((state.lang, pending[:DIGEST_SIZE]))
         results = await asyncio.gather(*(self._send(lang, digest) for lang, digest in ready))
@@ -113,7 +113,7 @@ class Deliverer:
         try:
             return await self._deliver(lang, digest, attempted)
         finally:
-            await self.service.release_chat(self.owner, digest[0].chat_id, attempted[0] if attempted else None)
+            await self.service.alerts.release_chat(self.owner, digest[0].chat_id, attempted[0] if attempted else None)
 
     async def _deliver(self, lang: str, digest: list[Alert], attempted: list[float]) -> int:
         chat_id, thread_id = digest[0].chat_id, digest[0].thread_id
@@ -123,7 +123,7 @@ class Deliverer:
             if self._stopping:  # shutting down: the rows stay pending and go out after the restart
                 return 0
             attempted.append(time.time())
-            await service.alerts_sending(ids)
+            await service.alerts.sending(ids)
             try:
                 await self._send_message(chat_id, thread_id, html_digest(digest, lang), digest)
             except RetryAfter as exc:
@@ -132,41 +132,41 @@ class Deliverer:
                              else exc.retry_after.total_seconds())
                 self._hold_until = max(self._hold_until, time.time() + wait)
                 log.warning("Telegram asked to wait %.0f s (chat %s); alerts held", wait, chat_id)
-                await service.retry_alerts(ids, "429", time.time() + wait, False)
+                await service.alerts.retry(ids, "429", time.time() + wait, False)
                 return 0
             except Forbidden as exc:
                 await self._unreachable(chat_id, f"blocked: {exc.message}")
                 return 0
             except ChatMigrated as exc:
                 log.info("chat %s is now %s; its subscriptions and alerts follow", chat_id, exc.new_chat_id)
-                await service.migrate_chat(chat_id, exc.new_chat_id)
+                await service.chats.migrate(chat_id, exc.new_chat_id)
                 return 0
             except BadRequest as exc:
                 if "chat not found" in exc.message.lower():
                     await self._unreachable(chat_id, "chat not found")
                 elif thread_id and "thread not found" in exc.message.lower():
-                    paused = await service.topic_gone(chat_id, thread_id, "topic deleted")
+                    paused = await service.chats.topic_gone(chat_id, thread_id, "topic deleted")
                     log.warning("topic %s of chat %s is gone (%s): %d subscription(s) paused", thread_id, chat_id,
                                 exc.message, paused)
                 else:
                     log.error("alerts %s to chat %s refused: %s", ids, chat_id, exc.message)
-                    await service.alerts_failed(ids, exc.message)
+                    await service.alerts.failed(ids, exc.message)
                 return 0
             except NetworkError as exc:  # includes timeouts: try again later, longer each time
                 attempts = digest[0].attempts + 1
                 if attempts >= MAX_ATTEMPTS:
                     log.error("alerts %s to chat %s given up after %d tries: %s", ids, chat_id, attempts, exc)
-                    await service.alerts_failed(ids, f"network: {exc}")
+                    await service.alerts.failed(ids, f"network: {exc}")
                 else:
                     delay = min(RETRY_CAP, 2.0**attempts)
                     log.warning("alerts to chat %s failed (%s); retry in %.0f s", chat_id, exc, delay)
-                    await service.retry_alerts(ids, f"network: {exc}", time.time() + delay)
+                    await service.alerts.retry(ids, f"network: {exc}", time.time() + delay)
                 return 0
             except TelegramError as exc:
                 log.error("alerts %s to chat %s failed: %s", ids, chat_id, exc)
-                await service.alerts_failed(ids, str(exc))
+                await service.alerts.failed(ids, str(exc))
                 return 0
-        await service.alerts_sent(ids, time.time())
+        await service.alerts.sent(ids, time.time())
         log.info("sent %d alert(s) to chat %s", len(ids), chat_id)
         return 1
 
@@ -181,4 +181,4 @@ class Deliverer:
 
     async def _unreachable(self, chat_id: int, reason: str) -> None:
         log.warning("chat %s unreachable (%s): its alerts are paused", chat_id, reason)
-        await self.service.chat_unreachable(chat_id, reason)
+        await self.service.chats.unreachable(chat_id, reason)

@@ -27,10 +27,11 @@ from retrieval.answer import Answer, Citation, Excerpt, SearchPage, SearchResult
 from retrieval.articles import Article
 from retrieval.text import date_text, shorten
 
+from .answers import Answered
 from .chats import ChatState
 from .feedstore import FeedState
 from .outbox import Alert
-from .service import Answered, BotStats
+from .service import BotStats
 from .subscriptions import Subscription, SubscriptionRefused
 from .texts import text
 

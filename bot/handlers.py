@@ -165,7 +165,7 @@ class Handlers:
     async def lang(self, update: Update) -> str:
         """The language to answer in: the chat's choice (/lang), else the user's Telegram language."""
         chat = update.effective_chat
-        chosen = await self.service.chosen_language(chat.id) if chat is not None else None
+        chosen = await self.service.chats.chosen_language(chat.id) if chat is not None else None
         return chosen or _user_lang(update)
 
     async def reply(self, update: Update, html: str, keyboard: InlineKeyboardMarkup | None = None,
@@ -199,7 +199,7 @@ class Handlers:
         replying_to = replied.message_id if replied and replied.from_user and replied.from_user.is_bot else None
         started = time.perf_counter()
         try:
-            answered = await self.service.answer(message.chat.id, question, replying_to)
+            answered = await self.service.answers.answer(message.chat.id, question, replying_to)
         except EmptyQuery:
             self.metrics.questions.labels("empty").inc()
             await self.reply(update, text("empty_question", lang))
@@ -209,7 +209,7 @@ class Handlers:
         sent = await self.reply(update, fmt.html_answer(answered.answer, lang), fmt.answer_keyboard(answered, lang),
                                 fmt.answer_preview(answered.answer))
         if answered.answer_id is not None:
-            await self.service.answer_sent(message.chat.id, [m.message_id for m in sent], answered.answer_id)
+            await self.service.answers.sent(message.chat.id, [m.message_id for m in sent], answered.answer_id)
 
     async def private_text(self, update: Update, context: Context) -> None:
         """Any text in a private chat is a question."""
@@ -242,7 +242,7 @@ class Handlers:
 
     async def start(self, update: Update, context: Context) -> None:
         lang = await self.lang(update)
-        examples = await self.service.examples(3) or [text("example_question", lang)]
+        examples = await self.service.answers.examples(3) or [text("example_question", lang)]
         await self.reply(update, fmt.html_welcome(examples, lang))
 
     async def help(self, update: Update, context: Context) -> None:
@@ -271,7 +271,7 @@ class Handlers:
         if (query := await self._query(update, context, "search_usage", lang)) is None:
             return
         try:
-            found = await self.service.search(_chat_id(update), query, 1, SEARCH_PAGE)
+            found = await self.service.answers.search(_chat_id(update), query, 1, SEARCH_PAGE)
         except (EmptyQuery, BadSearch) as refused:
             await self._query_refused(update, refused, lang)
             return
@@ -288,7 +288,7 @@ class Handlers:
                 await self.reply(update, text("trend_busy", lang))
                 return
             try:
-                trend = await self.service.trend(query)
+                trend = await self.service.answers.trend(query)
             except (EmptyQuery, BadSearch) as refused:
                 await self._query_refused(update, refused, lang)
                 return
@@ -305,7 +305,7 @@ class Handlers:
         return await with_retries(send)
 
     async def latest(self, update: Update, context: Context) -> None:
-        await self.reply(update, fmt.html_latest(await self.service.latest(LATEST), await self.lang(update)))
+        await self.reply(update, fmt.html_latest(await self.service.answers.latest(LATEST), await self.lang(update)))
 
     @admin_only
     async def stats(self, update: Update, context: Context) -> None:
@@ -318,15 +318,15 @@ class Handlers:
         if choice not in (VI, EN):
             await self.reply(update, text("lang_usage", await self.lang(update)))
             return
-        await self.service.choose_language(_chat_id(update), choice)
+        await self.service.chats.choose_language(_chat_id(update), choice)
         await self.reply(update, text("lang_set", choice))
 
     async def pause(self, update: Update, context: Context) -> None:
-        await self.service.pause(_chat_id(update))
+        await self.service.chats.pause(_chat_id(update))
         await self.reply(update, text("paused", await self.lang(update)))
 
     async def resume(self, update: Update, context: Context) -> None:
-        await self.service.resume(_chat_id(update))
+        await self.service.chats.resume(_chat_id(update))
         await self.reply(update, text("resumed", await self.lang(update)))
 
     async def quiet(self, update: Update, context: Context) -> None:
@@ -336,16 +336,16 @@ class Handlers:
         try:
             hours = parse_quiet(_argument(context))
         except ValueError:  # nothing given, or not hours: show how, and what is set now
-            await self.reply(update, fmt.html_quiet_usage(await self.service.chat_state(chat_id), lang))
+            await self.reply(update, fmt.html_quiet_usage(await self.service.chats.state(chat_id), lang))
             return
-        await self.service.set_quiet(chat_id, hours)
+        await self.service.chats.set_quiet(chat_id, hours)
         await self.reply(update, text("quiet_off", lang) if hours is None
                          else text("quiet_set", lang, start=hours[0], end=hours[1]))
 
     @admin_only
     async def feeds(self, update: Update, context: Context) -> None:
         """/feeds (admins): every feed with its last success and last error."""
-        await self.reply(update, fmt.html_feeds(await self.service.feeds(), await self.lang(update)))
+        await self.reply(update, fmt.html_feeds(await self.service.feeds.all(), await self.lang(update)))
 
     @admin_only
     async def add_feed(self, update: Update, context: Context) -> None:
@@ -365,7 +365,7 @@ class Handlers:
         if (refusal := await self.outbound.refusal(url)) is not None:
             log.info("feed %s refused: %s", url[:200], refusal)
             return "refused", refusal
-        return ("ok" if await self.service.add_feed(url) else "dup"), ""
+        return ("ok" if await self.service.feeds.add(url) else "dup"), ""
 
     @admin_only
     async def import_opml(self, update: Update, context: Context) -> None:
@@ -390,7 +390,7 @@ class Handlers:
     async def export_opml(self, update: Update, context: Context) -> None:
         """/exportopml (admins): the feed list as an .opml document."""
         lang = await self.lang(update)
-        feeds = await self.service.feeds()
+        feeds = await self.service.feeds.all()
         if not feeds:
             await self.reply(update, text("feeds_none", lang))
             return
@@ -407,25 +407,25 @@ class Handlers:
         if not which:
             await self.reply(update, text("delfeed_usage", lang))
             return
-        removed = await self.service.remove_feed(which)
+        removed = await self.service.feeds.remove(which)
         await self.reply(update, fmt.html_text("delfeed_ok", lang, url=removed) if removed
                          else fmt.html_text("delfeed_missing", lang, which=which[:200]))
 
     async def subscribe(self, update: Update, context: Context) -> None:
         lang = await self.lang(update)
         async def subscribe(chat_id: int, keywords: str, thread_id: int) -> Subscription:
-            return await self.service.subscribe(chat_id, keywords, lang, thread_id)  # alerts in their language
+            return await self.service.chats.subscribe(chat_id, keywords, lang, thread_id)  # alerts in their language
 
         await self._change_subscription(update, context, subscribe, "sub_usage", "sub_ok")
 
     async def subscriptions(self, update: Update, context: Context) -> None:
         """/subscriptions: those of this topic (in a forum) or of the chat."""
         lang = await self.lang(update)
-        subs = await self.service.subscriptions_of(_chat_id(update), _topic(update))
+        subs = await self.service.chats.subscriptions_of(_chat_id(update), _topic(update))
         await self.reply(update, fmt.html_subscriptions(subs, lang), fmt.subscriptions_keyboard(subs, lang))
 
     async def unsubscribe(self, update: Update, context: Context) -> None:
-        await self._change_subscription(update, context, self.service.unsubscribe, "unsub_usage", "unsub_ok")
+        await self._change_subscription(update, context, self.service.chats.unsubscribe, "unsub_usage", "unsub_ok")
 
     async def _change_subscription(
         self, update: Update, context: Context, change: Callable[[int, str, int], Awaitable[Subscription]],
@@ -457,7 +457,7 @@ class Handlers:
             await query.answer(text("stale_button", lang), show_alert=True)
             return
         if isinstance(pressed, fmt.PageButton):
-            found = await self.service.search_again(_chat_id(update), pressed.query, pressed.page, SEARCH_PAGE,
+            found = await self.service.answers.search_again(_chat_id(update), pressed.query, pressed.page, SEARCH_PAGE,
                                                     bool(pressed.newest))
             if found is None:
                 await query.answer(text("stale_button", lang), show_alert=True)
@@ -465,7 +465,7 @@ class Handlers:
             await _edit(query, fmt.html_search(found.page, lang),
                         fmt.search_keyboard(found.page, found.query_ref, found.article_refs, lang))
         elif isinstance(pressed, fmt.OpenButton):
-            excerpt = await self.service.excerpt(_chat_id(update), pressed.article, pressed.paragraph)
+            excerpt = await self.service.answers.excerpt(_chat_id(update), pressed.article, pressed.paragraph)
             if excerpt is None:
                 await query.answer(text("article_gone", lang), show_alert=True)
                 return
@@ -475,7 +475,7 @@ class Handlers:
             await self._read(update, query, pressed, lang)
             return
         elif isinstance(pressed, fmt.RateButton):
-            changed = await self.service.rate(_chat_id(update), query.from_user.id, pressed.answer, bool(pressed.good))
+            changed = await self.service.answers.rate(_chat_id(update), query.from_user.id, pressed.answer, bool(pressed.good))
             if changed is None:
                 await query.answer(text("stale_button", lang), show_alert=True)
             else:
@@ -484,8 +484,8 @@ class Handlers:
             return
         else:
             chat_id = _chat_id(update)
-            removed = await self.service.unsubscribe_id(chat_id, pressed.subscription)
-            subs = await self.service.subscriptions_of(chat_id, _topic(update))
+            removed = await self.service.chats.unsubscribe_id(chat_id, pressed.subscription)
+            subs = await self.service.chats.subscriptions_of(chat_id, _topic(update))
             await _edit(query, fmt.html_subscriptions(subs, lang), fmt.subscriptions_keyboard(subs, lang))
             note = text("removed", lang, keywords=removed.query.text) if removed else text("already_removed", lang)
             await query.answer(note)
@@ -494,7 +494,7 @@ class Handlers:
 
     async def _read(self, update: Update, query: CallbackQuery, pressed: fmt.ReadButton, lang: str) -> None:
         """📖: the article's page in a new message; ‹ ›: the page shown replaced by another."""
-        article = await self.service.read(_chat_id(update), pressed.article)
+        article = await self.service.answers.read(_chat_id(update), pressed.article)
         if article is None:
             await query.answer(text("article_gone", lang), show_alert=True)
             return
@@ -515,7 +515,7 @@ class Handlers:
         results: list[fmt.InlineArticle] = []
         if words:
             try:
-                found = await self.service.search(inline_query.from_user.id, words, 1, INLINE_RESULTS)
+                found = await self.service.answers.search(inline_query.from_user.id, words, 1, INLINE_RESULTS)
             except (EmptyQuery, BadSearch):
                 found = None
             if found:
@@ -523,7 +523,7 @@ class Handlers:
                            for r in found.page.results]
         else:
             results = [fmt.inline_latest(a, fmt.inline_result_id(a.id), lang)
-                       for a in await self.service.latest(INLINE_RESULTS)]
+                       for a in await self.service.answers.latest(INLINE_RESULTS)]
         await inline_query.answer(fmt.inline_results(results), cache_time=60)
 
     # --- errors --------------------------------------------------------------------------

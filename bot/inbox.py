@@ -150,10 +150,10 @@ async def scan(inbox: Inbox, service: Service, owner: str) -> int:
     its articles unchanged: ingest is idempotent.
     """
     changed = 0
-    if not await service.take_lease(INBOX_LEASE, owner, INBOX_LEASE_SECONDS):
+    if not await service.leases.take(INBOX_LEASE, owner, INBOX_LEASE_SECONDS):
         return 0
     for path in inbox.ready():
-        if not await service.take_lease(INBOX_LEASE, owner, INBOX_LEASE_SECONDS):
+        if not await service.leases.take(INBOX_LEASE, owner, INBOX_LEASE_SECONDS):
             break  # this process stalled past its lease: the worker holding it now reads the rest
         try:
             articles, problems = await asyncio.to_thread(read_inbox_file, path, inbox.limits)  # no database: not the worker
@@ -161,7 +161,7 @@ async def scan(inbox: Inbox, service: Service, owner: str) -> int:
             log.exception("inbox: reading %s failed", path.name)
             articles, problems = [], Problems()
             problems.add(BadArticle(path.name, f"could not be read ({type(exc).__name__}: {exc})"))
-        report = await service.ingest(articles) if articles else None
+        report = await service.new_articles.ingest(articles) if articles else None
         if report is not None:
             for bad in report.skipped:
                 problems.add(bad)

@@ -61,7 +61,7 @@ class FeedPoller:
         to the fetch timeout and a second; the articles those that finished ingested (new or changed). A feed
         slower than that goes on polling on its own and holds up no other feed."""
         started = []
-        for feed in await self.service.due_feeds(time.time()):
+        for feed in await self.service.feeds.due(time.time()):
             if feed.url not in self.polling():
                 task = asyncio.create_task(self._claimed(feed.url), name=f"feed {feed.url}")
                 task.add_done_callback(_log_failure)
@@ -74,13 +74,13 @@ class FeedPoller:
         return sum(task.result() for task in done if not task.cancelled() and task.exception() is None)
 
     async def _claimed(self, url: str) -> int:
-        feed = await self.service.claim_feed(url, self.owner, POLL_LEASE_SECONDS)
+        feed = await self.service.feeds.claim(url, self.owner, POLL_LEASE_SECONDS)
         if feed is None:  # another worker polls it, or just did
             return 0
         try:
             return await self.poll(feed)
         finally:
-            await self.service.feed_done(url, self.owner)
+            await self.service.feeds.done(url, self.owner)
 
     async def poll(self, feed: FeedState) -> int:
         service = self.service
@@ -89,7 +89,7 @@ class FeedPoller:
             if fetched.status == 304:
                 self.metrics.feed_polls.labels("not_modified").inc()
                 log.info("feed %s: not modified", feed.url)
-                await service.feed_polled(feed.url, time.time() + self.interval, Polled())
+                await service.feeds.polled(feed.url, time.time() + self.interval, Polled())
                 return 0
             # Parsing touches no database: a thread of its own, not the service's worker.
             parsed: ParsedFeed = await asyncio.to_thread(parse_feed, fetched.body, feed.url)
@@ -100,16 +100,16 @@ class FeedPoller:
             pages = asyncio.Semaphore(PAGES_PER_FEED)
             articles = await asyncio.gather(*(self._complete(e.article, pages) if e.needs_page else _same(e.article)
                                               for e in entries))
-            report = await service.ingest([*articles, *parsed.skipped])
+            report = await service.new_articles.ingest([*articles, *parsed.skipped])
         except (FetchError, BadArticle) as exc:
             error = str(exc.reason) if isinstance(exc, BadArticle) else str(exc)
             self.metrics.feed_polls.labels("error").inc()
-            delay = await service.feed_failed(feed.url, error, self.interval)
+            delay = await service.feeds.failed(feed.url, error, self.interval)
             log.warning("feed %s: %s; next try in %.0f s", feed.url, error, delay)
             return 0
         self.metrics.feed_polls.labels("changed").inc()
         log.info("feed %s: %d entries; %s", feed.url, len(entries), report.summary())
-        await service.feed_polled(feed.url, time.time() + self.interval,
+        await service.feeds.polled(feed.url, time.time() + self.interval,
                                   Polled(fetched.etag, fetched.last_modified, parsed.title, parsed.problem))
         return report.ingested + report.replaced
 
@@ -119,7 +119,7 @@ class FeedPoller:
         The entry's teaser is kept as the summary: an entry seen again with the same title,
         link and teaser is the stored article, and its page is not fetched again."""
         teaser = article.summary or " ".join(article.paragraphs)
-        stored = await self.service.article(article.id)
+        stored = await self.service.answers.article(article.id)
         if stored is not None and (stored.title, stored.url, stored.summary) == (article.title, article.url, teaser):
             return stored
         try:

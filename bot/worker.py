@@ -3,7 +3,7 @@
 Retrieval and SQLite are blocking and the connections they hold are not to be shared
 between threads at once: every call of the answer side therefore runs here, one after the
 other, and a slow question never stalls the event loop (ingest has a process of its own,
-:mod:`bot.ingester`). Only :class:`bot.service.Service` uses a worker.
+:mod:`bot.ingester`). Only :class:`bot.service.Service` makes one; each of its parts runs its calls there.
 """
 
 from __future__ import annotations

@@ -50,7 +50,7 @@ async def test_inbox_file_alerts_the_subscribed_chat_only(data_dir: Path, backen
         assert [p["link_preview_options"] for p in bot.api.sent() if p["chat_id"] == ALICE][-1] == {"is_disabled": True}
         assert alert.startswith("🔔 Bài mới khớp “lúa gạo”:\nGiá lúa gạo ở Đồng bằng sông Cửu Long tăng mạnh — ")
         assert alert.splitlines()[2].startswith("Giá lúa gạo tại các tỉnh Đồng bằng sông Cửu Long tăng mạnh")
-        answered = await bot.service.answer(ALICE, "Ông Nguyễn Hữu Phước chủ vựa lúa ở đâu?")
+        answered = await bot.service.answers.answer(ALICE, "Ông Nguyễn Hữu Phước chủ vựa lúa ở đâu?")
         assert "Cần Thơ" in answered.answer.sentences[0].text
         await asyncio.sleep(1.0)
         assert bot.alerts_to(BOB) == []
@@ -87,7 +87,7 @@ async def test_a_file_still_being_written_is_not_read(data_dir: Path, backend: s
                 await asyncio.sleep(0.2)
             assert growing.exists()
         await bot.wait_for(lambda: (bot.settings.inbox / "processed" / "dang-ghi.txt").exists())
-        stored = await bot.service.article("dang-ghi")
+        stored = await bot.service.answers.article("dang-ghi")
         assert stored is not None and len(stored.paragraphs) == 10
 
 
@@ -132,14 +132,14 @@ async def test_403_pauses_the_chat(data_dir: Path, backend: str | None) -> None:
         await asyncio.sleep(0.3)
         stats = await bot.say("/stats", user_id=ADMIN)
         assert "Nhóm/người không nhận được: 1" in stats
-        state = await bot.service.chat_state(ALICE)
+        state = await bot.service.chats.state(ALICE)
         assert state.unreachable and state.unreachable.startswith("blocked")
         article_file(bot.settings.inbox, "lua2.txt", RICE[0] + " lần nữa", RICE[1].replace("9.000", "9.500"))
         await bot.wait_for(lambda: len(bot.alerts_to(BOB)) == 2)
         alice = [c for c in api.calls if c.method == "sendMessage" and c.params["chat_id"] == ALICE]
         assert [c.params["text"][:1] for c in alice] == ["Đ", "🔔"]  # the /subscribe reply, the refused alert
         assert "bật lại" in await bot.say("/resume", user_id=ALICE)
-        assert (await bot.service.chat_state(ALICE)).unreachable is None
+        assert (await bot.service.chats.state(ALICE)).unreachable is None
 
 
 async def test_chat_migration_moves_subscriptions_and_alerts(data_dir: Path, backend: str | None) -> None:
@@ -158,16 +158,16 @@ async def test_pending_alerts_survive_a_restart_and_go_out_once(data_dir: Path, 
     # Alerts queued by a bot that stopped before delivering them (no Telegram at all here).
     settings = Settings(data_dir=data_dir, database_url=backend)
     service = build_service(settings, Library(data_dir))
-    await service.subscribe(ALICE, "lúa gạo", "vi")
-    await service.subscribe(BOB, "bóng chuyền", "vi")
-    await service.sync()  # the alert cursor starts now
+    await service.chats.subscribe(ALICE, "lúa gạo", "vi")
+    await service.chats.subscribe(BOB, "bóng chuyền", "vi")
+    await service.new_articles.sync()  # the alert cursor starts now
     drop = tmp_path / "drop"
     drop.mkdir()
     from retrieval.store import read_articles
 
     article_file(drop, "lua.txt", *RICE)
     article_file(drop, "bong.txt", *MATCH)
-    await service.ingest(list(read_articles([drop])))
+    await service.new_articles.ingest(list(read_articles([drop])))
     assert sorted(row[1:] for row in bot_rows(settings, OUTBOX)) == [(ALICE, "pending"), (BOB, "pending")]
     service.close()
 
@@ -202,7 +202,7 @@ async def test_same_article_twice_alerts_once_and_digests_merge(data_dir: Path, 
         await bot.wait_for(lambda: (inbox / "processed" / "edit.jsonl").exists())
         await asyncio.sleep(1.5)
         assert len(bot.alerts_to(ALICE)) == 1
-        edited = await bot.service.article("a")
+        edited = await bot.service.answers.article("a")
         assert edited.paragraphs[-1].endswith("Giá dự kiến còn tăng.")
 
 

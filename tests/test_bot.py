@@ -419,6 +419,6 @@ async def test_unused_button_numbers_expire(seed_library: Library) -> None:
         db.execute("UPDATE refs SET used = ?", (time.time() - (EXPIRY_DAYS + 1) * 86400,))
         db.commit()
         assert await harness.send(callback(data, page)) == []  # stale: a polite alert, nothing shown
-        assert await harness.service.prune_refs() > 0
+        assert await harness.service.answers.prune() > 0
         assert db.execute("SELECT count(*) FROM refs").fetchone() == (0,)
         db.close()

@@ -47,7 +47,7 @@ def _item(site: Site, guid: str, title: str, description: str = BODY, link: str 
 
 
 async def _feed_state(service: Service, url: str):  # noqa: ANN202
-    return next(f for f in await service.feeds() if f.url == url)
+    return next(f for f in await service.feeds.all() if f.url == url)
 
 
 def poller(service: Service, site: Site, interval: float = DEFAULTS.feed_interval,
@@ -61,11 +61,11 @@ def poller(service: Service, site: Site, interval: float = DEFAULTS.feed_interva
 async def test_new_entries_then_not_modified(site: Site, service: Service) -> None:
     url = f"{site.base}/rss"
     site.feed = rss([_item(site, "1", "Cầu Rồng phun lửa tối thứ Bảy"), _item(site, "2", "Tin thứ hai", BODY + " Hai.")])
-    await service.add_feed(url)
+    await service.feeds.add(url)
     feeds = poller(service, site, interval=0.01)
     try:
         assert await feeds.poll(await _feed_state(service, url)) == 2
-        answer = (await service.answer(1, "Ai là giám đốc Sở Giao thông vận tải Đà Nẵng?")).answer
+        answer = (await service.answers.answer(1, "Ai là giám đốc Sở Giao thông vận tải Đà Nẵng?")).answer
         assert any("Ông Lê Văn Hòa, giám đốc sở" in s.text for s in answer.sentences)
         assert answer.sentences[0].citation.source == "Báo Thử"
         assert answer.sentences[0].citation.url.startswith(f"{site.base}/bai/")
@@ -86,15 +86,15 @@ async def test_new_entries_then_not_modified(site: Site, service: Service) -> No
 ])
 async def test_failing_feeds_back_off_and_say_why(site: Site, service: Service, path: str, error: str) -> None:
     url = site.base + path
-    await service.add_feed(url)
+    await service.feeds.add(url)
     articles = service.library.stats().articles
     feeds = poller(service, site, interval=30, timeout=1.0)
     try:
         assert await feeds.poll_due() == 0
         first = await _feed_state(service, url)
         assert error in first.last_error and first.failures == 1
-        assert await service.due_feeds(1e18)  # it will be tried again …
-        assert not await service.due_feeds(datetime.now().timestamp() + 29)  # … but not now
+        assert await service.feeds.due(1e18)  # it will be tried again …
+        assert not await service.feeds.due(datetime.now().timestamp() + 29)  # … but not now
     finally:
         await feeds.close()
     assert service.library.stats().articles == articles
@@ -108,13 +108,13 @@ async def test_summary_only_entry_takes_its_text_from_the_page(site: Site, servi
         + "</article><footer>© Báo Thử</footer></body></html>")
     site.feed = rss([_item(site, "7", "Cầu Rồng phun lửa tối thứ Bảy", "Cầu Rồng sẽ phun lửa.",
                            f"{site.base}/page/cau-rong.html?utm_source=rss")])
-    await service.add_feed(url)
+    await service.feeds.add(url)
     feeds = poller(service, site)
     try:
         assert await feeds.poll(await _feed_state(service, url)) == 1
     finally:
         await feeds.close()
-    answer = (await service.answer(1, "Cầu Rồng cấm xe từ mấy giờ?")).answer
+    answer = (await service.answers.answer(1, "Cầu Rồng cấm xe từ mấy giờ?")).answer
     assert "20 giờ đến 21 giờ" in answer.sentences[0].text
     assert answer.sentences[0].citation.url == f"{site.base}/page/cau-rong.html"
 
@@ -173,7 +173,7 @@ async def test_an_entry_seen_again_does_not_fetch_its_page_again(site: Site, ser
         + "".join(f"<p>{escape(s)}.</p>" for s in BODY.split(". ") if s) + "</article></body></html>")
     teaser = _item(site, "7", "Cầu Rồng phun lửa tối thứ Bảy", "Cầu Rồng sẽ phun lửa.", f"{site.base}/page/cau-rong.html")
     site.feed = rss([teaser])
-    await service.add_feed(url)
+    await service.feeds.add(url)
     feeds = poller(service, site, interval=0.01)
     try:
         assert await feeds.poll(await _feed_state(service, url)) == 1
@@ -182,7 +182,7 @@ async def test_an_entry_seen_again_does_not_fetch_its_page_again(site: Site, ser
     finally:
         await feeds.close()
     assert [p for p, _ in site.requests].count("/page/cau-rong.html") == 1
-    stored = await service.article(_feed_id(site, "7"))
+    stored = await service.answers.article(_feed_id(site, "7"))
     assert stored is not None and "20 giờ đến 21 giờ" in " ".join(stored.paragraphs), "the page's text is kept"
 
 
@@ -194,7 +194,7 @@ async def test_a_page_that_redirects_to_a_malformed_url_keeps_its_teaser_and_the
         f"<p>{escape(s)}.</p>" for s in BODY.split(". ") if s) + "</article></body></html>"
     site.feed = rss([_item(site, "9", "Tin bị chuyển hướng", "Tin ngắn về cầu Rồng.", f"{site.base}/redirect"),
                      _item(site, "10", "Cầu Rồng phun lửa", "Cầu Rồng sẽ phun lửa.", f"{site.base}/page/cau-rong.html")])
-    await service.add_feed(url)
+    await service.feeds.add(url)
     feeds = poller(service, site)
     try:
         assert await feeds.poll(await _feed_state(service, url)) == 2
@@ -202,7 +202,7 @@ async def test_a_page_that_redirects_to_a_malformed_url_keeps_its_teaser_and_the
         await feeds.close()
     state = await _feed_state(service, url)
     assert state.failures == 0 and state.last_error is None, "the feed itself polled fine"
-    redirected, paged = await service.article(_feed_id(site, "9")), await service.article(_feed_id(site, "10"))
+    redirected, paged = await service.answers.article(_feed_id(site, "9")), await service.answers.article(_feed_id(site, "10"))
     assert redirected is not None and redirected.paragraphs == ("Tin ngắn về cầu Rồng.",)
     assert paged is not None and "20 giờ đến 21 giờ" in " ".join(paged.paragraphs)
 
@@ -215,8 +215,8 @@ async def test_a_slow_feed_holds_up_no_other_and_pages_are_fetched_a_few_at_a_ti
     site.feed = rss([_item(site, f"p{n}", f"Tin ngắn số {n}", f"Tin ngắn {n}.", f"{site.base}/page/bai.html?{n}")
                      for n in range(16)])
     slow, fast = f"{site.base}/rss", f"{site.base}/fast"
-    await service.add_feed(slow)
-    await service.add_feed(fast)
+    await service.feeds.add(slow)
+    await service.feeds.add(fast)
     site.fast_feed = rss([_item(site, "f1", "Tin đầy đủ về cầu Rồng")])  # its text is in the feed: no page
     feeds = poller(service, site, timeout=2.0)
     try:
@@ -236,20 +236,21 @@ async def test_a_slow_feed_holds_up_no_other_and_pages_are_fetched_a_few_at_a_ti
         await feeds.close()
     assert site.most_pages_in_flight == 4, "pages of one feed are fetched four at a time"
     assert (await _feed_state(service, slow)).last_success is not None
-    stored = [await service.article(_feed_id(site, f"p{n}")) for n in range(16)]
+    stored = [await service.answers.article(_feed_id(site, f"p{n}")) for n in range(16)]
     assert all(article is not None and "20 giờ đến 21 giờ" in " ".join(article.paragraphs) for article in stored)
 
 
 async def test_a_poll_takes_the_first_hundred_entries(site: Site, service: Service) -> None:
     url = f"{site.base}/rss"
     site.feed = rss([_item(site, f"e{n}", f"Tin số {n} về cầu Rồng") for n in range(150)])
-    await service.add_feed(url)
+    await service.feeds.add(url)
     feeds = poller(service, site)
     try:
         assert await feeds.poll(await _feed_state(service, url)) == 100
     finally:
         await feeds.close()
-    assert await service.article(_feed_id(site, "e99")) is not None and await service.article(_feed_id(site, "e100")) is None
+    assert await service.answers.article(_feed_id(site, "e99")) is not None
+    assert await service.answers.article(_feed_id(site, "e100")) is None
     assert "150 entries, 100 taken a poll" in ((await _feed_state(service, url)).last_error or ""), "/feeds says so"
 
 
@@ -259,9 +260,9 @@ async def test_a_feed_never_replaces_another_feeds_or_a_files_article(site: Site
     site.feed = rss([_item(site, "42", "Cầu Rồng phun lửa tối thứ Bảy", BODY, link)], title="Báo A")
     site.fast_feed = rss([_item(site, "42", "Cầu Rồng bị đánh sập", "Tin bịa: cầu Rồng đã bị đánh sập đêm qua. " * 5,
                                 link)], title="Báo B")
-    await service.ingest([replace(read_file_article(), url=f"{site.base}/bai/tu-file.html")])
+    await service.new_articles.ingest([replace(read_file_article(), url=f"{site.base}/bai/tu-file.html")])
     for url in (f"{site.base}/rss", f"{site.base}/fast"):
-        await service.add_feed(url)
+        await service.feeds.add(url)
     feeds = poller(service, site)
     try:
         for url in (f"{site.base}/rss", f"{site.base}/fast"):
@@ -271,11 +272,11 @@ async def test_a_feed_never_replaces_another_feeds_or_a_files_article(site: Site
         await feeds.poll(await _feed_state(service, f"{site.base}/fast"))
     finally:
         await feeds.close()
-    a = await service.article(_feed_id(site, "42"))
-    b = await service.article(feed_article_id(f"{site.base}/fast", "42"))
+    a = await service.answers.article(_feed_id(site, "42"))
+    b = await service.answers.article(feed_article_id(f"{site.base}/fast", "42"))
     assert a is not None and a.title == "Cầu Rồng phun lửa tối thứ Bảy" and a.source == "Báo A"
     assert b is None, "skipped: its link belongs to another source's article"
-    kept = await service.article("tu-file")
+    kept = await service.answers.article("tu-file")
     assert kept is not None and kept.title == "Bài từ tệp", "a file's article is no feed's to replace"
 
 
@@ -293,13 +294,13 @@ async def test_two_workers_poll_a_due_feed_once(site: Site, data_dir: Path, back
     try:
         url = f"{site.base}/rss"
         site.feed = rss([_item(site, "1", "Cầu Rồng phun lửa tối thứ Bảy")])
-        await first.add_feed(url)
+        await first.feeds.add(url)
         polled = await asyncio.gather(poller(first, site).poll_due(), poller(second, site).poll_due())
         assert sorted(polled) == [0, 1]  # one worker polled it and ingested its article, the other left it
         assert [path for path, _ in site.requests] == ["/rss"]
         # A worker that read the feed list before that poll ended finds it no longer due.
-        assert await second.claim_feed(url, "late worker", 600) is None
-        assert await first.claim_feed(url, "late worker", 600) is None
+        assert await second.feeds.claim(url, "late worker", 600) is None
+        assert await first.feeds.claim(url, "late worker", 600) is None
         assert [path for path, _ in site.requests] == ["/rss"]
     finally:
         first.close()

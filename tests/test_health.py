@@ -68,7 +68,7 @@ async def test_a_full_disk_still_answers_and_healthz_says_so_once(seed_library: 
     generic error while /healthz said "ok"."""
     caplog.set_level(logging.INFO, logger="bot.trouble")
     async with running_bot(seed_library, metrics_port=free_port(), background=True) as bot:
-        log = bot.service._answers._db  # SQLite's own "database or disk is full", on the real file
+        log = bot.service._log._db  # SQLite's own "database or disk is full", on the real file
         pages = log.execute("PRAGMA page_count").fetchone()[0]
         log.execute(f"PRAGMA max_page_count = {pages}")
         with pytest.raises(sqlite3.OperationalError, match="full"):

@@ -219,7 +219,7 @@ async def test_unrated_answers_are_forgotten_after_a_month(bot: Running) -> None
     log = bot.settings.data_dir / "answers.sqlite3"
     with closing(sqlite3.connect(log)) as db, db:
         db.execute("UPDATE answers SET created = '2000-01-01T00:00:00+00:00'")
-    assert await bot.service.prune_refs() >= 1
+    assert await bot.service.answers.prune() >= 1
     with closing(sqlite3.connect(log)) as db:
         assert db.execute("SELECT question FROM answers").fetchall() == [
             ("Ai chủ trì hội nghị tháo gỡ khó khăn cho ngư dân?",)]
