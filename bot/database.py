@@ -7,11 +7,11 @@ several hosts). The storage classes write one SQL for both: ``?`` placeholders a
 the two share (``ON CONFLICT … DO NOTHING``, ``RETURNING``, ``CAST`` where PostgreSQL must
 know a parameter's type).
 
-Schemas are versioned. SQLite carries its version in ``PRAGMA user_version`` and goes through
-every step of ``MIGRATIONS`` (:func:`retrieval.store.migrate`). PostgreSQL starts at the
-current version with ``POSTGRES_SCHEMA`` and takes the steps after it from
-``POSTGRES_MIGRATIONS``; its version is in ``meta``, changed under an advisory lock, so two
-processes starting together migrate once.
+Schemas are versioned, with one list of steps for both (``MIGRATIONS``, spelled in each
+dialect by :func:`schema_steps`). SQLite carries its version in ``PRAGMA user_version``
+(:func:`retrieval.store.migrate`); PostgreSQL in ``meta``, changed under an advisory lock, so
+two processes starting together migrate once. A PostgreSQL database made by earlier code from
+its one-step schema of version 6 takes the steps after 6 like any other.
 """
 
 from __future__ import annotations
@@ -28,11 +28,16 @@ from retrieval.store import connect, migrate, transaction
 
 log = logging.getLogger(__name__)
 
+# Every step of the schema, once, for both backends: written in the SQL they share, with
+# {key} for an auto-numbered primary key, {big} for a 64-bit integer (Telegram's chat and message
+# ids) and {real} for a float, which each dialect spells its own way (DIALECTS). SQLite rebuilds a
+# table to change a UNIQUE constraint; PostgreSQL runs the same steps (on a new database, where
+# the tables are still empty).
 MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE subscriptions (
-        id INTEGER PRIMARY KEY,
-        chat_id INTEGER NOT NULL,
+        id {key},
+        chat_id {big} NOT NULL,
         keywords TEXT NOT NULL,
         match_key TEXT NOT NULL,
         terms TEXT NOT NULL,
@@ -40,7 +45,7 @@ MIGRATIONS: tuple[str, ...] = (
         UNIQUE (chat_id, match_key)
     );
     CREATE TABLE refs (
-        id INTEGER PRIMARY KEY,
+        id {key},
         kind TEXT NOT NULL,
         value TEXT NOT NULL,
         UNIQUE (kind, value)
@@ -49,7 +54,7 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     CREATE TABLE chats (
-        chat_id INTEGER PRIMARY KEY,
+        chat_id {key},
         lang TEXT NOT NULL DEFAULT 'vi',
         paused INTEGER NOT NULL DEFAULT 0,      -- /pause
         unreachable TEXT,                       -- why Telegram refused delivery (blocked, gone)
@@ -58,9 +63,9 @@ MIGRATIONS: tuple[str, ...] = (
         quiet_end INTEGER
     );
     CREATE TABLE outbox (
-        id INTEGER PRIMARY KEY,
-        article_key INTEGER NOT NULL,           -- the store's stable article number
-        chat_id INTEGER NOT NULL,
+        id {key},
+        article_key {big} NOT NULL,           -- the store's stable article number
+        chat_id {big} NOT NULL,
         keywords TEXT NOT NULL,                 -- the subscription that matched
         title TEXT NOT NULL,
         url TEXT,
@@ -70,8 +75,8 @@ MIGRATIONS: tuple[str, ...] = (
         queued TEXT NOT NULL,
         status TEXT NOT NULL DEFAULT 'pending', -- pending | sent | failed
         attempts INTEGER NOT NULL DEFAULT 0,
-        next_try REAL NOT NULL DEFAULT 0,       -- unix time
-        sent_at REAL,
+        next_try {real} NOT NULL DEFAULT 0,       -- unix time
+        sent_at {real},
         error TEXT,
         UNIQUE (article_key, chat_id)
     );
@@ -87,18 +92,18 @@ MIGRATIONS: tuple[str, ...] = (
         last_error TEXT,
         last_error_at TEXT,
         failures INTEGER NOT NULL DEFAULT 0,
-        next_poll REAL NOT NULL DEFAULT 0
+        next_poll {real} NOT NULL DEFAULT 0
     );
     """,
     # 2 → 3: refs belong to the chat that made them (numbers from before point nowhere: their
     # buttons say they are stale) and remember when they were last used, to expire.
     """
     CREATE TABLE refs_by_chat (
-        id INTEGER PRIMARY KEY,
+        id {key},
         kind TEXT NOT NULL,
         value TEXT NOT NULL,
-        chat_id INTEGER NOT NULL,
-        used REAL NOT NULL,
+        chat_id {big} NOT NULL,
+        used {real} NOT NULL,
         UNIQUE (kind, value, chat_id)
     );
     DROP TABLE refs;
@@ -112,10 +117,10 @@ MIGRATIONS: tuple[str, ...] = (
     # 4 → 5: the bot's messages that carried an answer (a reply to one is a follow-up).
     """
     CREATE TABLE replies (
-        chat_id INTEGER NOT NULL,
-        message_id INTEGER NOT NULL,
-        answer_id INTEGER NOT NULL,             -- its number in the answer log (answers.sqlite3)
-        sent REAL NOT NULL,
+        chat_id {big} NOT NULL,
+        message_id {big} NOT NULL,
+        answer_id {big} NOT NULL,             -- its number in the answer log (answers.sqlite3)
+        sent {real} NOT NULL,
         PRIMARY KEY (chat_id, message_id)
     );
     CREATE INDEX replies_sent ON replies (sent);
@@ -126,9 +131,9 @@ MIGRATIONS: tuple[str, ...] = (
     # so both tables are rebuilt (rows and ids kept).
     """
     CREATE TABLE subscriptions_by_topic (
-        id INTEGER PRIMARY KEY,
-        chat_id INTEGER NOT NULL,
-        thread_id INTEGER NOT NULL DEFAULT 0,
+        id {key},
+        chat_id {big} NOT NULL,
+        thread_id {big} NOT NULL DEFAULT 0,
         keywords TEXT NOT NULL,
         match_key TEXT NOT NULL,
         terms TEXT NOT NULL,
@@ -141,10 +146,10 @@ MIGRATIONS: tuple[str, ...] = (
     DROP TABLE subscriptions;
     ALTER TABLE subscriptions_by_topic RENAME TO subscriptions;
     CREATE TABLE outbox_by_topic (
-        id INTEGER PRIMARY KEY,
-        article_key INTEGER NOT NULL,
-        chat_id INTEGER NOT NULL,
-        thread_id INTEGER NOT NULL DEFAULT 0,
+        id {key},
+        article_key {big} NOT NULL,
+        chat_id {big} NOT NULL,
+        thread_id {big} NOT NULL DEFAULT 0,
         keywords TEXT NOT NULL,
         title TEXT NOT NULL,
         url TEXT,
@@ -154,8 +159,8 @@ MIGRATIONS: tuple[str, ...] = (
         queued TEXT NOT NULL,
         status TEXT NOT NULL DEFAULT 'pending',
         attempts INTEGER NOT NULL DEFAULT 0,
-        next_try REAL NOT NULL DEFAULT 0,
-        sent_at REAL,
+        next_try {real} NOT NULL DEFAULT 0,
+        sent_at {real},
         error TEXT,
         UNIQUE (article_key, chat_id, thread_id)
     );
@@ -172,8 +177,8 @@ MIGRATIONS: tuple[str, ...] = (
     # order kept), and the last send to it is shared (one message a second, whoever sends).
     """
     ALTER TABLE chats ADD COLUMN lease_owner TEXT;
-    ALTER TABLE chats ADD COLUMN lease_until REAL NOT NULL DEFAULT 0;
-    ALTER TABLE chats ADD COLUMN last_sent REAL NOT NULL DEFAULT 0;
+    ALTER TABLE chats ADD COLUMN lease_until {real} NOT NULL DEFAULT 0;
+    ALTER TABLE chats ADD COLUMN last_sent {real} NOT NULL DEFAULT 0;
     """,
     # 7 → 8: several workers. Work only one of them may do at a time (a feed's poll, a look at
     # the inbox) is leased by name.
@@ -181,7 +186,7 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE leases (
         name TEXT PRIMARY KEY,                  -- what is leased: 'inbox', 'feed:<url>'
         owner TEXT NOT NULL,                    -- the process holding it (host:pid:random)
-        until REAL NOT NULL                     -- unix time it ends, unless given back first
+        until {real} NOT NULL                     -- unix time it ends, unless given back first
     );
     """,
     # 8 → 9: a delivery round asks, chat by chat, whether it has due alerts; without this index
@@ -192,95 +197,18 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 
-# PostgreSQL: the schema of version POSTGRES_BASELINE in one step, then the steps after it.
-POSTGRES_SCHEMA = """
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE subscriptions (
-    id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
-    chat_id BIGINT NOT NULL,
-    thread_id BIGINT NOT NULL DEFAULT 0,
-    keywords TEXT NOT NULL,
-    match_key TEXT NOT NULL,
-    terms TEXT NOT NULL,
-    created TEXT NOT NULL,
-    paused TEXT,
-    UNIQUE (chat_id, thread_id, match_key)
-);
-CREATE TABLE refs (
-    id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
-    kind TEXT NOT NULL,
-    value TEXT NOT NULL,
-    chat_id BIGINT NOT NULL,
-    used DOUBLE PRECISION NOT NULL,
-    UNIQUE (kind, value, chat_id)
-);
-CREATE INDEX refs_used ON refs (used);
-CREATE TABLE chats (
-    chat_id BIGINT PRIMARY KEY,
-    lang TEXT NOT NULL DEFAULT 'vi',
-    paused INTEGER NOT NULL DEFAULT 0,
-    unreachable TEXT,
-    unreachable_since TEXT,
-    quiet_start INTEGER,
-    quiet_end INTEGER,
-    chosen_lang TEXT
-);
-CREATE TABLE outbox (
-    id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
-    article_key BIGINT NOT NULL,
-    chat_id BIGINT NOT NULL,
-    thread_id BIGINT NOT NULL DEFAULT 0,
-    keywords TEXT NOT NULL,
-    title TEXT NOT NULL,
-    url TEXT,
-    published TEXT,
-    source TEXT,
-    lead TEXT NOT NULL,
-    queued TEXT NOT NULL,
-    status TEXT NOT NULL DEFAULT 'pending',
-    attempts INTEGER NOT NULL DEFAULT 0,
-    next_try DOUBLE PRECISION NOT NULL DEFAULT 0,
-    sent_at DOUBLE PRECISION,
-    error TEXT,
-    UNIQUE (article_key, chat_id, thread_id)
-);
-CREATE INDEX outbox_due ON outbox (status, next_try);
-CREATE INDEX outbox_sent ON outbox (sent_at);
-CREATE TABLE feeds (
-    url TEXT PRIMARY KEY,
-    title TEXT,
-    etag TEXT,
-    last_modified TEXT,
-    added TEXT NOT NULL,
-    last_success TEXT,
-    last_error TEXT,
-    last_error_at TEXT,
-    failures INTEGER NOT NULL DEFAULT 0,
-    next_poll DOUBLE PRECISION NOT NULL DEFAULT 0
-);
-CREATE TABLE replies (
-    chat_id BIGINT NOT NULL,
-    message_id BIGINT NOT NULL,
-    answer_id BIGINT NOT NULL,
-    sent DOUBLE PRECISION NOT NULL,
-    PRIMARY KEY (chat_id, message_id)
-);
-CREATE INDEX replies_sent ON replies (sent);
-"""
-POSTGRES_BASELINE = 6  # the version POSTGRES_SCHEMA is
-POSTGRES_MIGRATIONS: dict[int, str] = {  # version reached → the step that reaches it, after the baseline
-    7: """
-    ALTER TABLE chats ADD COLUMN lease_owner TEXT,
-        ADD COLUMN lease_until DOUBLE PRECISION NOT NULL DEFAULT 0,
-        ADD COLUMN last_sent DOUBLE PRECISION NOT NULL DEFAULT 0;
-    """,
-    8: """
-    CREATE TABLE leases (name TEXT PRIMARY KEY, owner TEXT NOT NULL, until DOUBLE PRECISION NOT NULL);
-    """,
-    9: """
-    CREATE INDEX outbox_chat ON outbox (chat_id, status, next_try);
-    """,
+DIALECTS: dict[str, dict[str, str]] = {
+    "sqlite": {"key": "INTEGER PRIMARY KEY", "big": "INTEGER", "real": "REAL"},
+    "postgres": {"key": "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY", "big": "BIGINT",
+                 "real": "DOUBLE PRECISION"},
 }
+
+
+def schema_steps(dialect: str) -> tuple[str, ...]:
+    """:data:`MIGRATIONS` in ``dialect``'s SQL ("sqlite" or "postgres"), step n reaching version n."""
+    return tuple(step.format(**DIALECTS[dialect]) for step in MIGRATIONS)
+
+
 _MIGRATION_LOCK = 7_160_501  # pg_advisory_xact_lock key: one migrating process at a time
 POOL_SIZE = 4  # PostgreSQL connections a process holds at most
 POOL_WAIT = 1.5  # seconds a statement waits for a connection (a server that is down fails fast, not in 30 s)
@@ -392,7 +320,7 @@ def open_database(location: str | Path) -> Database:
         return _open_postgres(location)
     try:
         connection = connect(Path(location))
-        migrate(connection, MIGRATIONS, f"the bot database {location}")
+        migrate(connection, schema_steps("sqlite"), f"the bot database {location}")
     except (sqlite3.DatabaseError, OSError) as exc:
         raise DatabaseError(f"cannot open the bot database {location}: {exc}") from exc
     return Database(location, connection=connection)
@@ -419,25 +347,20 @@ def _open_postgres(url: str) -> Database:
 
 
 def _migrate_postgres(db: Database, shown: str) -> None:
-    """The schema at the current version, or the steps from the version found; under an
+    """The steps from the version found (0 for a new database) to the current one; under an
     advisory lock, so processes starting together wait for the first and migrate once."""
     current = len(MIGRATIONS)
     with db.transaction():
         db.execute("SELECT pg_advisory_xact_lock(?)", (_MIGRATION_LOCK,))
-        exists = db.execute("SELECT to_regclass('meta') IS NOT NULL").fetchone()[0]
         version = 0
-        if exists:
+        if db.execute("SELECT to_regclass('meta') IS NOT NULL").fetchone()[0]:
             row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
             version = int(row[0]) if row else 0
         if version > current:
             raise DatabaseError(f"the bot database at {shown} has schema version {version}, newer than this code "
                                 f"knows ({current}): run the newer Hỏi Tin")
-        if version == 0:
-            db.execute(POSTGRES_SCHEMA)
-            version = POSTGRES_BASELINE
-            log.info("the bot database at %s: schema %d created", shown, version)
-        for step in range(version + 1, current + 1):  # a PostgreSQL database is never below the baseline
-            db.execute(POSTGRES_MIGRATIONS[step])
-            log.info("the bot database at %s: schema → %d", shown, step)
+        for number, step in enumerate(schema_steps("postgres")[version:], start=version + 1):
+            db.execute(step)
+            log.info("the bot database at %s: schema → %d", shown, number)
         db.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE"
                    " SET value = excluded.value", (str(current),))

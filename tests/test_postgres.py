@@ -13,7 +13,7 @@ import pytest
 from aiohttp import ClientSession
 
 from bot.config import ConfigError, load_settings
-from bot.database import MIGRATIONS, open_database
+from bot.database import MIGRATIONS, open_database, schema_steps
 from retrieval.library import Library
 
 from .bot_harness import free_port, running_bot
@@ -28,19 +28,53 @@ def test_processes_starting_together_migrate_once(postgres_server_url: str, tmp_
     for db in opened:
         assert db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (str(len(MIGRATIONS)),)
         db.close()
-    with psycopg.connect(url) as check:
-        columns = {tuple(r) for r in check.execute("SELECT table_name, column_name FROM information_schema.columns"
-                                                   " WHERE table_schema = 'public'")}
-    # The same tables and columns as SQLite after all its migrations: the two schemas never drift apart.
-    sqlite = open_database(str(tmp_path / "bot.sqlite3"))
-    tables = [r[0] for r in sqlite.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-    assert columns == {(t, c[1]) for t in tables for c in sqlite.execute(f"PRAGMA table_info({t})")}
-    assert {t for t, _ in columns} == {"meta", "subscriptions", "refs", "chats", "outbox", "feeds", "replies", "leases"}
-    with psycopg.connect(url) as check:  # and the same indexes (those of primary keys and UNIQUE aside)
-        indexes = {r[0] for r in check.execute("SELECT indexname FROM pg_indexes WHERE schemaname = 'public'"
-                                               " AND indexname NOT LIKE '%\\_pkey' AND indexname NOT LIKE '%\\_key'")}
-    assert indexes == {r[0] for r in sqlite.execute("SELECT name FROM sqlite_master WHERE type = 'index'"
-                                                    " AND name NOT LIKE 'sqlite_%'")} >= {"outbox_chat"}
+    assert _columns_and_indexes(url) == _columns_and_indexes(str(tmp_path / "bot.sqlite3"))
+
+
+def _columns_and_indexes(location: str) -> tuple[set[tuple[str, str, str, bool]], set[str]]:
+    """Each column as (table, column, kind of value, may be NULL), and the named indexes (those
+    of primary keys and UNIQUE aside), of the bot database at ``location``, SQLite or PostgreSQL."""
+    kinds = {"INTEGER": "integer", "BIGINT": "integer", "REAL": "float", "DOUBLE PRECISION": "float", "TEXT": "text"}
+    db = open_database(location)
+    try:
+        if db.postgres:
+            columns = {(t, c, kinds[kind.upper()], nullable == "YES") for t, c, kind, nullable in db.execute(
+                "SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns"
+                " WHERE table_schema = 'public'")}
+            indexes = {r[0] for r in db.execute("SELECT indexname FROM pg_indexes WHERE schemaname = 'public'")
+                       if not r[0].endswith(("_pkey", "_key"))}
+        else:
+            tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+            columns = {(t, c[1], kinds[c[2]], not c[3] and not c[5]) for t in tables
+                       for c in db.execute(f"PRAGMA table_info({t})")}
+            indexes = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'"
+                                                " AND name NOT LIKE 'sqlite_%'")}
+    finally:
+        db.close()
+    assert {c[0] for c in columns} == {"meta", "subscriptions", "refs", "chats", "outbox", "feeds", "replies", "leases"}
+    assert "outbox_chat" in indexes
+    return columns, indexes
+
+
+def test_one_list_of_steps_makes_both_schemas_and_an_older_postgresql_database_takes_the_rest(
+        postgres_server_url: str) -> None:
+    sqlite, postgres = schema_steps("sqlite"), schema_steps("postgres")
+    assert len(sqlite) == len(postgres) == len(MIGRATIONS) and "BIGINT" in postgres[0] and "BIGINT" not in sqlite[0]
+    url = fresh_database(postgres_server_url)
+    with psycopg.connect(url, autocommit=True) as old:  # a database the code of version 6 left
+        for step in postgres[:6]:
+            old.execute(step)
+        old.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        old.execute("INSERT INTO meta VALUES ('schema_version', '6')")
+        old.execute("INSERT INTO outbox (article_key, chat_id, keywords, title, lead, queued)"
+                    " VALUES (1, -1001234567890, 'k', 't', 'l', 'q')")
+    db = open_database(url)
+    try:
+        assert db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (str(len(MIGRATIONS)),)
+        assert db.execute("SELECT chat_id, status FROM outbox").fetchall() == [(-1001234567890, "pending")]
+        assert db.execute("SELECT count(*) FROM leases").fetchone() == (0,)  # step 8 ran
+    finally:
+        db.close()
 
 
 async def test_healthz_follows_the_database_going_away_and_back(seed_library: Library) -> None:

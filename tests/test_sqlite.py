@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.database import MIGRATIONS, DatabaseError, open_database
+from bot.database import MIGRATIONS, DatabaseError, open_database, schema_steps
 from bot.subscriptions import Subscriptions
 from retrieval.store.sqlite import SchemaTooNew, connect, migrate, schema_version, transaction
 
@@ -94,7 +94,7 @@ def test_migrations_run_in_order_once_and_a_failed_step_is_undone(tmp_path: Path
 def version_1_bot_database(path: Path) -> None:
     """A bot database as the first release left it: subscriptions and refs only, user_version 1."""
     db = sqlite3.connect(path)
-    db.executescript(MIGRATIONS[0])
+    db.executescript(schema_steps("sqlite")[0])
     db.execute("INSERT INTO subscriptions (chat_id, keywords, match_key, terms, created) VALUES "
                "(5, 'bão lũ', 'bão lũ', '[\"bão\", \"lũ\"]', '2024-01-01T00:00:00+00:00')")
     db.execute("PRAGMA user_version = 1")
