@@ -1,5 +1,5 @@
-"""Everything Telegram-shaped about output: HTML, the 4096-character split, buttons, callback
-data, inline results.
+"""Everything HTML about output: messages, the 4096-character split, link previews, inline
+results. The buttons under them and their callback data are :mod:`bot.buttons`.
 
 Article text and user input are untrusted: every piece goes through :func:`escape` before it
 meets a tag (:func:`html_text` escapes the values it puts into a string of :mod:`bot.texts`).
@@ -8,15 +8,12 @@ Handlers and loops never build HTML or callback data themselves.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import re
 from dataclasses import dataclass
 from html import escape as _escape
 
 from telegram import (
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
     InlineQueryResultArticle,
     InputTextMessageContent,
     LinkPreviewOptions,
@@ -27,7 +24,7 @@ from retrieval.answer import Answer, Citation, Excerpt, SearchPage, SearchResult
 from retrieval.articles import Article
 from retrieval.text import date_text, shorten
 
-from .answers import Answered
+from .buttons import web_url
 from .chats import ChatState
 from .feedstore import FeedState
 from .outbox import Alert
@@ -36,9 +33,7 @@ from .subscriptions import Subscription, SubscriptionRefused
 from .texts import text
 
 MESSAGE_LIMIT = 4096  # Telegram's cap on a message's text, in UTF-16 code units
-CALLBACK_LIMIT = 64  # bytes of callback data
 
-_URL_RE = re.compile(r"https?://[^\s<>\"]+\Z", re.IGNORECASE)
 
 
 def escape(value: str) -> str:
@@ -52,7 +47,7 @@ def html_text(key: str, lang: str, **values: object) -> str:
 
 def _link(title: str, url: str | None) -> str:
     """The title as a link when the URL is one Telegram accepts, else in bold."""
-    if url and _URL_RE.match(url):
+    if web_url(url):
         return f'<a href="{escape(url)}">{escape(title)}</a>'
     return f"<b>{escape(title)}</b>"
 
@@ -216,7 +211,7 @@ NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 def preview(urls: list[str | None]) -> LinkPreviewOptions:
     """The preview of the first URL Telegram accepts, small; none when there is no such URL."""
-    url = next((u for u in urls if u and _URL_RE.match(u)), None)
+    url = next((u for u in urls if web_url(u)), None)
     # is_disabled said outright: python-telegram-bot fills the fields left unset from the
     # application's defaults, which disable previews.
     return NO_PREVIEW if url is None else LinkPreviewOptions(is_disabled=False, url=url, prefer_small_media=True)
@@ -334,149 +329,6 @@ def _split_line(line: str, limit: int) -> list[str]:
     return pieces
 
 
-# --- buttons and callback data ------------------------------------------------------------
-
-
-class BadCallback(ValueError):
-    """Callback data this bot did not make (forged, or from an older version)."""
-
-
-@dataclass(frozen=True)
-class PageButton:
-    """Show page ``page`` of the search for query number ``query``, by relevance or (``newest``
-    1) newest first."""
-
-    query: int
-    page: int
-    newest: int = 0
-
-
-@dataclass(frozen=True)
-class OpenButton:
-    """Show paragraph ``paragraph`` of article number ``article``; back goes to the search page."""
-
-    article: int
-    paragraph: int
-    query: int
-    page: int
-    newest: int = 0
-
-
-@dataclass(frozen=True)
-class RemoveButton:
-    """Remove the chat's subscription with row id ``subscription``."""
-
-    subscription: int
-
-
-@dataclass(frozen=True)
-class ReadButton:
-    """Show page ``page`` of article number ``article``: in a new message (``turn`` 0, from an
-    answer or a search), or in place of the page shown (``turn`` 1, the ‹ › buttons)."""
-
-    article: int
-    page: int
-    turn: int
-
-
-@dataclass(frozen=True)
-class RateButton:
-    """👍 (``good`` 1) or 👎 (0) on the answer with rating number ``answer``."""
-
-    answer: int
-    good: int
-
-
-Button = PageButton | OpenButton | RemoveButton | ReadButton | RateButton
-_PREFIXES: dict[type, str] = {PageButton: "p", OpenButton: "o", RemoveButton: "u", ReadButton: "r", RateButton: "f"}
-_KINDS = {prefix: kind for kind, prefix in _PREFIXES.items()}
-
-
-def encode(button: Button) -> str:
-    """Compact callback data: a letter, then the fields as decimal numbers."""
-    values = [getattr(button, name) for name in button.__dataclass_fields__]
-    data = ":".join([_PREFIXES[type(button)], *map(str, values)])
-    if len(data.encode()) > CALLBACK_LIMIT:
-        raise ValueError(f"callback data {data!r} is over {CALLBACK_LIMIT} bytes")
-    return data
-
-
-def decode(data: str | None) -> Button:
-    """The button behind callback data; :class:`BadCallback` for anything else."""
-    prefix, _, rest = (data or "").partition(":")
-    kind = _KINDS.get(prefix)
-    fields = rest.split(":")
-    numeric = all(f.isascii() and f.isdigit() and int(f) < 2**63 for f in fields)  # SQLite's integer range
-    if kind is None or len(fields) != len(dataclasses.fields(kind)) or not numeric:
-        raise BadCallback(f"unknown callback data {data!r}")
-    return kind(*map(int, fields))
-
-
-def _button(label: str, button: Button) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=encode(button))
-
-
-def _read_row(articles: list[int], first: int) -> list[InlineKeyboardButton]:
-    """"📖 n" for each numbered article: its text in the chat."""
-    return [_button(f"📖 {first + i}", ReadButton(article, 1, 0)) for i, article in enumerate(articles)]
-
-
-def search_keyboard(page: SearchPage, query: int, articles: list[int], lang: str) -> InlineKeyboardMarkup | None:
-    """A button per result (its number: the matching paragraph) on one row, "📖 n" (the whole
-    article) on the next, previous/next under them."""
-    if not page.results:
-        return None
-    first = (page.page - 1) * page.per_page + 1
-    order = int(page.newest)
-    opens = [
-        _button(str(first + i), OpenButton(article, r.citation.paragraph, query, page.page, order))
-        for i, (r, article) in enumerate(zip(page.results, articles))
-    ]
-    moves = []
-    if page.page > 1:
-        moves.append(_button(text("previous", lang), PageButton(query, page.page - 1, order)))
-    if page.page < page.pages:
-        moves.append(_button(text("next", lang), PageButton(query, page.page + 1, order)))
-    switch = _button(text("by_relevance" if page.newest else "by_newest", lang), PageButton(query, 1, 1 - order))
-    return InlineKeyboardMarkup([opens, _read_row(articles, first), [*moves, switch]])
-
-
-def _link_button(url: str | None, lang: str) -> list[InlineKeyboardButton]:
-    return [InlineKeyboardButton(text("open_link", lang), url=url)] if url and _URL_RE.match(url) else []
-
-
-def excerpt_keyboard(excerpt: Excerpt, query: int, page: int, newest: int, article: int, lang: str
-                     ) -> InlineKeyboardMarkup:
-    row = [_button(text("back", lang), PageButton(query, page, newest)),
-           _button(text("read", lang), ReadButton(article, 1, 0))]
-    return InlineKeyboardMarkup([row + _link_button(excerpt.citation.url, lang)])
-
-
-def answer_keyboard(answered: Answered, lang: str) -> InlineKeyboardMarkup | None:
-    """"📖 n" for each source [n], then 👍 / 👎."""
-    if answered.rating_ref is None:
-        return None
-    rate = [_button("👍", RateButton(answered.rating_ref, 1)), _button("👎", RateButton(answered.rating_ref, 0))]
-    return InlineKeyboardMarkup([_read_row(answered.article_refs, 1), rate])
-
-
-def read_keyboard(article: int, page: int, pages: int, url: str | None, lang: str) -> InlineKeyboardMarkup:
-    """‹ and › around the article's pages, and its link."""
-    row = []
-    if page > 1:
-        row.append(_button("‹", ReadButton(article, page - 1, 1)))
-    if page < pages:
-        row.append(_button("›", ReadButton(article, page + 1, 1)))
-    return InlineKeyboardMarkup([row + _link_button(url, lang)])
-
-
-def subscriptions_keyboard(subscriptions: list[Subscription], lang: str) -> InlineKeyboardMarkup | None:
-    if not subscriptions:
-        return None
-    buttons = [_button(text("remove", lang, number=i), RemoveButton(s.id)) for i, s in enumerate(subscriptions, 1)]
-    return InlineKeyboardMarkup([buttons[i : i + 4] for i in range(0, len(buttons), 4)])
-
-
 # --- inline mode --------------------------------------------------------------------------
 
 
@@ -527,5 +379,5 @@ def inline_latest(article: Article, result_id: str, lang: str) -> InlineArticle:
 def _inline(c: Citation, snippet: Snippet, result_id: str, lang: str) -> InlineArticle:
     date = date_text(c.published) or text("no_date", lang)
     message = f"{_source_line(c, lang)}\n\n{html_snippet(snippet)}"
-    url = c.url if c.url and _URL_RE.match(c.url) else None
+    url = c.url if web_url(c.url) else None
     return InlineArticle(result_id, c.title or "…", f"{date} — {snippet.text}"[:200], message, url)

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bot.app import register_commands
-from bot.formatting import CALLBACK_LIMIT
+from bot.buttons import CALLBACK_LIMIT
 from bot.subscriptions import MAX_PER_CHAT
 from retrieval.library import Library
 from retrieval.store import read_articles

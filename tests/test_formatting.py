@@ -6,17 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.formatting import (
-    CALLBACK_LIMIT,
-    BadCallback,
-    OpenButton,
-    PageButton,
-    RemoveButton,
-    decode,
-    encode,
-    html_answer,
-    split_html,
-)
+from bot.buttons import CALLBACK_LIMIT, BadCallback, OpenButton, PageButton, RemoveButton, decode, encode
+from bot.formatting import html_answer, split_html
 from retrieval.answer import Answer, AnswerSentence, Citation
 
 from .fake_telegram import visible_text
