@@ -39,7 +39,9 @@ def imports_of(path: Path, modules: set[str]) -> set[str]:
             if node.level:
                 anchor = package.split(".")[: len(package.split(".")) - (node.level - 1)]
                 base = ".".join([*anchor, base] if base else anchor)
-            targets = [base, *(f"{base}.{alias.name}" for alias in node.names)]
+            # ``from package import module`` imports the module, not the package's face
+            named = [f"{base}.{alias.name}" for alias in node.names]
+            targets = named if all(t in modules for t in named) else [base, *named]
         else:
             continue
         found.update(t for t in targets if t in modules)

@@ -6,105 +6,32 @@ place when postings are next read (or every few batches), in one pass however ma
 wait; removing an article marks its passages dead and takes them out of the statistics, so
 scores always equal those of an index built from scratch on the live passages.
 
-On disk an index is a folder of ``.npy`` arrays plus JSON, never pickle. Each save writes a new
-generation folder and then switches the ``CURRENT`` file to it with an atomic rename, so a crash
-leaves the previous generation in force.
+On disk an index is a folder of ``.npy`` arrays plus JSON, never pickle, in generations made
+current atomically (:mod:`.generations`); the postings' arrays are :mod:`.csr`.
 """
 
 from __future__ import annotations
 
-import errno
-import fcntl
 import itertools
-import json
 import logging
-import os
-import re
-import shutil
-import tempfile
-import zlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ..articles import Passage
 from ..errors import IndexFormatError
-from .arrays import load_array
+from . import generations
 from .bm25 import BM25Params, length_norm, okapi_idf, term_weights
+from .csr import ARRAY_NAMES, Arrays, empty_arrays, merged_postings
 from .vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
 
-# 2: vocabulary as blob + hashes, document frequencies saved; 3: each file's size and CRC-32, the
-# store's id; 4: the vocabulary's hashes are FNV-1a (retrieval/index/vocabulary.py)
-FORMAT = 4
-POINTER = "CURRENT"  # the file naming the generation in force, replaced atomically
 # Batches of postings merged at a time: a bulk ingest merges while its workers still segment,
 # and what is left for the final save (the one step nothing overlaps) stays small.
 MERGE_BATCHES = 8
-_ARRAYS = ("indptr", "docs", "tfs", "doc_len", "alive", "article", "paragraph", "first", "last")
-
-
-@dataclass
-class _Arrays:
-    indptr: np.ndarray  # int64, len(vocab) + 1
-    docs: np.ndarray  # int32 passage numbers, grouped by term, ascending within a term
-    tfs: np.ndarray  # float32 term frequencies
-    doc_len: np.ndarray  # float64 terms per passage
-    alive: np.ndarray  # bool; False for passages of replaced or removed articles
-    article: np.ndarray  # int64 store key of each passage's article
-    paragraph: np.ndarray  # int32
-    first: np.ndarray  # int32
-    last: np.ndarray  # int32
-
-
-def _empty_arrays() -> _Arrays:
-    return _Arrays(
-        indptr=np.zeros(1, dtype=np.int64),
-        docs=np.zeros(0, dtype=np.int32),
-        tfs=np.zeros(0, dtype=np.float32),
-        doc_len=np.zeros(0, dtype=np.float64),
-        alive=np.zeros(0, dtype=bool),
-        article=np.zeros(0, dtype=np.int64),
-        paragraph=np.zeros(0, dtype=np.int32),
-        first=np.zeros(0, dtype=np.int32),
-        last=np.zeros(0, dtype=np.int32),
-    )
-
-
-def _merged_postings(old: _Arrays, chunks: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]],
-                     vocab_size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """CSR postings (indptr, docs, tfs) of ``old``'s with ``chunks`` of new ones after them.
-
-    Each chunk is (terms, docs, tfs) sorted by term, then passage, and its passages come after
-    those of ``old`` and of the chunks before it, so every term's run stays sorted when a
-    chunk's postings of term ``t`` go after what is already there: posting ``i`` of a chunk
-    lands at ``indptr[t] + filled[t] + (i − first of t in the chunk)``, and the old postings
-    fill the remaining slots in their order. One pass over everything, however many chunks
-    (``np.insert`` per chunk cost a pass over the whole index each time: quadratic in an ingest).
-    """
-    old_counts = np.zeros(vocab_size, dtype=np.int64)
-    old_counts[: old.indptr.size - 1] = np.diff(old.indptr)
-    total = old_counts.copy()
-    for terms, _, _ in chunks:  # counted again below: a list of counts would be chunks × vocabulary
-        total += np.bincount(terms, minlength=vocab_size)
-    indptr = np.zeros(vocab_size + 1, dtype=np.int64)
-    np.cumsum(total, out=indptr[1:])
-    docs = np.empty(int(indptr[-1]), dtype=old.docs.dtype)
-    tfs = np.empty(docs.size, dtype=old.tfs.dtype)
-    is_old = np.ones(docs.size, dtype=bool)
-    filled = old_counts
-    for terms, chunk_docs, chunk_tfs in chunks:
-        count = np.bincount(terms, minlength=vocab_size)
-        first = np.cumsum(count) - count
-        places = indptr[terms] + filled[terms] + np.arange(terms.size, dtype=np.int64) - first[terms]
-        docs[places], tfs[places], is_old[places] = chunk_docs, chunk_tfs, False
-        filled = filled + count
-    docs[is_old], tfs[is_old] = old.docs, old.tfs
-    return indptr, docs, tfs
 
 
 class Index:
@@ -117,7 +44,7 @@ class Index:
         self.analysis: dict[str, object] = {}  # how passages were cut and terms made (see Library)
         self.store_id = ""  # the identity of the store this index was built from (see Library)
         self.generation = ""  # the folder on disk this index was loaded from or saved to
-        self._arrays = _empty_arrays()  # postings as of the last merge; see _a
+        self._arrays = empty_arrays()  # postings as of the last merge; see _a
         self._pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # added, not merged yet
         self._df = np.zeros(0, dtype=np.int64)
         self._cache: tuple[np.ndarray, np.ndarray, float] | None = None  # idf, norm, avgdl
@@ -125,7 +52,7 @@ class Index:
         self._approx: np.ndarray | None = None  # float32 saturated tf per posting, for top()
 
     @property
-    def _a(self) -> _Arrays:
+    def _a(self) -> Arrays:
         """Every array, postings merged: added passages' postings wait in ``_pending`` until
         something reads postings (a query, a removal, a save) or :data:`MERGE_BATCHES` wait,
         so an ingest merges once per that many batches, not once per batch."""
@@ -134,12 +61,12 @@ class Index:
         return self._arrays
 
     @_a.setter
-    def _a(self, arrays: _Arrays) -> None:
+    def _a(self, arrays: Arrays) -> None:
         assert not self._pending, "arrays replaced with postings still to merge"
         self._arrays = arrays
 
     def _merge_pending(self) -> None:
-        indptr, docs, tfs = _merged_postings(self._arrays, self._pending, len(self.vocab))
+        indptr, docs, tfs = merged_postings(self._arrays, self._pending, len(self.vocab))
         self._arrays.indptr, self._arrays.docs, self._arrays.tfs = indptr, docs, tfs
         self._pending = []
 
@@ -192,7 +119,7 @@ class Index:
         if len(self._pending) >= MERGE_BATCHES:
             self._merge_pending()
 
-        self._arrays = _Arrays(
+        self._arrays = Arrays(
             indptr=a.indptr,
             docs=a.docs,
             tfs=a.tfs,
@@ -238,7 +165,7 @@ class Index:
         indptr = np.zeros(int(live_terms.sum()) + 1, dtype=np.int64)
         np.cumsum(np.bincount(term_number[kept_terms], minlength=indptr.size - 1), out=indptr[1:])
         self.vocab = self.vocab.keep(live_terms)
-        self._a = _Arrays(
+        self._a = Arrays(
             indptr=indptr,
             docs=new_number[a.docs[keep_post]].astype(np.int32),
             tfs=a.tfs[keep_post],
@@ -392,7 +319,10 @@ class Index:
         a = self._a
         return Passage(int(a.article[number]), int(a.paragraph[number]), int(a.first[number]), int(a.last[number]))
 
-    # --- persistence -------------------------------------------------------------------
+    # --- persistence (the files themselves: :mod:`.generations`) -------------------------
+
+    current_generation = staticmethod(generations.current_generation)
+    has_pointer = staticmethod(generations.has_pointer)
 
     def save(self, folder: Path) -> Path:
         """Write a new generation under ``folder`` and make it current atomically.
@@ -404,137 +334,39 @@ class Index:
         """
         self.compact()
         folder.mkdir(parents=True, exist_ok=True)
-        with open(folder / "LOCK", "a+b") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            current = self.current_generation(folder)
-            if current and self._behind(folder / current):
+        with generations.locked(folder):
+            current = generations.current_generation(folder)
+            if current and generations.is_ahead(folder / current, self.store_id, self.analysis, self.seq):
                 log.info("index not saved: %s reflects later changes than this one (%d)", current, self.seq)
                 return folder / current
-            return self._save_locked(folder)
-
-    def _behind(self, saved: Path) -> bool:
-        """Whether the generation at ``saved`` is this index's kind and ahead of it."""
-        try:
-            meta = json.loads((saved / "meta.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return False
-        return (meta.get("format") == FORMAT and meta.get("store") == self.store_id
-                and meta.get("analysis") == self.analysis and int(meta.get("seq", -1)) > self.seq)
-
-    def _save_locked(self, folder: Path) -> Path:
-        tmp = Path(tempfile.mkdtemp(prefix=".gen-tmp-", dir=folder))
-        try:
-            for name in _ARRAYS:
-                np.save(tmp / f"{name}.npy", getattr(self._a, name), allow_pickle=False)
-            self.vocab.save(tmp)
-            np.save(tmp / "df.npy", self._df, allow_pickle=False)
-            np.save(tmp / "approx.npy", self._approximate(), allow_pickle=False)
-            files = {child.name: _fingerprint(child) for child in sorted(tmp.iterdir())}
-            meta = {
-                "format": FORMAT,
-                "seq": self.seq,
-                "store": self.store_id,
-                "files": files,
-                "analysis": self.analysis,
-                "params": {"k1": self.params.k1, "b": self.params.b, "epsilon": self.params.epsilon},
-                "passages": int(self._a.doc_len.size),
-                "terms": len(self.vocab),
-            }
-            (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
-            for child in tmp.iterdir():
-                with open(child, "rb") as handle:
-                    os.fsync(handle.fileno())
-            generation = _next_generation(folder)
-            final = folder / generation
-            os.replace(tmp, final)
-            pointer = folder / f"{POINTER}.tmp"
-            pointer.write_text(generation, encoding="utf-8")
-            with open(pointer, "rb") as handle:
-                os.fsync(handle.fileno())
-            os.replace(pointer, folder / POINTER)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        for old in folder.glob("gen-*"):
-            if old.name != generation:
-                shutil.rmtree(old, ignore_errors=True)
-        for stale in folder.glob(".gen-tmp-*"):
-            shutil.rmtree(stale, ignore_errors=True)
+            arrays = {name: getattr(self._a, name) for name in ARRAY_NAMES}
+            arrays |= {"df": self._df, "approx": self._approximate()}
+            meta = {"seq": self.seq, "store": self.store_id, "analysis": self.analysis,
+                    "params": {"k1": self.params.k1, "b": self.params.b, "epsilon": self.params.epsilon},
+                    "passages": int(self._a.doc_len.size), "terms": len(self.vocab)}
+            final = generations.write(folder, arrays, self.vocab, meta)
         log.info("index saved: %s (%d passages, %d terms)", final, self.n_passages, len(self.vocab))
-        self.generation = generation
+        self.generation = final.name
         return final
-
-    @staticmethod
-    def has_pointer(folder: Path) -> bool:
-        """Whether ``folder`` names a generation in force, readable or not."""
-        return (folder / POINTER).exists()
-
-    @staticmethod
-    def current_generation(folder: Path) -> str:
-        """The name of the generation in force on disk ("" when there is none, or when ``CURRENT``
-        does not name one: damaged, it is rebuilt rather than followed anywhere)."""
-        try:
-            name = (folder / POINTER).read_bytes()[:64].decode("ascii", errors="replace").strip()
-        except OSError:
-            return ""
-        return name if _GENERATION_RE.fullmatch(name) else ""
 
     @classmethod
     def load(cls, folder: Path, mmap: bool = False) -> Index:
         """Load the current generation; :class:`IndexFormatError` says what is wrong."""
-        try:
-            generation = cls.current_generation(folder)
-            if not generation:
-                raise FileNotFoundError(errno.ENOENT, "no generation named", str(folder / POINTER))
-            path = folder / generation
-            meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
-            if meta.get("format") != FORMAT:
-                raise IndexFormatError(f"{path}: index format {meta.get('format')}, expected {FORMAT}; rebuild it")
-            for name, expected in meta["files"].items():  # before anything is mapped: a short file cannot crash a reader
-                if (found := _fingerprint(path / name)) != expected:
-                    raise IndexFormatError(f"the index at {path} is damaged: {name} is {found[0]:,} bytes with CRC "
-                                           f"{found[1]:08x}, it was saved as {expected[0]:,} bytes with {expected[1]:08x}")
-            vocab = Vocabulary.load(path, mmap=mmap)
-            df = np.load(path / "df.npy", allow_pickle=False)  # in memory: it is updated in place
-            arrays = {name: load_array(path / f"{name}.npy", mmap) for name in _ARRAYS}
-            approx = load_array(path / "approx.npy", mmap)
-        except FileNotFoundError as exc:
-            raise IndexFormatError(f"no index at {folder} ({exc.filename} is missing)") from exc
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise IndexFormatError(f"the index at {folder} is damaged: {exc}") from exc
+        saved = generations.read(folder, (*ARRAY_NAMES, "df", "approx"), mmap)
+        meta, files = saved.meta, saved.arrays
         index = cls(BM25Params(**meta["params"]))
-        index.vocab = vocab
+        index.vocab = saved.vocab
         index.seq = int(meta["seq"])
         index.analysis = meta.get("analysis", {})
         index.store_id = str(meta.get("store", ""))
-        index.generation = generation
-        index._a = _Arrays(**arrays)
-        a = index._a
+        index.generation = saved.path.name
+        index._a = Arrays(**{name: files[name] for name in ARRAY_NAMES})
+        a, df, approx = index._a, np.array(files["df"]), files["approx"]  # df in memory: it is updated in place
         passages = meta["passages"]
-        if not (a.indptr.size == len(vocab) + 1 == df.size + 1 and a.doc_len.size == passages
+        if not (a.indptr.size == len(saved.vocab) + 1 == df.size + 1 and a.doc_len.size == passages
                 and a.docs.size == a.tfs.size == approx.size == (int(a.indptr[-1]) if a.indptr.size else 0)
                 and all(getattr(a, n).size == passages for n in ("alive", "article", "paragraph", "first", "last"))):
-            raise IndexFormatError(f"the index at {path} is inconsistent; rebuild it")
+            raise IndexFormatError(f"the index at {saved.path} is inconsistent; rebuild it")
         index._df = df
         index._approx = approx
         return index
-
-
-def _fingerprint(path: Path) -> list[int]:
-    """[size, CRC-32] of a file, read in blocks (about 1 GB/s: 0.4 s for a 35k-article index).
-
-    CRC-32 is for damage (a short write, a flipped block), not for tampering: whoever can
-    write the index folder can write its meta.json too."""
-    crc, size = 0, 0
-    with open(path, "rb") as handle:
-        while block := handle.read(1 << 23):
-            crc, size = zlib.crc32(block, crc), size + len(block)
-    return [size, crc]
-
-
-_GENERATION_RE = re.compile(r"gen-\d{6,}")
-
-
-def _next_generation(folder: Path) -> str:
-    numbers = [int(p.name[4:]) for p in folder.glob("gen-*") if p.name[4:].isdigit()]
-    return f"gen-{max(numbers, default=0) + 1:06d}"
