@@ -8,8 +8,10 @@ has a default of its own for a setting, so no way of starting the bot can miss o
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
@@ -137,9 +139,26 @@ def build(settings: Settings, *, library: Library | None = None, request: BaseRe
         charts.close()
         service.close()
 
+    application = _application(settings.telegram_token, settings, request, post_init, post_stop, post_shutdown)
+    if role.answers:
+        add_handlers(application, handlers)
+    owner = lease_owner()
+    intake = _intake(settings, service, application, policy, metrics, owner) if role.works else None
+    schedule = Schedule(poll=settings.poll_seconds, feed_check=min(FEED_CHECK_SECONDS, settings.feed_interval))
+    background = Background(service, schedule, pacer, owner, intake)
+    return HoiTin(settings, service, background, application)
+
+
+Hook = Callable[[Application], Coroutine[Any, Any, None]]
+
+
+def _application(token: str, settings: Settings, request: BaseRequest | None, post_init: Hook, post_stop: Hook,
+                 post_shutdown: Hook) -> Application:
+    """python-telegram-bot's application: HTML by default, rate-limited, updates taken
+    concurrently; no updater in a process that does not answer."""
     builder = (
         ApplicationBuilder()
-        .token(settings.telegram_token)
+        .token(token)
         .base_url(settings.api_base_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
@@ -150,23 +169,22 @@ def build(settings: Settings, *, library: Library | None = None, request: BaseRe
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
-    if not role.answers:
+    if not settings.role.answers:
         builder = builder.updater(None)
-    application = builder.build()
-    if role.answers:
-        add_handlers(application, handlers)
-    owner = lease_owner()
-    intake = Intake(
+    return builder.build()
+
+
+def _intake(settings: Settings, service: Service, application: Application, policy: OutboundPolicy,
+            metrics: Metrics, owner: str) -> Intake:
+    """What brings articles in and alerts out, in a process whose role works."""
+    return Intake(
         Inbox(settings.inbox, settings.read_limits),
         FeedPoller(service, Fetcher(policy, settings.feed_timeout, settings.feed_max_bytes), settings.feed_interval,
                    metrics, owner),
         Deliverer(service, application.bot, settings.alerts_per_second, metrics, owner),
         settings.feeds,
         settings.alert_max_age_hours,
-    ) if role.works else None
-    schedule = Schedule(poll=settings.poll_seconds, feed_check=min(FEED_CHECK_SECONDS, settings.feed_interval))
-    background = Background(service, schedule, pacer, owner, intake)
-    return HoiTin(settings, service, background, application)
+    )
 
 
 def add_handlers(application: Application, handlers: Handlers) -> None:

@@ -10,10 +10,11 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TypeAlias
 
 from tqdm import tqdm
 
-from .answer import ANSWER_LOG, MODEL_PATH, Answer, AnswerLog, Citation, Ranker, format_answer, format_search
+from .answer import ANSWER_LOG, MODEL_PATH, AnswerLog, Ranker, answer_json, citation_json, format_answer, format_search
 from .archive import REPLICAS, SHARDS, Cluster, OpenSearchArchive, cluster_stats
 from .errors import EmptyQuery, RetrievalError
 from .library import Library, LibrarySettings
@@ -35,26 +36,6 @@ from .tools import (
 
 def default_data_dir() -> Path:
     return Path(os.environ.get("HOITIN_DATA_DIR") or "data")
-
-
-def citation_json(c: Citation) -> dict:
-    return {
-        "article_id": c.article_id,
-        "title": c.title,
-        "published": c.published.isoformat() if c.published else None,
-        "url": c.url,
-        "source": c.source,
-        "paragraph": c.paragraph,
-    }
-
-
-def answer_json(answer: Answer, elapsed_ms: float) -> dict:
-    """The ``ask --json`` object."""
-    return {
-        "question": answer.question,
-        "sentences": [{"text": s.text, **citation_json(s.citation), "score": s.score} for s in answer.sentences],
-        "elapsed_ms": round(elapsed_ms, 2),
-    }
 
 
 def _bar(total: int | None, desc: str, quiet: bool) -> tqdm:
@@ -237,6 +218,10 @@ def cmd_feedback_export(args: argparse.Namespace) -> int:
     return 0
 
 
+Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"  # where each command's parser is added
+Parents: TypeAlias = list[argparse.ArgumentParser]  # the options every command shares
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m retrieval",
@@ -255,6 +240,19 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     parents = [common]
 
+    _add_article_commands(sub, parents)
+    cluster = argparse.ArgumentParser(add_help=False)
+    cluster.add_argument("--user", help="the cluster's user name (with --password-file)")
+    cluster.add_argument("--password-file", type=Path, help="a file holding the password (never on the command line)")
+    cluster.add_argument("--ca", help="CA certificate file of an https:// cluster")
+
+    _add_quality_commands(sub, parents, cluster)
+    _add_archive_commands(sub, parents, cluster)
+    return parser
+
+
+def _add_article_commands(sub: Commands, parents: Parents) -> None:
+    """ingest, ask, search."""
     p = sub.add_parser("ingest", parents=parents, help="add article files and folders to the store and index",
                        description="Add articles: .txt files in the seed format, .jsonl or .jsonl.gz records; "
                                    "folders are searched recursively. Unchanged articles are skipped, changed ones "
@@ -280,11 +278,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_search)
 
-    cluster = argparse.ArgumentParser(add_help=False)
-    cluster.add_argument("--user", help="the cluster's user name (with --password-file)")
-    cluster.add_argument("--password-file", type=Path, help="a file holding the password (never on the command line)")
-    cluster.add_argument("--ca", help="CA certificate file of an https:// cluster")
 
+def _add_quality_commands(sub: Commands, parents: Parents, cluster: argparse.ArgumentParser) -> None:
+    """eval, train, feedback."""
     p = sub.add_parser("eval", parents=[*parents, cluster],
                        help="measure answer quality on a question set (../shared/data protocol)",
                        description="Index the question set's articles plus the first N distractors, answer every "
@@ -339,6 +335,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("output", type=Path, help="the .jsonl file to write (replaced whole)")
     e.set_defaults(func=cmd_feedback_export)
 
+
+def _add_archive_commands(sub: Commands, parents: Parents, cluster: argparse.ArgumentParser) -> None:
+    """stats, reindex, rebuild."""
     p = sub.add_parser("stats", parents=[*parents, cluster], help="articles, passages and index size",
                        description="The data folder's articles, passages, terms and index size; with --opensearch, "
                                    "the cluster's health, shards and document counts instead.")
@@ -357,7 +356,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_reindex)
     p = sub.add_parser("rebuild", parents=parents, help="rebuild the index from the store (no re-segmentation)")
     p.set_defaults(func=cmd_rebuild)
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:

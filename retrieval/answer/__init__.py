@@ -9,7 +9,7 @@ from .candidates import Candidate, Question, Weights, pick
 from .factquestion import Fact, fact_text, read_fact_question
 from .features import FEATURES, KIND_FEATURES, PERSON_RE, features, score_candidates
 from .feedback import ANSWER_LOG, AnswerLog, Ratings
-from .plain import format_answer, format_search
+from .plain import answer_json, citation_json, format_answer, format_search
 from .question import KINDS, Kind, analyse_question
 from .ranker import MODEL_PATH, Ranker, default_ranker
 from .records import Answer, AnswerSentence, ArticleFact, Citation, Excerpt, FollowUp, Hit, SearchPage, SearchResult, Snippet
@@ -55,6 +55,8 @@ __all__ = [
     "default_ranker",
     "fact_text",
     "features",
+    "answer_json",
+    "citation_json",
     "format_answer",
     "format_search",
     "parse_search",

@@ -10,6 +10,46 @@ steps: the question's terms as matrix columns (:class:`_Terms`), per-article row
 (:class:`_Articles`), the columns shared by all candidates at once (:func:`_share_columns`,
 :func:`_pair_columns`), then each shortlisted sentence's own (:func:`_sentence_row`). The learned
 ranker (``retrieval/answer/ranker.py``) turns the vector into a score. Pure: no I/O.
+
+The features, in the order of :data:`FEATURES`::
+
+    coverage  idf-weighted share of the question's syllables that the sentence holds
+    title     the same share found only in the article's title
+    pairs     idf-weighted share of the question's syllable pairs that the sentence holds
+    passage   best BM25 score of a retrieved passage holding the sentence, relative to the top one
+    context   coverage of the better neighbouring sentence
+    cue       1 when the sentence holds the kind of thing asked for (name, number, year)
+    length    log2 of the sentence's length in syllables over 20
+    novelty   share of the sentence's syllables that the question does not hold
+    rare      idf-weighted share of the question's three rarest syllables in the sentence
+    names     share of the question's capitalised syllables (names) in the sentence
+    names_article  the same in the article's retrieved sentences and title
+    words     idf-weighted share of the question's pyvi compound words in the sentence's
+    follows   coverage of the previous sentence when this one refers back to it ("này", "đó" …)
+    evidence  1 when the sentence holds evidence of the kind asked for (a time for "khi nào", a
+              cause for "vì sao" …, :data:`RELEVANT_EVIDENCE`) that the question does not already say
+    evidence_first  the same for the kind's most telling evidence alone (a person for "ai")
+    near_focus  max of w·exp(−d/4) over the question's focus words (the words next to its question
+              phrase, weight w falling with their distance from it) at distance d from that evidence
+    focus     weighted share of the question's focus words in the sentence
+    focus_pairs  idf-weighted share of the question's syllable pairs made of two focus words
+              ("chủ trì") that the sentence holds in order
+    around    idf-weighted share of the question's syllables within 5 syllables of that evidence
+    around_wide     the same within 10
+    around_specific the same counting only question syllables absent from the title
+    new_words log(1 + the sentence's distinct syllables the question does not hold): the answer
+              is the part the question does not say
+    specific  coverage of the question's syllables that are not in the article's title
+    beyond_lead  coverage of those not in the title nor in the article's first sentence
+    article_gap  coverage minus the best coverage of a sentence of the same article
+    article_best the article's best coverage minus the best of all candidates
+    coverage_gap coverage minus the best coverage of all candidates
+    lead      1 for the article's first sentence
+    position  log(1 + position in the paragraph). The paragraph's own number is no feature: every
+              dev article is one body paragraph, after baomoi's lead, so its weight, learned from the values
+              1 and 2 alone, pushed the opening paragraph of many-paragraph articles first
+    passage_rank, article_rank  1 / rank of the best retrieved passage holding the sentence / of its article
+    has_*     1 when the sentence holds evidence of that kind at all (retrieval/articles/evidence.py)
 """
 
 from __future__ import annotations
@@ -85,7 +125,7 @@ FEATURES = (
     "lead", "position", "passage_rank", "article_rank",
     *(f"has_{kind}" for kind in EVIDENCE_KINDS),
 )
-"""The signals a sentence is scored on, each described in :func:`features`."""
+"""The signals a sentence is scored on, each described in this module's docstring."""
 KIND_FEATURES = ("evidence", "evidence_first", "near_focus", "focus")
 """Features the ranker weighs once per question kind (a cause matters for "vì sao", not for "ai")."""
 _COLUMN = {name: i for i, name in enumerate(FEATURES)}
@@ -120,45 +160,7 @@ _REFERS_BACK_RE = re.compile(r"^(?:\S+\s+){0,4}?(?:này|đó|nó|đây|vậy|tr�
 def features(question: Question, candidates: dict[tuple[int, int, int], Candidate]) -> None:
     """Compute the feature vector of the :data:`SHORTLIST` best retrieved candidates, in the
     order of :data:`FEATURES` (the others keep ``features = None`` and cannot answer).
-
-    coverage  idf-weighted share of the question's syllables that the sentence holds
-    title     the same share found only in the article's title
-    pairs     idf-weighted share of the question's syllable pairs that the sentence holds
-    passage   best BM25 score of a retrieved passage holding the sentence, relative to the top one
-    context   coverage of the better neighbouring sentence
-    cue       1 when the sentence holds the kind of thing asked for (name, number, year)
-    length    log2 of the sentence's length in syllables over 20
-    novelty   share of the sentence's syllables that the question does not hold
-    rare      idf-weighted share of the question's three rarest syllables in the sentence
-    names     share of the question's capitalised syllables (names) in the sentence
-    names_article  the same in the article's retrieved sentences and title
-    words     idf-weighted share of the question's pyvi compound words in the sentence's
-    follows   coverage of the previous sentence when this one refers back to it ("này", "đó" …)
-    evidence  1 when the sentence holds evidence of the kind asked for (a time for "khi nào", a
-              cause for "vì sao" …, :data:`RELEVANT_EVIDENCE`) that the question does not already say
-    evidence_first  the same for the kind's most telling evidence alone (a person for "ai")
-    near_focus  max of w·exp(−d/4) over the question's focus words (the words next to its question
-              phrase, weight w falling with their distance from it) at distance d from that evidence
-    focus     weighted share of the question's focus words in the sentence
-    focus_pairs  idf-weighted share of the question's syllable pairs made of two focus words
-              ("chủ trì") that the sentence holds in order
-    around    idf-weighted share of the question's syllables within 5 syllables of that evidence
-    around_wide     the same within 10
-    around_specific the same counting only question syllables absent from the title
-    new_words log(1 + the sentence's distinct syllables the question does not hold): the answer
-              is the part the question does not say
-    specific  coverage of the question's syllables that are not in the article's title
-    beyond_lead  coverage of those not in the title nor in the article's first sentence
-    article_gap  coverage minus the best coverage of a sentence of the same article
-    article_best the article's best coverage minus the best of all candidates
-    coverage_gap coverage minus the best coverage of all candidates
-    lead      1 for the article's first sentence
-    position  log(1 + position in the paragraph). The paragraph's own number is no feature: every
-              dev article is one body paragraph, after baomoi's lead, so its weight, learned from the values
-              1 and 2 alone, pushed the opening paragraph of many-paragraph articles first
-    passage_rank, article_rank  1 / rank of the best retrieved passage holding the sentence / of its article
-    has_*     1 when the sentence holds evidence of that kind at all (retrieval/articles/evidence.py)
-    """
+    Each feature is described in the module's docstring."""
     cands = list(candidates.values())
     if not cands:
         return

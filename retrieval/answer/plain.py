@@ -1,4 +1,5 @@
-"""Plain-text rendering of answers and search pages, for terminals (CLI and console chat).
+"""Plain-text rendering of answers and search pages, for terminals (CLI and console chat), and
+the JSON objects ``python -m retrieval ask --json`` and ``search --json`` print.
 
 The words a terminal shows around the articles' text (sources, paragraph, not found) are
 here, as the Telegram bot's are in ``bot/texts.py``; the records themselves carry none.
@@ -66,3 +67,21 @@ def format_search(page: SearchPage) -> str:
     return "\n".join(lines)
 
 
+def citation_json(c: Citation) -> dict:
+    return {
+        "article_id": c.article_id,
+        "title": c.title,
+        "published": c.published.isoformat() if c.published else None,
+        "url": c.url,
+        "source": c.source,
+        "paragraph": c.paragraph,
+    }
+
+
+def answer_json(answer: Answer, elapsed_ms: float) -> dict:
+    """The ``ask --json`` object."""
+    return {
+        "question": answer.question,
+        "sentences": [{"text": s.text, **citation_json(s.citation), "score": s.score} for s in answer.sentences],
+        "elapsed_ms": round(elapsed_ms, 2),
+    }

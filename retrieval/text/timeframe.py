@@ -155,7 +155,8 @@ def _folded_same_length(text: str) -> str:
 
 
 def _frame(name: str, groups: tuple[str | None, ...], now: datetime) -> TimeFrame | None:
-    """The frame one matched expression names at ``now`` (Vietnam time); None if it names none."""
+    """The frame one matched expression names at ``now`` (Vietnam time); None if it names none.
+    Relative ones here ("hôm qua", "tuần trước" …), calendar ones in :func:`_calendar_frame`."""
     today = now.astimezone(VIETNAM).date()
     midnight = day_start(today)
     numbers = [int(g) if g and g.isdigit() else None for g in groups]
@@ -189,6 +190,14 @@ def _frame(name: str, groups: tuple[str | None, ...], now: datetime) -> TimeFram
         return TimeFrame(day_start(date(today.year, 1, 1)), day_start(date(today.year + 1, 1, 1)))
     if name == "last_year":
         return TimeFrame(day_start(date(today.year - 1, 1, 1)), day_start(date(today.year, 1, 1)))
+    return _calendar_frame(name, groups, numbers, now)
+
+
+def _calendar_frame(name: str, groups: tuple[str | None, ...], numbers: list[int | None], now: datetime
+                    ) -> TimeFrame | None:
+    """The frame of a calendar expression (a year, a month, a date, Tết); None if it names none.
+    Without a year, the latest such period up to ``now``."""
+    today = now.astimezone(VIETNAM).date()
     if name == "year":
         year = numbers[0]
         assert year is not None
