@@ -198,6 +198,28 @@ def test_every_stage_is_listed_and_its_face_names_what_it_holds() -> None:
         assert face(stage) == imported, stage
 
 
+def stage_edges() -> set[tuple[str, str]]:
+    """(importer, imported) between retrieval's stages and from ``bot``; ``errors``, which every
+    stage imports, left out; the CLI (``retrieval.__main__``) as ``cli``."""
+    edges = set()
+    for module, imports in import_graph().items():
+        mine = "bot" if module.startswith("bot") else stage_of(module)
+        for imported in imports:
+            theirs = stage_of(imported)
+            if mine and theirs and theirs not in (mine, "errors"):
+                edges.add((mine.replace("__main__", "cli"), theirs))
+    return edges
+
+
+def test_the_picture_in_the_design_notes_is_the_import_graph() -> None:
+    design = (ROOT / "docs" / "design.md").read_text(encoding="utf-8")
+    picture = design.split("```mermaid", 1)[1].split("```", 1)[0]
+    drawn = {tuple(line.split(" --> ")) for line in map(str.strip, picture.splitlines()) if " --> " in line}
+    assert drawn == stage_edges()
+    floor = {"cli": 8, "bot": 8, **STAGES}
+    assert all(floor[a] > floor[b] for a, b in drawn), "every arrow points down"
+
+
 def test_a_private_import_or_an_upward_one_would_be_found() -> None:
     assert layer_faults("bot.service", [("retrieval.answer.candidates", "features")]) == [
         "bot.service imports retrieval.answer.candidates: a module of answer, not its face"]
