@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -129,3 +130,25 @@ def test_a_writer_behind_the_saved_index_never_takes_it_back(tmp_path: Path) -> 
     rebuilt.seq = 1
     assert rebuilt.save(tmp_path / "index") != saved
     assert Index.load(tmp_path / "index").analysis == {"terms": 2}
+
+
+def test_stats_hold_while_another_process_replaces_the_generation(seed_library: Library) -> None:
+    """A bot's /stats (and /healthz) count the index folder's bytes while the ingest process may
+    be saving a new generation and removing the old one: a file gone between being listed and
+    measured is gone, not an error (it raised FileNotFoundError in a test once)."""
+    other = Library(seed_library.data_dir)  # another process's view: its saves replace the generation
+    stop = threading.Event()
+
+    def save_again() -> None:
+        while not stop.is_set():
+            other.index.seq += 1
+            other.save_index()
+
+    saver = threading.Thread(target=save_again)
+    saver.start()
+    try:
+        sizes = [seed_library.archive.stats().bytes for _ in range(300)]
+    finally:
+        stop.set()
+        saver.join()
+    assert max(sizes) > 0  # (one read between a pointer switch and the walk may find the folder gone: 0)

@@ -6,7 +6,9 @@ a mask over its passage numbers, dates read from the store (:class:`PublicationD
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -120,7 +122,15 @@ class EmbeddedArchive:
         return keep
 
     def stats(self) -> ArchiveStats:
-        size = sum(p.stat().st_size for p in self.folder.rglob("*") if p.is_file()) if self.folder.exists() else 0
+        """The index in memory, and the bytes of the generation in force on disk. Another process
+        may be saving meanwhile and removing older generations: a file gone between being listed
+        and measured counts nothing, it raises no error."""
+        size = 0
+        generation = Index.current_generation(self.folder)
+        for folder, _, files in os.walk(self.folder / generation) if generation else ():
+            for name in files:
+                with contextlib.suppress(FileNotFoundError):
+                    size += os.stat(os.path.join(folder, name)).st_size
         return ArchiveStats(self.index.n_passages, len(self.index.vocab), self.index.n_postings, size)
 
     def close(self) -> None:
