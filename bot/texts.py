@@ -81,6 +81,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "sources": ("Nguồn", "Sources"),
     "paragraph": ("đoạn {number}", "paragraph {number}"),
     "caption": ("chú thích ảnh {number}", "photo caption {number}"),
+    "title": ("tiêu đề", "title"),
     # A question about an article (who wrote it, which paper ran it, when): the answer's first line.
     "as_of": ("Theo bài mới nhất trả lời được câu này, đăng ngày <b>{date}</b>:",
               "From the newest article that answers it, published on <b>{date}</b>:"),

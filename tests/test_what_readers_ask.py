@@ -22,12 +22,17 @@ FOOTBALL = [
     {"id": "bong", "title": "Em bé bị bỏng", "published": "2025-09-01T09:00:00+07:00",
      "body": "Một em bé bị bỏng nước sôi. Các bác sĩ đã cấp cứu kịp thời."},
 ]
+PETROL = [  # the rise is said only in the title
+    {"id": "gia-xang", "title": "Giá xăng tăng 303 đồng/lít từ 15h chiều nay", "published": "2025-10-21T15:30:00+07:00",
+     "body": "Liên Bộ Công Thương - Tài chính vừa điều chỉnh giá bán lẻ xăng dầu trong nước. "
+             "Giá xăng E5 RON92 và xăng RON95 cùng tăng so với kỳ điều hành trước. Giá dầu diesel giảm nhẹ."},
+]
 
 
 @pytest.fixture
 async def bot(tmp_path: Path) -> AsyncIterator[Running]:
     articles = tmp_path / "articles.jsonl"
-    articles.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in [*NOW_ARTICLES, *FOOTBALL]),
+    articles.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in [*NOW_ARTICLES, *FOOTBALL, *PETROL]),
                         encoding="utf-8")
     library = Library(tmp_path / "data")
     library.ingest(read_articles([SEEDS, articles]), workers=1)
@@ -42,6 +47,8 @@ async def bot(tmp_path: Path) -> AsyncIterator[Running]:
      "Bài “Mưa lũ kéo dài ở miền Trung, hàng nghìn hộ dân phải sơ tán” do Lê Hoài An viết."),
     ("Tổng giám đốc VPF là ai?", "Theo bài mới nhất trả lời được câu này, đăng ngày 15/06/2022:"),
     ("Ai là HLV trưởng đội tuyển Việt Nam mới nhất?", "Theo bài mới nhất trả lời được câu này, đăng ngày 20/11/2024:"),
+    ("Giá xăng tăng bao nhiêu?", "[1] Giá xăng tăng 303 đồng/lít từ 15h chiều nay (tiêu đề)"),
+    ("gia xang tang bao nhieu", "[1] Giá xăng tăng 303 đồng/lít từ 15h chiều nay (tiêu đề)"),
 ])
 async def test_the_questions_readers_asked(bot: Running, question: str, first_line: str) -> None:
     shown = (await bot.say(question)).splitlines()

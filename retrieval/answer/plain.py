@@ -17,7 +17,7 @@ NOT_FOUND = (
 )
 
 AS_OF = "Theo bài mới nhất trả lời được câu này, đăng ngày {date}:"
-WHERE = {"paragraph": "đoạn {number}", "caption": "chú thích ảnh {number}"}
+WHERE = {"paragraph": "đoạn {number}", "caption": "chú thích ảnh {number}", "title": "tiêu đề"}
 FACTS = {
     "fact_author": "Bài “{title}” do {value} viết.", "fact_author_none": "Bài “{title}” không ghi tên tác giả.",
     "fact_source": "Bài “{title}” đăng trên {value}.", "fact_source_none": "Bài “{title}” không ghi nguồn.",

@@ -26,11 +26,14 @@ class Citation:
     published: datetime | None
     source: str | None
     url: str | None
-    paragraph: int  # the store's paragraph number: the body's, then the captions'
+    paragraph: int  # the store's paragraph number: the body's, then the captions' (0: the title)
     captions_from: int = 0  # the first paragraph number that is a photo caption (0: none is)
 
     def where(self) -> tuple[str, int]:
-        """("paragraph", n) for the body's n-th paragraph, ("caption", n) for its n-th photo caption."""
+        """("paragraph", n) for the body's n-th paragraph, ("caption", n) for its n-th photo caption,
+        ("title", 0) for the title."""
+        if self.paragraph == 0:
+            return "title", 0
         if self.captions_from and self.paragraph >= self.captions_from:
             return "caption", self.paragraph - self.captions_from + 1
         return "paragraph", self.paragraph
