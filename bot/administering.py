@@ -6,10 +6,7 @@ import logging
 import re
 from functools import partial
 
-from telegram import (
-    InputFile,
-    Update,
-)
+from telegram import InputFile, Update
 
 from . import formatting as fmt
 from .limits import MAX_FEED_URL

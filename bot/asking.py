@@ -7,13 +7,7 @@ import re
 import time
 from functools import partial
 
-from telegram import (
-    CallbackQuery,
-    InputFile,
-    Message,
-    MessageEntity,
-    Update,
-)
+from telegram import CallbackQuery, InputFile, Message, MessageEntity, Update
 
 from retrieval.answer import BadSearch
 from retrieval.errors import EmptyQuery

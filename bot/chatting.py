@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from telegram import (
-    Update,
-)
+from telegram import Update
 
 from . import buttons
 from . import formatting as fmt

@@ -13,11 +13,7 @@ import re
 from dataclasses import dataclass
 from html import escape as _escape
 
-from telegram import (
-    InlineQueryResultArticle,
-    InputTextMessageContent,
-    LinkPreviewOptions,
-)
+from telegram import InlineQueryResultArticle, InputTextMessageContent, LinkPreviewOptions
 from telegram.constants import ParseMode
 
 from retrieval.answer import Answer, Citation, Excerpt, SearchPage, SearchResult, Snippet, Trend, fact_text

@@ -37,6 +37,13 @@ class Question:
     compounds: dict[str, float] = field(default_factory=dict)  # pyvi compounds, weighted by idf
     analysis: QuestionAnalysis = field(default_factory=lambda: analyse_question(""))
 
+    def share(self, syllables: frozenset[str]) -> float:
+        """The idf-weighted share of the question's syllables (its pairs aside) among ``syllables``:
+        a sentence's ``coverage``, or the same of a title."""
+        singles = [t for t in self.idf if "_" not in t]
+        total = sum(self.idf[t] for t in singles) or 1.0
+        return sum(self.idf[t] for t in singles if t in syllables) / total
+
 
 @dataclass(slots=True)
 class Candidate:

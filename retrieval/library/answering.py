@@ -147,9 +147,7 @@ class Answering(Reading):
         title = self.store.title(first.key)
         if answer_type_cue(kind, title, fold(f"{asked.text} {first.text}")) < 1.0:
             return None
-        singles = [t for t in asked.idf if "_" not in t]
-        total = sum(asked.idf[t] for t in singles) or 1.0
-        if sum(asked.idf[t] for t in singles if t in first.title_syllables) / total < first.coverage:
+        if asked.share(first.title_syllables) < first.coverage:
             return None
         return AnswerSentence(title, round(first.score, 4), replace(self._citation(first.key, first.paragraph), paragraph=0))
 
