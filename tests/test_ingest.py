@@ -133,3 +133,22 @@ def test_the_index_takes_just_written_sentences_only_at_their_own_version(tmp_pa
     assert [(s.paragraph, s.position) for s in mine.sentences_of(newer)] == [(1, 0), (2, 0)]
     mine.close()
     other.close()
+
+
+def test_the_answer_path_reads_every_wanted_sentence_once_in_one_query(tmp_path: Path) -> None:
+    # Overlapping spans give each sentence once; a gap between two spans of a paragraph is not
+    # read; spans past one query's batch and an article that is gone are handled.
+    store = Store(tmp_path / "s.sqlite3")
+    body = " ".join(f"Câu số {n} nói về mưa." for n in range(12))
+    for name in ("a", "b"):
+        article = Article(name, f"Tin {name}", (body, "Đoạn hai."))
+        store.write([(article, content_hash(article), articles_sentences([article])[0])])
+    a, b = (next(s.key for s in store.changed_since(0) if s.article.id == name) for name in ("a", "b"))
+    rows = store.sentence_rows([(a, 1, -1, 2), (a, 1, 1, 3), (a, 1, 8, 9), (b, 2, 0, 0), (999, 1, 0, 5)])
+    assert sorted(rows) == [(a, 1, n) for n in (0, 1, 2, 3, 8, 9)] + [(b, 2, 0)]
+    assert rows[(a, 1, 8)][0] == "Câu số 8 nói về mưa." and rows[(b, 2, 0)][0] == "Đoạn hai."
+    assert rows[(a, 1, 8)][1].split()[-1] == "mưa"
+    many = store.sentence_rows([(a, 1, n, n + k) for n in range(12) for k in range(30)])  # 360 spans: two queries
+    assert sorted(many) == [(a, 1, n) for n in range(12)]
+    assert store.titles([b, 999, a, a]) == {a: "Tin a", b: "Tin b"}
+    store.close()

@@ -34,7 +34,7 @@ def test_a_version_0_store_is_migrated_and_its_sentences_get_their_evidence(tmp_
     version_0_store(path)
     store = Store(path)
     assert store.version == len(MIGRATIONS)
-    [(position, text, words, evidence)] = store.paragraph_rows(1, 1)
+    [(text, words, evidence)] = store.sentence_rows([(1, 1, 0, 5)]).values()
     assert evidence.startswith("t"), "the year 1899 is found as a time"
     assert store.get(1).article.title == "Cầu" and store.seq == 1, "the data survives the migration"
     store.close()
@@ -55,7 +55,7 @@ def test_evidence_is_recomputed_when_its_rules_change(tmp_path: Path) -> None:
     db.commit()
     db.close()
     store = Store(path)
-    assert store.paragraph_rows(1, 1)[0][3].startswith("t")
+    assert store.sentence_rows([(1, 1, 0, 0)])[(1, 1, 0)][2].startswith("t")
     store.close()
 
 

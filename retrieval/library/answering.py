@@ -183,27 +183,30 @@ class Answering(Reading):
         """The best passages (within ``scope``), their sentences plus one either side as candidates."""
         hits = self._hits(asked.terms, self.settings.depth, scope)
         folded = asked.folded
-        candidates: dict[tuple[int, int, int], Candidate] = {}
-        titles: dict[int, frozenset[str]] = {}
-        paragraphs: dict[tuple[int, int], list[tuple[int, str, str, str]]] = {}  # overlapping passages share them
+        spans: dict[tuple[int, int], tuple[int, int]] = {}  # overlapping passages share a paragraph's rows
         article_rank: dict[int, int] = {}
         for hit in hits:
             p = hit.passage
             article_rank.setdefault(p.article, hit.rank)
-            if p.article not in titles:
-                title = " ".join(syllables(self.store.title(p.article)))
-                titles[p.article] = frozenset(words_syllables(title, folded))
-            where = (p.article, p.paragraph)
-            if where not in paragraphs:
-                paragraphs[where] = self.store.paragraph_rows(p.article, p.paragraph)
-            for position, text, words, evidence in paragraphs[where][max(p.first - 1, 0) : p.last + 2]:
+            first, last = spans.get((p.article, p.paragraph), (p.first - 1, p.last + 1))
+            spans[(p.article, p.paragraph)] = (min(first, p.first - 1), max(last, p.last + 1))
+        rows = self.store.sentence_rows((a, n, first, last) for (a, n), (first, last) in spans.items())
+        titles = {key: frozenset(words_syllables(" ".join(syllables(title)), folded))
+                  for key, title in self.store.titles(article_rank).items()}
+        candidates: dict[tuple[int, int, int], Candidate] = {}
+        for hit in hits:
+            p = hit.passage
+            for position in range(max(p.first - 1, 0), p.last + 2):
                 place = (p.article, p.paragraph, position)
                 c = candidates.get(place)
                 if c is None:
+                    if (row := rows.get(place)) is None:
+                        continue
+                    text, words, evidence = row
                     parts = tuple(words_syllables(words, folded))
                     c = candidates[place] = Candidate(
-                        p.article, p.paragraph, position, text, parts, frozenset(parts), titles[p.article],
-                        words, evidence, article_rank=article_rank[p.article],
+                        p.article, p.paragraph, position, text, parts, frozenset(parts),
+                        titles.get(p.article, frozenset()), words, evidence, article_rank=article_rank[p.article],
                     )
                 if p.first <= position <= p.last:
                     c.retrieved = True

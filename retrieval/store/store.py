@@ -182,6 +182,16 @@ class Store:
         row = self._db.execute("SELECT title FROM articles WHERE key = ?", (key,)).fetchone()
         return row[0] if row else ""
 
+    def titles(self, keys: Iterable[int]) -> dict[int, str]:
+        """The titles of these articles (those gone are left out), in one query."""
+        wanted = list(dict.fromkeys(keys))
+        out: dict[int, str] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            out.update(self._db.execute(f"SELECT key, title FROM articles WHERE key IN ({marks})", chunk).fetchall())
+        return out
+
     def get_by_id(self, article_id: str) -> StoredArticle | None:
         row = self._db.execute(f"SELECT {_COLUMNS} FROM articles WHERE id = ?", (article_id,)).fetchone()
         return _stored(row) if row else None
@@ -223,16 +233,29 @@ class Store:
         )
         return [Sentence(p, n, text, tuple(words.split()), ev) for p, n, text, words, ev in rows]
 
-    def paragraph_rows(self, key: int, paragraph: int) -> list[tuple[int, str, str, str]]:
-        """A paragraph's sentences as stored: (position, text, space-separated pyvi words, evidence code).
+    def sentence_rows(self, spans: Iterable[tuple[int, int, int, int]]
+                      ) -> dict[tuple[int, int, int], tuple[str, str, str]]:
+        """The stored sentences of each (article, paragraph, first, last) span, positions inclusive,
+        keyed by (article, paragraph, position): (text, space-separated pyvi words, evidence code).
 
-        The answer path reads these raw: splitting words into ``Sentence`` records it would
-        only join again costs more than the query itself.
+        The answer path reads these raw, in one query for all its passages: splitting words into
+        ``Sentence`` records it would only join again, or a query per paragraph, cost more than
+        the BM25 query itself. Overlapping spans may be given; each sentence comes once.
         """
-        return self._db.execute(
-            "SELECT position, text, words, evidence FROM sentences WHERE article = ? AND paragraph = ? ORDER BY position",
-            (key, paragraph),
-        ).fetchall()
+        wanted = list(dict.fromkeys(spans))
+        rows: dict[tuple[int, int, int], tuple[str, str, str]] = {}
+        for start in range(0, len(wanted), 200):  # 800 parameters a query, far below SQLite's limit
+            chunk = wanted[start : start + 200]
+            values = ",".join("(?, ?, ?, ?)" for _ in chunk)
+            found = self._db.execute(
+                f"WITH wanted (article, paragraph, first, last) AS (VALUES {values})"
+                " SELECT s.article, s.paragraph, s.position, s.text, s.words, s.evidence FROM wanted"
+                " JOIN sentences AS s ON s.article = wanted.article AND s.paragraph = wanted.paragraph"
+                " AND s.position BETWEEN wanted.first AND wanted.last",
+                [n for span in chunk for n in span],
+            )
+            rows.update(((a, p, n), (text, words, ev)) for a, p, n, text, words, ev in found)
+        return rows
 
     def all_sentences(self, key: int) -> list[Sentence]:
         rows = self._db.execute(
