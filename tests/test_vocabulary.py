@@ -55,3 +55,14 @@ def test_terms_are_saved_byte_exact_even_one_holding_a_nul(tmp_path: Path) -> No
         loaded = Vocabulary.load(tmp_path)
         assert list(loaded.terms()) == terms
         assert loaded.lookup(terms) == list(range(len(terms)))
+
+
+def test_a_term_found_missing_is_found_once_added(tmp_path: Path) -> None:
+    # Lookups remember what the loaded base lacks too; a term added afterwards must still be found.
+    Vocabulary(["chủ", "trì"]).save(tmp_path)
+    loaded = Vocabulary.load(tmp_path)
+    assert loaded.lookup(["hội", "chủ", "hội"]) == [None, 0, None]
+    assert loaded.lookup(["hội"]) == [None]  # now from the memo
+    assert loaded.setdefault("hội") == 2
+    assert loaded.lookup(["hội", "trì", "nghị"]) == [2, 1, None]
+    assert loaded.number_distinct(["nghị", "hội"]).tolist() == [3, 2]

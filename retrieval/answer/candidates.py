@@ -100,9 +100,7 @@ def pick(candidates: Iterable[Candidate], k: int, weights: Weights) -> list[Cand
     """The k best candidates, skipping near-duplicates of one already picked and, after the first,
     those far below it (``weights.follow_margin``): filler from unrelated articles."""
     chosen: list[Candidate] = []
-    for c in sorted(candidates, key=lambda c: (-c.score, c.place)):
-        if c.features is None:
-            continue
+    for c in sorted((c for c in candidates if c.features is not None), key=lambda c: (-c.score, c.place)):
         if chosen and c.score < chosen[0].score - weights.follow_margin:
             break
         if any(len(c.terms & p.terms) / max(len(c.terms | p.terms), 1) >= weights.duplicate for p in chosen):

@@ -374,8 +374,8 @@ def _evidence_features(
             near = max(near, weight * math.exp(-min(abs(i - start), abs(i - (end - 1))) / 4))
         # The question's syllables either side of the span, up to WINDOW (close) and 2·WINDOW
         # (further) away: slices of the ordered places, found by bisection.
-        left, left_close, inside, right, right_close, right_far = (
-            bisect.bisect_left(places, at) for at in
+        left, left_close, inside, right, right_close, right_far = map(
+            bisect.bisect_left, itertools.repeat(places),
             (start - 2 * WINDOW, start - WINDOW, start, end, end + WINDOW, end + 2 * WINDOW))
         close = {*asked[left_close:inside], *asked[right:right_close]}
         further = {*asked[left:inside], *asked[right:right_far]}

@@ -22,6 +22,7 @@ from .arrays import load_array
 
 _FILES = ("vocab_blob", "vocab_offsets", "vocab_hashes", "vocab_order")
 MEMO_LIMIT = 1_000_000
+_ABSENT = -1  # a term the base does not hold, in the lookup memo
 
 
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
@@ -62,7 +63,7 @@ class Vocabulary:
         self._order = np.zeros(0, dtype=np.int64)  # the term number of each sorted hash
         self._extra: dict[str, int] = {}  # numbered in insertion order, from the base on
         self._extra_hashes = array("q")  # their hashes, made as they are numbered (off the save's path)
-        self._memo: dict[str, int] = {}  # base terms already looked up (questions repeat words)
+        self._memo: dict[str, int] = {}  # terms already looked up in the base (questions repeat words), _ABSENT if not there
         # The in-memory part is a plain dict: everything a fresh or growing index looks up.
         self.numbers(list(terms))  # all hashed in one call, not one numpy call per term
 
@@ -83,6 +84,8 @@ class Vocabulary:
         if not self._base:
             return out
         asked = [i for i, n in enumerate(out) if n is None]
+        if len(asked) < len(out):
+            out = [None if n == _ABSENT else n for n in out]
         if not asked:
             return out
         asked_hashes = hashes([terms[i] for i in asked])
@@ -95,7 +98,9 @@ class Vocabulary:
                 out[i] = number if self._term(number) == encoded else self._collided(place, encoded)
         if len(self._memo) > MEMO_LIMIT:
             self._memo.clear()
-        self._memo.update((terms[i], n) for i in asked if (n := out[i]) is not None)
+        # Terms the base lacks are kept too (the pairs of a question's words, most of them): the
+        # base never changes, and a term added since loading is found in ``_extra`` first.
+        self._memo.update((terms[i], _ABSENT if (n := out[i]) is None else n) for i in asked)
         return out
 
     def _collided(self, place: int, encoded: bytes) -> int | None:
