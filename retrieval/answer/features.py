@@ -7,8 +7,9 @@ the sentence's evidence stored at ingest (``retrieval/articles/evidence.py``), w
 of thing asked for (a time for "khi nào", a cause for "vì sao" …) close to the question's
 focus words and outside what the question already says. :func:`features` computes them in
 steps: the question's terms as matrix columns (:class:`_Terms`), per-article rows
-(:class:`_Articles`), the columns shared by all candidates at once (:func:`_share_columns`,
-:func:`_pair_columns`), then each shortlisted sentence's own (:func:`_sentence_row`). The learned
+(:class:`_Articles`), the columns computed for all candidates at once (:func:`_share_columns`),
+which pick the :data:`SHORTLIST`, then for the shortlist alone the pairs (:func:`_pair_columns`)
+and each sentence's own (:func:`_sentence_row`). The learned
 ranker (``retrieval/answer/ranker.py``) turns the vector into a score. Pure: no I/O.
 
 The features, in the order of :data:`FEATURES`::
