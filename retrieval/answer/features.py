@@ -365,9 +365,8 @@ def _evidence_features(
     if not new:
         return
     focus_at = [(i, focus[p]) for i, p in enumerate(parts) if p in focus]
-    asked_at = [(i, p) for i, p in enumerate(parts) if p in idf_of]
-    places = [i for i, _ in asked_at]
-    asked = [p for _, p in asked_at]
+    places = [i for i, p in enumerate(parts) if p in idf_of]  # where the question's syllables are, in order
+    asked = [parts[i] for i in places]
     specific_terms, specific_total = specific
     near = around = wide = around_specific = 0.0
     for _, start, end in new:

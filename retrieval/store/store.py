@@ -22,12 +22,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from ..articles import EVIDENCE_VERSION, Article, Sentence, may_replace, sentences_evidence
 from ..errors import StoreError
 from ..text import fold
 from .sqlite import Migration, connect, migrate, schema_version, transaction
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +72,12 @@ CREATE TABLE IF NOT EXISTS sentences (
 def _add_evidence(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE sentences ADD COLUMN evidence TEXT NOT NULL DEFAULT ''")
     db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('evidence', '0')")
+
+
+def _batches(items: list[T], size: int) -> Iterator[list[T]]:
+    """``items`` in lists of ``size`` (the last one shorter): one query's parameters each."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -186,8 +194,7 @@ class Store:
         """The titles of these articles (those gone are left out), in one query."""
         wanted = list(dict.fromkeys(keys))
         out: dict[int, str] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
+        for chunk in _batches(wanted, 500):
             marks = ",".join("?" * len(chunk))
             out.update(self._db.execute(f"SELECT key, title FROM articles WHERE key IN ({marks})", chunk).fetchall())
         return out
@@ -244,8 +251,7 @@ class Store:
         """
         wanted = list(dict.fromkeys(spans))
         rows: dict[tuple[int, int, int], tuple[str, str, str]] = {}
-        for start in range(0, len(wanted), 200):  # 800 parameters a query, far below SQLite's limit
-            chunk = wanted[start : start + 200]
+        for chunk in _batches(wanted, 200):  # 800 parameters a query, far below SQLite's limit
             values = ",".join("(?, ?, ?, ?)" for _ in chunk)
             found = self._db.execute(
                 f"WITH wanted (article, paragraph, first, last) AS (VALUES {values})"
