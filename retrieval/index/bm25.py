@@ -12,6 +12,7 @@ rank-bm25 floors a negative idf (a term in more than half the documents) at
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -40,6 +41,12 @@ def length_norm(doc_len: np.ndarray, avgdl: float, params: BM25Params) -> np.nda
     return params.k1 * (1 - params.b + params.b * doc_len / avgdl)
 
 
+def saturated(tf: Any, norm: Any, k1: float) -> Any:
+    """The saturated term frequency ``tf · (k1 + 1) / (tf + norm)``: of one posting (floats, as
+    the compiled top-k kernel calls it) or of a run of them (arrays)."""
+    return tf * (k1 + 1) / (tf + norm)
+
+
 def term_weights(tf: np.ndarray, norm: np.ndarray, params: BM25Params) -> np.ndarray:
-    """The saturated term frequency ``tf · (k1 + 1) / (tf + norm)`` of a run of postings."""
-    return tf * (params.k1 + 1) / (tf + norm)
+    """:func:`saturated` of a run of postings."""
+    return saturated(tf, norm, params.k1)

@@ -25,6 +25,7 @@ from ..errors import IndexFormatError
 from . import generations
 from .bm25 import BM25Params, length_norm, okapi_idf, term_weights
 from .csr import ARRAY_NAMES, Arrays, empty_arrays, merged_postings
+from .topk import contenders
 from .vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
@@ -254,10 +255,10 @@ class Index:
     def top(self, terms: Sequence[str], k: int, among: np.ndarray | None = None) -> list[tuple[int, float]]:
         """The k best (passage number, exact score), best first; ties broken by passage number.
 
-        Two stages: float32 scores from precomputed per-posting weights pick the contenders
-        (everything within a safe margin of the k-th, ties included), then their exact
-        float64 scores, computed as in :meth:`scores`, decide. The float32 pass reads half
-        the bytes and skips the per-query BM25 arithmetic; the result is the exact ranking.
+        Two stages in one compiled pass (:func:`.topk.contenders`): float32 scores from
+        precomputed per-posting weights pick the contenders (everything within a safe margin
+        of the k-th, ties included), then their exact float64 scores, computed as in
+        :meth:`scores`, decide. The result is the exact ranking.
         ``among`` (a mask from :meth:`passages_of`) keeps only those passages.
         """
         weights = Counter(self.term_ids(terms))
@@ -267,29 +268,12 @@ class Index:
         if among is not None or not all(idf[t] > 0 for t in weights) or not self._all_alive:
             return self._top_exact(terms, k, among)  # a scope, tiny corpora or removed passages: the plain way
         a = self._a
-        approx = self._approximate()
-        rough = np.zeros(a.doc_len.size, dtype=np.float32)
-        for t, count in weights.items():
-            start, end = a.indptr[t], a.indptr[t + 1]
-            np.add.at(rough, a.docs[start:end], approx[start:end] * np.float32(idf[t] * count))
-        touched = int(np.count_nonzero(rough))
-        if touched <= 4 * k:
-            contenders = np.flatnonzero(rough)
-        else:
-            kth = np.partition(rough, rough.size - k)[rough.size - k]
-            # float32 sums of n terms err by well under n · 2⁻²³ of the largest score; a margin
-            # of 1e-4 of it keeps every passage that could reach the top k exactly.
-            contenders = np.flatnonzero(rough >= kth - 1e-4 * float(rough.max()))
-        exact = np.zeros(contenders.size, dtype=np.float64)
-        for t, count in weights.items():
-            start, end = a.indptr[t], a.indptr[t + 1]
-            run = a.docs[start:end]
-            at = np.minimum(np.searchsorted(run, contenders), max(run.size - 1, 0))
-            hit = run[at] == contenders if run.size else np.zeros(contenders.size, dtype=bool)
-            tf = a.tfs[start:end][at[hit]].astype(np.float64)
-            exact[hit] += idf[t] * count * term_weights(tf, norm[contenders[hit]], self.params)
-        order = np.lexsort((contenders, -exact))[:k]
-        return [(int(contenders[i]), float(exact[i])) for i in order]
+        ids = np.fromiter(weights, dtype=np.int64, count=len(weights))
+        chosen, exact = contenders(np.asarray(a.indptr), np.asarray(a.docs), self._approximate(), np.asarray(a.tfs),
+                                   norm, ids, idf[ids] * np.fromiter(weights.values(), dtype=np.float64), k,
+                                   self.params.k1)
+        order = np.lexsort((chosen, -exact))[:k]
+        return [(int(chosen[i]), float(exact[i])) for i in order]
 
     def _top_exact(self, terms: Sequence[str], k: int, among: np.ndarray | None = None) -> list[tuple[int, float]]:
         docs, scores = self.scores(terms)

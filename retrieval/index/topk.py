@@ -1,0 +1,86 @@
+"""The k best passages of a query in one compiled pass over its postings (numba).
+
+:meth:`retrieval.index.Index.top` hands this kernel the query's terms and their weights
+(``idf · count``); it returns the contenders and their exact scores, and ``top`` orders them.
+Two stages, as there:
+
+1. **Rough scores.** Each posting adds ``w · s`` to its passage, in float32, where ``s`` is the
+   posting's saturated term frequency precomputed in float32 (``Index._approximate``).
+2. **Exact scores of the contenders.** Every passage within a safe margin of the k-th rough
+   score (``1e-4`` of the best: a float32 sum of n terms errs by well under ``n · 2⁻²³`` of it)
+   is scored again in float64, term by term in the query's order, each term's posting found
+   by bisection: ``Σ w · tf · (k1 + 1) / (tf + norm)``, the sum rank-bm25 computes.
+
+Why compiled code: numpy did the same with ``np.add.at`` per term, a partition of every passage
+and a ``searchsorted`` per term and contender, 2.0 ms a question at 35,439 articles (350,000
+postings). The loop below reads each posting once and takes 1.0 ms; most of it is reading
+the postings from memory. ``cache=True`` keeps the machine code beside this file (or in
+``NUMBA_CACHE_DIR``), so only a new install compiles, once (about 1.5 s).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from .bm25 import saturated
+
+_saturated = njit(inline="always")(saturated)
+
+# The margin under the k-th rough score that still makes a passage a contender (see above).
+MARGIN = 1e-4
+
+
+@njit(cache=True, nogil=True)
+def contenders(indptr: np.ndarray, docs: np.ndarray, rough_weights: np.ndarray, tfs: np.ndarray,
+               norm: np.ndarray, terms: np.ndarray, weights: np.ndarray, k: int,
+               k1: float) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """(passage numbers ascending, exact float64 scores) of every passage that could be among
+    the k best for ``terms`` (vocabulary ids) weighted by ``weights`` (all positive)."""
+    n = norm.size
+    rough = np.zeros(n, dtype=np.float32)
+    for j in range(terms.size):
+        w = np.float32(weights[j])
+        for i in range(indptr[terms[j]], indptr[terms[j] + 1]):
+            rough[docs[i]] += rough_weights[i] * w
+    # One scan: how many passages were touched, the best rough score, and the k best kept in
+    # ``kept`` (ascending, kept[0] the k-th best so far).
+    kept = np.zeros(k, dtype=np.float32)
+    best = np.float32(0)
+    touched = 0
+    for d in range(n):
+        v = rough[d]
+        if v == 0:
+            continue
+        touched += 1
+        best = max(best, v)
+        if v > kept[0]:
+            p = 0
+            while p + 1 < k and kept[p + 1] < v:
+                kept[p] = kept[p + 1]
+                p += 1
+            kept[p] = v
+    # Few touched: all of them; else everything within the margin of the k-th.
+    floor = np.float32(0) if touched <= 4 * k else kept[0] - np.float32(MARGIN * np.float64(best))
+    chosen = np.empty(min(touched, n), dtype=np.int64)
+    c = 0
+    for d in range(n):
+        if rough[d] > 0 and rough[d] >= floor:
+            chosen[c] = d
+            c += 1
+    chosen = chosen[:c]
+    exact = np.zeros(c, dtype=np.float64)
+    for j in range(terms.size):
+        first, end = indptr[terms[j]], indptr[terms[j] + 1]
+        for ci in range(c):
+            d = chosen[ci]
+            lo, hi = first, end
+            while lo < hi:
+                mid = (lo + hi) >> 1
+                if docs[mid] < d:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            if lo < end and docs[lo] == d:
+                exact[ci] += weights[j] * _saturated(np.float64(tfs[lo]), norm[d], k1)
+    return chosen, exact
