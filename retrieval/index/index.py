@@ -262,7 +262,7 @@ class Index:
         ``among`` (a mask from :meth:`passages_of`) keeps only those passages.
         """
         weights = Counter(self.term_ids(terms))
-        if not weights:
+        if not weights or k < 1:  # the compiled kernel keeps k scores: at least one
             return []
         idf, norm, _ = self._stats()
         if among is not None or not all(idf[t] > 0 for t in weights) or not self._all_alive:
