@@ -2,12 +2,12 @@
 
 :meth:`retrieval.index.Index.top` hands this kernel the query's terms and their weights
 (``idf · count``); it returns the contenders and their exact scores, and ``top`` orders them.
-Two stages, as there:
+Two stages:
 
 1. **Rough scores.** Each posting adds ``w · s`` to its passage, in float32, where ``s`` is the
    posting's saturated term frequency precomputed in float32 (``Index._approximate``).
 2. **Exact scores of the contenders.** Every passage within a safe margin of the k-th rough
-   score (``1e-4`` of the best: a float32 sum of n terms errs by well under ``n · 2⁻²³`` of it)
+   score (:data:`MARGIN` of the best: a float32 sum of n terms errs by well under ``n · 2⁻²³`` of it)
    is scored again in float64, term by term in the query's order, each term's posting found
    by bisection: ``Σ w · tf · (k1 + 1) / (tf + norm)``, the sum rank-bm25 computes.
 
@@ -34,7 +34,7 @@ MARGIN = 1e-4
 @njit(cache=True, nogil=True)
 def contenders(indptr: np.ndarray, docs: np.ndarray, rough_weights: np.ndarray, tfs: np.ndarray,
                norm: np.ndarray, terms: np.ndarray, weights: np.ndarray, k: int,
-               k1: float) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+               k1: float) -> tuple[np.ndarray, np.ndarray]:
     """(passage numbers ascending, exact float64 scores) of every passage that could be among
     the k best for ``terms`` (vocabulary ids) weighted by ``weights`` (all positive)."""
     n = norm.size
@@ -62,7 +62,7 @@ def contenders(indptr: np.ndarray, docs: np.ndarray, rough_weights: np.ndarray, 
             kept[p] = v
     # Few touched: all of them; else everything within the margin of the k-th.
     floor = np.float32(0) if touched <= 4 * k else kept[0] - np.float32(MARGIN * np.float64(best))
-    chosen = np.empty(min(touched, n), dtype=np.int64)
+    chosen = np.empty(touched, dtype=np.int64)
     c = 0
     for d in range(n):
         if rough[d] > 0 and rough[d] >= floor:
