@@ -53,6 +53,13 @@ def test_top_is_sorted_and_breaks_ties_by_passage_number() -> None:
     assert index.top(["nothing"], 5) == []
 
 
+def test_top_breaks_ties_at_the_kth_place_by_passage_number_when_every_idf_is_negative() -> None:
+    # "a" is in every passage (a negative idf: the plain path), once in most: 17 passages tie.
+    index = build([["a", "a", "b"] if i % 7 == 0 else ["a", "b"] for i in range(20)])
+    assert [n for n, _ in index.top(["a"], 5)] == [1, 2, 3, 4, 5]
+    assert [n for n, _ in index.top(["a"], 10)] == [1, 2, 3, 4, 5, 6, 8, 9, 10, 11]
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_top_k_is_rank_bm25s_ranking_with_exact_scores(seed: int) -> None:
     """The two-stage top-k (float32 contenders, exact rescoring) returns rank-bm25's top k.
@@ -73,6 +80,30 @@ def test_top_k_is_rank_bm25s_ranking_with_exact_scores(seed: int) -> None:
         got = ours.top(query, k)
         assert [n for n, _ in got] == expected.tolist()
         assert np.allclose([s for _, s in got], scores[expected], rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_top_k_within_a_scope_and_without_removed_passages_is_the_exact_ranking(seed: int) -> None:
+    """A scope (a mask of passages) and removed articles narrow the top k; ties stay by number,
+    the k-th place included."""
+    rng = np.random.default_rng(200 + seed)
+    base = random_corpus(rng, docs=60, vocab=400)
+    index = build([base[int(i)] for i in rng.integers(0, len(base), size=400)])  # article key = passage number
+    if seed % 2:
+        index.remove_articles(rng.choice(400, size=60, replace=False).tolist())
+    for _ in range(25):
+        # Rare terms only (every idf positive: the compiled path), or common ones too (an idf of 0
+        # or below: the plain path).
+        query = [f"t{i}" for i in rng.integers(int(rng.choice([0, 30])), 400, size=int(rng.integers(1, 6)))]
+        among = index.passages_of(rng.choice(400, size=150, replace=False).tolist()) if rng.random() < 0.7 else None
+        k = int(rng.integers(1, 30))
+        docs, scores = index.scores(query)  # exact, live passages only
+        if among is not None:
+            docs, scores = docs[among[docs]], scores[among[docs]]
+        order = np.lexsort((docs, -scores))[:k]
+        got = index.top(query, k, among)
+        assert [n for n, _ in got] == docs[order].tolist()
+        assert [s for _, s in got] == scores[order].tolist()
 
 
 def results(index: Index, query: list[str]) -> dict[tuple[int, int, int, int], float]:

@@ -29,6 +29,7 @@ from .topk import contenders
 from .vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
+_NO_MASK = np.zeros(0, dtype=bool)  # topk.contenders: every passage counts
 
 # Batches of postings merged at a time: a bulk ingest merges while its workers still segment,
 # and what is left for the final save (the one step nothing overlaps) stays small.
@@ -265,13 +266,20 @@ class Index:
         if not weights or k < 1:  # the compiled kernel keeps k scores: at least one
             return []
         idf, norm, _ = self._stats()
-        if among is not None or not all(idf[t] > 0 for t in weights) or not self._all_alive:
-            return self._top_exact(terms, k, among)  # a scope, tiny corpora or removed passages: the plain way
+        if not all(idf[t] > 0 for t in weights):
+            return self._top_exact(terms, k, among)  # tiny corpora (an idf of 0 or below): the plain way
         a = self._a
+        keep = _NO_MASK
+        if not self._all_alive:
+            keep = np.asarray(a.alive) if among is None else among & a.alive
+        elif among is not None:
+            keep = among
+        if keep.size not in (0, a.doc_len.size):  # the compiled code checks no bounds
+            raise ValueError(f"a mask of {keep.size} passages for an index of {a.doc_len.size}")
         ids = np.fromiter(weights, dtype=np.int64, count=len(weights))
         chosen, exact = contenders(np.asarray(a.indptr), np.asarray(a.docs), self._approximate(), np.asarray(a.tfs),
                                    norm, ids, idf[ids] * np.fromiter(weights.values(), dtype=np.float64), k,
-                                   self.params.k1)
+                                   self.params.k1, keep)
         order = np.lexsort((chosen, -exact))[:k]
         return [(int(chosen[i]), float(exact[i])) for i in order]
 
@@ -280,12 +288,8 @@ class Index:
         if among is not None:
             keep = among[docs]
             docs, scores = docs[keep], scores[keep]
-        if docs.size == 0:
-            return []
-        if docs.size > k:
-            keep = np.argpartition(-scores, k - 1)[:k]
-            docs, scores = docs[keep], scores[keep]
-        order = np.lexsort((docs, -scores))
+        # A full sort: a partition would drop an arbitrary one of the passages tied at the k-th.
+        order = np.lexsort((docs, -scores))[:k]
         return [(int(docs[i]), float(scores[i])) for i in order]
 
     def _approximate(self) -> np.ndarray:
