@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
+from numba import njit
 
 from .arrays import load_array
 
@@ -34,25 +35,27 @@ def hashes(terms: list[str]) -> np.ndarray:
 
         h = offset;  for each byte c:  h = (h XOR c) · prime  (mod 2⁶⁴)
 
-    Terms go longest first, so byte position ``j`` is one numpy step over the first terms
-    only: the cost is the total bytes, not Python calls per term (``blake2b`` per term took a
-    tenth of a 35k ingest's indexing). Collisions are harmless: a lookup compares the bytes.
+    The bytes go to one compiled loop (:func:`_fnv1a`): a loop of numpy steps over byte
+    positions cost 0.13 ms for a question's 25 terms, ``blake2b`` per term a tenth of a 35k
+    ingest's indexing. Collisions are harmless: a lookup compares the bytes.
     """
     encoded = list(map(str.encode, terms))
-    lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
-    order = np.argsort(-lengths, kind="stable")
-    blob = np.frombuffer(b"".join(encoded), dtype=np.uint8)
-    starts = (np.cumsum(lengths) - lengths)[order]
-    longest_first = lengths[order]
-    h = np.full(len(terms), _FNV_OFFSET, dtype=np.uint64)
-    for j in range(int(longest_first[0]) if len(terms) else 0):
-        k = int(np.searchsorted(-longest_first, -j, side="left"))  # terms longer than j bytes
-        head = h[:k]
-        head ^= blob[starts[:k] + j]
-        head *= _FNV_PRIME
-    out = np.empty_like(h)
-    out[order] = h
-    return out.view(np.int64)
+    ends = np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)))
+    return _fnv1a(np.frombuffer(b"".join(encoded), dtype=np.uint8), ends).view(np.int64)
+
+
+@njit(cache=True, nogil=True)
+def _fnv1a(blob: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """FNV-1a of each ``blob[ends[i - 1]:ends[i]]`` (wrapping uint64 arithmetic, as the formula)."""
+    out = np.empty(ends.size, dtype=np.uint64)
+    start = 0
+    for i in range(ends.size):
+        h = _FNV_OFFSET
+        for j in range(start, ends[i]):
+            h = (h ^ np.uint64(blob[j])) * _FNV_PRIME
+        out[i] = h
+        start = ends[i]
+    return out
 
 
 class Vocabulary:
