@@ -187,8 +187,7 @@ class Store:
 
     def title(self, key: int) -> str:
         """An article's title alone ("" when it has none or is gone), without decoding its body."""
-        row = self._db.execute("SELECT title FROM articles WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else ""
+        return self.titles([key]).get(key, "")
 
     def titles(self, keys: Iterable[int]) -> dict[int, str]:
         """The titles of these articles (those gone are left out), in one query."""
