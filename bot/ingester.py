@@ -24,7 +24,6 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import partial
-from multiprocessing import resource_tracker
 from pathlib import Path
 from typing import Any
 
@@ -140,10 +139,4 @@ class Ingester:
         return await self._run("publish")
 
     def close(self) -> None:
-        """Stop the ingest process, then multiprocessing's resource tracker, which the pool
-        started. The tracker ignores SIGINT and SIGTERM and leaves only when its pipe from this
-        process closes: without this it was still exiting, in the bot's process group, after the
-        bot itself had exited. ``_stop`` is CPython's own way to end it (3.8 on); the tracker
-        starts again if anything needs it."""
         self._pool.shutdown(wait=True)
-        resource_tracker._resource_tracker._stop()  # type: ignore[attr-defined]  # not in typeshed

@@ -210,27 +210,6 @@ def test_an_ingest_process_whose_bot_died_while_it_started_leaves(tmp_path: Path
         raise AssertionError("the orphaned ingest process was still running a minute later")
 
 
-def test_a_closed_ingester_leaves_no_process_behind(tmp_path: Path) -> None:
-    """The ingest pool starts multiprocessing's resource tracker too. It ignores SIGINT and
-    SIGTERM and left only once the bot had exited, so for a moment after a clean stop a process
-    of the bot's group still ran (the group test of test_bot_polling failed one run in six)."""
-    script = (
-        "import os, sys\n"
-        "from pathlib import Path\n"
-        "from bot.ingester import Ingester, IngestSettings\n"
-        "data = Path(sys.argv[1])\n"
-        "ingester = Ingester(IngestSettings(data, str(data / 'bot.sqlite3'), 48.0, 'WARNING', None))\n"
-        "ingester._pool.submit(len, ()).result(timeout=60)\n"
-        "ingester.close()\n"
-        "print(*(p.parent.name for p in Path('/proc').glob('[0-9]*/stat')\n"
-        "        if p.read_text().rsplit(')', 1)[1].split()[1] == str(os.getpid())), flush=True)\n"
-    )
-    closed = subprocess.run([sys.executable, "-c", script, str(tmp_path / "data")], capture_output=True, text=True,
-                            timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    assert closed.returncode == 0, closed.stderr[-3000:]
-    assert closed.stdout.split() == [], "children still running after close: " + closed.stdout
-
-
 def _running(pid: int) -> bool:
     """Whether ``pid`` runs (an exited process nobody reaped does not)."""
     try:
