@@ -54,7 +54,6 @@ class Candidate:
     position: int
     text: str
     parts: tuple[str, ...]  # the sentence's syllables in order, in the question's half (accented or folded)
-    syllables: frozenset[str] = frozenset()  # the same as a set
     title_syllables: frozenset[str] = frozenset()  # its article's title's, in the same half
     words: str = ""  # its pyvi words as stored (space-separated, compounds joined by "_")
     evidence: str = ""  # its evidence code (retrieval/articles/evidence.py), computed at ingest
@@ -65,11 +64,20 @@ class Candidate:
     coverage: float = 0.0
     features: np.ndarray | None = None
     score: float = 0.0
+    _syllables: frozenset[str] | None = None
     _terms: frozenset[str] | None = None
 
     @property
     def place(self) -> tuple[int, int, int]:
         return (self.key, self.paragraph, self.position)
+
+    @property
+    def syllables(self) -> frozenset[str]:
+        """``parts`` as a set; built only when asked for: only the shortlisted sentences need it
+        (``features`` reads the question's syllables in all of them from ``parts`` at once)."""
+        if self._syllables is None:
+            self._syllables = frozenset(self.parts)
+        return self._syllables
 
     @property
     def terms(self) -> frozenset[str]:

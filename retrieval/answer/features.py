@@ -59,7 +59,7 @@ import bisect
 import itertools
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -134,16 +134,20 @@ KIND_FEATURES = ("evidence", "evidence_first", "near_focus", "focus")
 _COLUMN = {name: i for i, name in enumerate(FEATURES)}
 
 
-def _membership(found: list[frozenset[str]], column: dict[str, int]) -> np.ndarray:
-    """A rows × columns boolean matrix: row i is True at the columns of the terms in ``found[i]``.
+def _membership(rows: Sequence[Collection[str]], column: dict[str, int]) -> np.ndarray:
+    """A rows × columns boolean matrix: row i is True at the columns of the terms of ``rows[i]``
+    (terms without a column are passed over).
 
-    Built from set intersections (done in C) and one flat array of their columns, rather than
-    one ``in`` test per cell, which took a tenth of the answer path."""
-    held = np.zeros((len(found), len(column)), dtype=bool)
-    counts = np.fromiter(map(len, found), dtype=np.intp, count=len(found))
-    columns = np.fromiter(map(column.__getitem__, itertools.chain.from_iterable(found)), dtype=np.intp,
-                          count=int(counts.sum()))
-    held[np.repeat(np.arange(len(found)), counts), columns] = True
+    One flat pass over every row's terms (a dictionary lookup each, done in C by ``map``) and
+    one numpy assignment: an ``in`` test per cell, or a set built per sentence to intersect,
+    each took a tenth of the answer path."""
+    counts = np.fromiter(map(len, rows), dtype=np.intp, count=len(rows))
+    columns = np.fromiter(map(column.get, itertools.chain.from_iterable(rows), itertools.repeat(-1)),
+                          dtype=np.intp, count=int(counts.sum()))
+    row_of = np.repeat(np.arange(len(rows)), counts)
+    found = columns >= 0
+    held = np.zeros((len(rows), len(column)), dtype=bool)
+    held[row_of[found], columns[found]] = True
     return held
 
 
@@ -168,7 +172,7 @@ def features(question: Question, candidates: dict[tuple[int, int, int], Candidat
     if not cands:
         return
     terms = _Terms.of(question)
-    held = _membership([c.syllables & terms.asked for c in cands], terms.column)
+    held = _membership([c.parts for c in cands], terms.column)
     coverage = held @ terms.weight / terms.total
     for c, value in zip(cands, coverage.tolist()):
         c.coverage = value
@@ -179,6 +183,7 @@ def features(question: Question, candidates: dict[tuple[int, int, int], Candidat
     shortlist = [i for i in np.argsort(-prescore, kind="stable")[:SHORTLIST].tolist() if cands[i].retrieved]
     short = [cands[i] for i in shortlist]
     columns = {name: values[shortlist] for name, values in columns.items()}
+    columns.update(_length_columns(short, held[shortlist]))
     columns.update(_pair_columns(question, short, terms, held[shortlist]))
     zeros = np.zeros(len(short))
     matrix = np.column_stack([columns.get(name, zeros) for name in FEATURES])
@@ -198,7 +203,6 @@ class _Terms:
     total: float  # their sum (1 when empty)
     pair_parts: list[tuple[str, str, str]]  # each syllable pair term and its two syllables
     pair_total: float
-    asked: frozenset[str]  # ``singles`` as a set
 
     @classmethod
     def of(cls, question: Question) -> _Terms:
@@ -212,8 +216,7 @@ class _Terms:
             pair_parts.append((t, prefix + first, prefix + second))
         return cls(singles, {t: i for i, t in enumerate(singles)},
                    np.array([idf_of[t] for t in singles], dtype=np.float64),
-                   sum(idf_of[t] for t in singles) or 1.0, pair_parts, sum(idf_of[t] for t in pairs) or 1.0,
-                   frozenset(singles))
+                   sum(idf_of[t] for t in singles) or 1.0, pair_parts, sum(idf_of[t] for t in pairs) or 1.0)
 
 
 @dataclass(frozen=True)
@@ -232,7 +235,7 @@ class _Articles:
     def of(cls, cands: list[Candidate], terms: _Terms, held: np.ndarray, coverage: np.ndarray) -> _Articles:
         keys, article = np.unique(np.array([c.key for c in cands], dtype=np.int64), return_inverse=True)
         title_of = {c.key: c.title_syllables for c in cands}
-        in_title = _membership([title_of[key] & terms.asked for key in keys.tolist()], terms.column)
+        in_title = _membership([title_of[key] for key in keys.tolist()], terms.column)
         best = np.zeros(keys.size)
         np.maximum.at(best, article, coverage)
         lead = np.zeros((keys.size, len(terms.singles)), dtype=bool)
@@ -258,7 +261,6 @@ def _share_columns(question: Question, cands: list[Candidate], terms: _Terms, he
     named = [i for i, t in enumerate(terms.singles) if t in set(question.names)]
     article_named = articles.in_title[:, named]
     np.logical_or.at(article_named, article, held[:, named])
-    lengths = np.array([len(c.syllables) for c in cands], dtype=np.float64)
     top = max(c.passage_score for c in cands) or 1.0
     rare_total = float(weight[rarest].sum())
     untitled = ~titled
@@ -271,8 +273,6 @@ def _share_columns(question: Question, cands: list[Candidate], terms: _Terms, he
         "coverage": coverage,
         "title": (~held & titled) @ weight / total,
         "passage": np.array([c.passage_score for c in cands]) / top,
-        "length": np.log2(np.maximum(lengths, 1) / 20),
-        "novelty": np.where(lengths > 0, 1 - held.sum(axis=1) / np.maximum(lengths, 1), 0.0),
         "rare": held[:, rarest] @ weight[rarest] / rare_total if rare_total else zeros,
         "names": held[:, named].sum(axis=1) / len(named) if named else zeros,
         "names_article": article_named.sum(axis=1)[article] / len(named) if named else zeros,
@@ -288,6 +288,14 @@ def _share_columns(question: Question, cands: list[Candidate], terms: _Terms, he
         "passage_rank": np.array([1 / c.passage_rank if c.passage_rank else 0.0 for c in cands]),
         "article_rank": np.array([1 / c.article_rank if c.article_rank else 0.0 for c in cands]),
     }
+
+
+def _length_columns(cands: list[Candidate], held: np.ndarray) -> dict[str, np.ndarray]:
+    """``length`` and ``novelty``, from each sentence's distinct syllables (shortlist only: the
+    sets are built for it alone)."""
+    lengths = np.array([len(c.syllables) for c in cands], dtype=np.float64)
+    return {"length": np.log2(np.maximum(lengths, 1) / 20),
+            "novelty": np.where(lengths > 0, 1 - held.sum(axis=1) / np.maximum(lengths, 1), 0.0)}
 
 
 def _pair_columns(question: Question, cands: list[Candidate], terms: _Terms, held: np.ndarray) -> dict[str, np.ndarray]:

@@ -212,9 +212,9 @@ class Answering(Reading):
                     if (row := rows.get(place)) is None:
                         continue
                     text, words, evidence = row
-                    parts = tuple(words_syllables(words, folded))
-                    c = candidates[place] = Candidate(article, paragraph, position, text, parts, frozenset(parts),
-                                                      title, words, evidence, article_rank=rank)
+                    c = candidates[place] = Candidate(article, paragraph, position, text,
+                                                      tuple(words_syllables(words, folded)), title, words, evidence,
+                                                      article_rank=rank)
                 if first <= position <= last:
                     c.retrieved = True
                     c.passage_score = max(c.passage_score, hit.score)
