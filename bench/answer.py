@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import CACHE, library, machine, questions, summary  # noqa: E402
 
 from retrieval.answer import AnswerLog  # noqa: E402
+from retrieval.library import tune_collector  # noqa: E402
 from retrieval.text import strip_marks  # noqa: E402
 
 
@@ -40,6 +41,7 @@ def main() -> int:
     parser.add_argument("--set", choices=("viquad", "news"), default="viquad",
                         help="whose dev questions, over that set's evaluation corpus (default: %(default)s)")
     args = parser.parse_args()
+    tune_collector()  # as the bot's entry point does
     lib = library(args.size, args.cache, args.set)
     asked = questions(args.set)[: args.questions]
     if args.strip_diacritics:  # the other half of the answer path: every candidate sentence folded

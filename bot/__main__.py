@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from telegram.error import TelegramError
 
 from retrieval.errors import RetrievalError
-from retrieval.library import Library
+from retrieval.library import Library, tune_collector
 
 from .app import ALLOWED_UPDATES, HoiTin, build, open_library
 from .config import ConfigError, Role, Settings, load_settings
@@ -46,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
                              "worker: ingest (inbox, feeds, the store's changes), match and send alerts. "
                              "Default: $HOITIN_ROLE or all")
     args = parser.parse_args(argv)
+    tune_collector()
     try:
         settings = load_settings()
     except ConfigError as exc:

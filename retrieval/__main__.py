@@ -17,7 +17,7 @@ from tqdm import tqdm
 from .answer import ANSWER_LOG, MODEL_PATH, AnswerLog, Ranker, answer_json, citation_json, format_answer, format_search
 from .archive import REPLICAS, SHARDS, Cluster, OpenSearchArchive, cluster_stats
 from .errors import EmptyQuery, RetrievalError
-from .library import Library, LibrarySettings
+from .library import Library, LibrarySettings, tune_collector
 from .store import read_articles
 from .tools import (
     FIGURES,
@@ -366,6 +366,7 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:  # pragma: no cover - python-dotenv is a pinned dependency
         pass
     args = build_parser().parse_args(argv)
+    tune_collector()
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if not args.verbose:  # the client logs each failed try of a request; the error at the end says it once

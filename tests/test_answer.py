@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -149,6 +150,18 @@ def test_ask_questions_file_answers_each_line_with_its_id(seed_library: Library,
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [line["id"] for line in lines] == ["q1", 2]
     assert lines[0]["sentences"] and lines[1]["sentences"] == []
+
+
+def test_the_command_line_answers_with_the_collector_tuned_for_answering(seed_library: Library) -> None:
+    """Answering makes thousands of short-lived objects a question: at CPython's default
+    thresholds the cycle collector ran several times for each (retrieval/library/collector.py)."""
+    default = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        assert cli(["--data-dir", str(seed_library.data_dir), "ask", SEED_QUESTION]) == 0
+        assert gc.get_threshold() == (10_000, 10, 10)
+    finally:
+        gc.set_threshold(*default)
 
 
 def test_ask_and_search_plain_text(seed_library: Library, capsys: pytest.CaptureFixture) -> None:
