@@ -8,8 +8,9 @@ of thing asked for (a time for "khi nào", a cause for "vì sao" …) close to t
 focus words and outside what the question already says. :func:`features` computes them in
 steps: the question's terms as matrix columns (:class:`_Terms`), per-article rows
 (:class:`_Articles`), the columns computed for all candidates at once (:func:`_share_columns`),
-which pick the :data:`SHORTLIST`, then for the shortlist alone the pairs (:func:`_pair_columns`)
-and each sentence's own (:func:`_sentence_row`). The learned
+which pick the :data:`SHORTLIST`, then for the shortlist alone the pairs (:func:`_pair_columns`),
+how near its evidence stands to the question's words (:func:`_nearness`, compiled in
+:mod:`.nearness`) and each sentence's own (:func:`_sentence_row`). The learned
 ranker (``retrieval/answer/ranker.py``) turns the vector into a score. Pure: no I/O.
 
 The features, in the order of :data:`FEATURES`::
@@ -55,7 +56,6 @@ The features, in the order of :data:`FEATURES`::
 
 from __future__ import annotations
 
-import bisect
 import itertools
 import math
 import re
@@ -68,6 +68,7 @@ import numpy as np
 from ..articles import EVIDENCE_KINDS, SURNAMES, decode
 from ..text import FOLDED, fold, syllables, words_syllables
 from .candidates import Candidate, Question
+from .nearness import NEARNESS, nearness
 from .question import Kind
 
 
@@ -132,6 +133,7 @@ FEATURES = (
 KIND_FEATURES = ("evidence", "evidence_first", "near_focus", "focus")
 """Features the ranker weighs once per question kind (a cause matters for "vì sao", not for "ai")."""
 _COLUMN = {name: i for i, name in enumerate(FEATURES)}
+_NEARNESS_COLUMNS = [_COLUMN[name] for name in NEARNESS]
 
 
 def _membership(rows: Sequence[Collection[str]], column: dict[str, int]) -> np.ndarray:
@@ -188,9 +190,11 @@ def features(question: Question, candidates: dict[tuple[int, int, int], Candidat
     zeros = np.zeros(len(short))
     matrix = np.column_stack([columns.get(name, zeros) for name in FEATURES])
     own = _Own.of(question)
-    specific = articles.specific_terms(terms, question.idf)
-    for c, row in zip(short, matrix):
-        c.features = _sentence_row(question, own, candidates, c, row, terms.total, specific[c.key])
+    spans = [decode(c.evidence) for c in short]
+    untitled = ~articles.in_title[articles.row[shortlist]]
+    matrix[:, _NEARNESS_COLUMNS] = _nearness(own, short, spans, terms, untitled)
+    for c, row, held_spans in zip(short, matrix, spans):
+        c.features = _sentence_row(question, own, candidates, c, row, held_spans)
 
 
 @dataclass(frozen=True)
@@ -242,14 +246,6 @@ class _Articles:
         is_lead = np.array([c.paragraph == 1 and c.position == 0 for c in cands], dtype=bool)
         lead[article[is_lead]] = held[is_lead]
         return cls(keys, article, in_title, best, lead, is_lead)
-
-    def specific_terms(self, terms: _Terms, idf_of: dict[str, float]) -> dict[int, tuple[frozenset[str], float]]:
-        """Per article: the question's syllables its title lacks, and their idf total (1 when none)."""
-        out: dict[int, tuple[frozenset[str], float]] = {}
-        for key, titled_row in zip(self.keys.tolist(), self.in_title):
-            specific = frozenset(t for t, t_in in zip(terms.singles, titled_row) if not t_in)
-            out[key] = (specific, sum(idf_of[t] for t in specific) or 1.0)
-        return out
 
 
 def _share_columns(question: Question, cands: list[Candidate], terms: _Terms, held: np.ndarray,
@@ -343,7 +339,7 @@ class _Own:
 
 
 def _sentence_row(question: Question, own: _Own, candidates: dict[tuple[int, int, int], Candidate], c: Candidate,
-                  row: np.ndarray, total: float, specific: tuple[frozenset[str], float]) -> np.ndarray:
+                  row: np.ndarray, spans: dict[str, tuple[tuple[int, int], ...]]) -> np.ndarray:
     """Fill in the features one shortlisted sentence needs on its own: its neighbours, cues,
     compounds, focus words and evidence."""
     before = candidates.get((c.key, c.paragraph, c.position - 1))
@@ -354,48 +350,33 @@ def _sentence_row(question: Question, own: _Own, candidates: dict[tuple[int, int
     row[_COLUMN["follows"]] = before.coverage if before and _REFERS_BACK_RE.match(c.text) else 0.0
     row[_COLUMN["new_words"]] = math.log1p(len(c.syllables - own.syllables))
     row[_COLUMN["focus"]] = sum(w for t, w in own.focus.items() if t in c.syllables) / own.focus_total
-    spans = decode(c.evidence)
     for kind in spans:
         row[_COLUMN[f"has_{kind}"]] = 1.0
-    _evidence_features(row, c, spans, own.relevant, own.syllables, own.focus, question.idf, total, specific)
     return row
 
 
-def _evidence_features(
-    row: np.ndarray, c: Candidate, spans: dict[str, tuple[tuple[int, int], ...]], relevant: str,
-    question_own: frozenset[str], focus: dict[str, float], idf_of: dict[str, float], total: float,
-    specific: tuple[frozenset[str], float],
-) -> None:
-    """Fill ``evidence``, ``near_focus`` and the ``around*`` features of one candidate (see :func:`features`)."""
-    parts = c.parts
-    new = [(kind, start, end) for kind in relevant for start, end in spans.get(kind, ())
-           if not all(p in question_own for p in parts[start:end])]  # what the question says is no answer
-    if not new:
-        return
-    focus_at = [(i, focus[p]) for i, p in enumerate(parts) if p in focus]
-    places = [i for i, p in enumerate(parts) if p in idf_of]  # where the question's syllables are, in order
-    asked = [parts[i] for i in places]
-    specific_terms, specific_total = specific
-    near = around = wide = around_specific = 0.0
-    for _, start, end in new:
-        for i, weight in focus_at:
-            near = max(near, weight * math.exp(-min(abs(i - start), abs(i - (end - 1))) / 4))
-        # The question's syllables either side of the span, up to WINDOW (close) and 2·WINDOW
-        # (further) away: slices of the ordered places, found by bisection.
-        left, left_close, inside, right, right_close, right_far = map(
-            bisect.bisect_left, itertools.repeat(places),
-            (start - 2 * WINDOW, start - WINDOW, start, end, end + WINDOW, end + 2 * WINDOW))
-        close = {*asked[left_close:inside], *asked[right:right_close]}
-        further = {*asked[left:inside], *asked[right:right_far]}
-        around = max(around, sum(map(idf_of.__getitem__, close)) / total)
-        wide = max(wide, sum(map(idf_of.__getitem__, further)) / total)
-        around_specific = max(around_specific, sum(idf_of[t] for t in close if t in specific_terms) / specific_total)
-    row[_COLUMN["evidence"]] = 1.0
-    row[_COLUMN["evidence_first"]] = float(any(kind == relevant[0] for kind, _, _ in new))
-    row[_COLUMN["near_focus"]] = near
-    row[_COLUMN["around"]] = around
-    row[_COLUMN["around_wide"]] = wide
-    row[_COLUMN["around_specific"]] = around_specific
+def _nearness(own: _Own, short: list[Candidate], spans: list[dict[str, tuple[tuple[int, int], ...]]],
+              terms: _Terms, untitled: np.ndarray) -> np.ndarray:
+    """The :data:`~.nearness.NEARNESS` columns of the shortlist, laid out flat for the compiled
+    pass (see :mod:`.nearness`); ``untitled``: shortlist × columns, not in the article's title."""
+    table = list(dict.fromkeys([*own.syllables, *terms.singles, *own.focus]))
+    local = {syllable: u for u, syllable in enumerate(table)}
+    lengths = [len(c.parts) for c in short]
+    offsets = np.zeros(len(short) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    ids = np.fromiter(map(local.get, itertools.chain.from_iterable(c.parts for c in short), itertools.repeat(-1)),
+                      dtype=np.int64, count=int(offsets[-1]))
+    wanted = [[(kind == own.relevant[0], start, end) for kind in own.relevant for start, end in held.get(kind, ())]
+              for held in spans]
+    span_offsets = np.zeros(len(short) + 1, dtype=np.int64)
+    np.cumsum([len(w) for w in wanted], out=span_offsets[1:])
+    flat = np.array([span for w in wanted for span in w], dtype=np.int64).reshape(-1, 3)
+    specific_total = untitled @ terms.weight
+    return nearness(offsets, ids, np.array([terms.column.get(t, -1) for t in table], dtype=np.int64),
+                    np.array([t in own.syllables for t in table], dtype=np.bool_),
+                    np.array([own.focus.get(t, math.nan) for t in table], dtype=np.float64),
+                    span_offsets, flat[:, 1].copy(), flat[:, 2].copy(), flat[:, 0].astype(np.bool_),
+                    terms.weight, untitled, np.where(specific_total != 0, specific_total, 1.0), terms.total, WINDOW)
 
 
 def question_syllables(question: Question) -> frozenset[str]:
