@@ -7,8 +7,14 @@ nothing of the parent's threads or locks is inherited) with its own library and 
 connection to the bot database for alert matching. It segments in-line, on one core, so the
 answering process keeps the other core on a two-core machine.
 
-The child answers three calls (ingest, sync, publish); each returns the name of the index
-generation now on disk, which the answering side then maps and switches to.
+The child answers four calls. Three (ingest, sync, publish) return the name of the index
+generation now on disk, which the answering side then maps and switches to; the fourth
+(queue_alerts) matches the subscriptions against what was indexed, and the parent makes it only
+after that switch: an alert is sent when the article it announces can be asked about. (Queued
+with the ingest itself, the delivery loop, which also looks for due alerts every second, sent
+one before the answer side had the new index: a reader who asked at once was told "not found".)
+Matching follows its own cursor in the bot database, so what a stop between the two calls
+leaves unmatched is matched by the next call.
 """
 
 from __future__ import annotations
@@ -66,12 +72,15 @@ class _Side:
         self.matcher = AlertMatcher(db, self.library, Subscriptions(db), Chats(db), Outbox(db),
                                     settings.alert_max_age_hours)
 
-    def ingest(self, items: Sequence[Article | BadArticle]) -> tuple[IngestReport, int, str]:
+    def ingest(self, items: Sequence[Article | BadArticle]) -> tuple[IngestReport, str]:
         report = self.library.ingest(items, workers=1, save=False)
-        return report, self.matcher.queue_new(), self.publish()
+        return report, self.publish()
 
-    def sync(self) -> tuple[int, int, str]:
-        return self.library.refresh(), self.matcher.queue_new(), self.publish()
+    def sync(self) -> tuple[int, str]:
+        return self.library.refresh(), self.publish()
+
+    def queue_alerts(self) -> int:
+        return self.matcher.queue_new()
 
     def publish(self) -> str:
         if self.library.unsaved:
@@ -126,13 +135,18 @@ class Ingester:
             self._pool = self._start()
             raise
 
-    async def ingest(self, items: Sequence[Article | BadArticle]) -> tuple[IngestReport, int, str]:
-        """Store, index and match ``items``: the report, the alerts queued, the generation on disk."""
+    async def ingest(self, items: Sequence[Article | BadArticle]) -> tuple[IngestReport, str]:
+        """Store and index ``items``: the report and the generation on disk."""
         return await self._run("ingest", list(items))
 
-    async def sync(self) -> tuple[int, int, str]:
-        """Index what other processes stored: articles indexed, alerts queued, the generation."""
+    async def sync(self) -> tuple[int, str]:
+        """Index what other processes stored: articles indexed, the generation on disk."""
         return await self._run("sync")
+
+    async def queue_alerts(self) -> int:
+        """Match the articles indexed since the last call against the subscriptions and queue
+        their alerts (how many). Call it once the answer side has taken the generation."""
+        return await self._run("queue_alerts")
 
     async def publish(self) -> str:
         """Save the index if it moved; the generation on disk."""

@@ -32,11 +32,13 @@ class NewArticles:
         self.on_queued: Callable[[int], None] | None = None
 
     async def ingest(self, items: Sequence[Article | BadArticle]) -> IngestReport:
-        """Store, index and match new articles on the ingest side (answerable when this returns)."""
-        report, queued, generation = await self._ingest_side().ingest(items)
+        """Store and index new articles on the ingest side, answer from them, then queue their
+        alerts (answerable before any alert about them goes out)."""
+        ingester = self._ingest_side()
+        report, generation = await ingester.ingest(items)
         self._metrics.ingested(report)
         await self._take(generation)
-        self._queued(queued)
+        self._queued(await ingester.queue_alerts())
         return report
 
     async def sync(self) -> int:
@@ -46,9 +48,9 @@ class NewArticles:
         if self._ingester is None:
             await self._take(self._library.archive.current_generation())
             return 0
-        indexed, queued, generation = await self._ingester.sync()
+        indexed, generation = await self._ingester.sync()
         await self._take(generation)
-        self._queued(queued)
+        self._queued(await self._ingester.queue_alerts())
         return indexed
 
     async def save_index(self) -> bool:

@@ -10,9 +10,11 @@ import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from bot.app import build_service
+from bot.app import BOT_DATABASE, build_service
 from bot.config import Settings
+from bot.ingester import Ingester, IngestSettings
 from retrieval.library import Library
+from retrieval.store import read_articles
 from retrieval.text import VIETNAM
 
 from .bot_harness import ADMIN, bot_rows, running_bot
@@ -163,8 +165,6 @@ async def test_pending_alerts_survive_a_restart_and_go_out_once(data_dir: Path, 
     await service.new_articles.sync()  # the alert cursor starts now
     drop = tmp_path / "drop"
     drop.mkdir()
-    from retrieval.store import read_articles
-
     article_file(drop, "lua.txt", *RICE)
     article_file(drop, "bong.txt", *MATCH)
     await service.new_articles.ingest(list(read_articles([drop])))
@@ -179,6 +179,32 @@ async def test_pending_alerts_survive_a_restart_and_go_out_once(data_dir: Path, 
         await asyncio.sleep(1.5)
         assert [row[2] for row in bot.outbox()] == ["sent", "sent"]
     assert len(bot.alerts_to(ALICE)) == 1 and len(bot.alerts_to(BOB)) == 1
+
+
+async def test_the_ingest_side_queues_alerts_only_when_the_answer_side_has_the_index(
+        data_dir: Path, tmp_path: Path, backend: str | None) -> None:
+    """The ingest process queued an article's alerts with the ingest itself, before the answer
+    side had mapped the index holding it; the delivery loop, which also looks for due alerts
+    every second, could send one first, and a reader asking at once was told "not found" (a CI
+    run under load did). Now the alerts wait for their own call, which the bot makes after it
+    switched to the new index (bot/newarticles.py)."""
+    settings = Settings(data_dir=data_dir, database_url=backend)
+    service = build_service(settings, Library(data_dir))
+    await service.chats.subscribe(BOB, "bóng chuyền", "vi")
+    ingester = Ingester(IngestSettings(data_dir, backend or str(data_dir / BOT_DATABASE), 48.0, "WARNING", None))
+    try:
+        assert await ingester.queue_alerts() == 0  # the alert cursor starts now
+        drop = tmp_path / "drop"
+        drop.mkdir()
+        article_file(drop, "bong.txt", *MATCH)
+        report, generation = await ingester.ingest(list(read_articles([drop])))
+        assert report.ingested == 1 and generation
+        assert bot_rows(settings, OUTBOX) == [], "no alert before the answer side has taken the index"
+        assert await ingester.queue_alerts() == 1
+        assert [row[1:] for row in bot_rows(settings, OUTBOX)] == [(BOB, "pending")]
+    finally:
+        ingester.close()
+        service.close()
 
 
 async def test_same_article_twice_alerts_once_and_digests_merge(data_dir: Path, backend: str | None) -> None:
