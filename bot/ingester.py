@@ -71,6 +71,7 @@ class _Side:
         db = open_database(settings.database)
         self.matcher = AlertMatcher(db, self.library, Subscriptions(db), Chats(db), Outbox(db),
                                     settings.alert_max_age_hours)
+        self.matcher.start()
 
     def ingest(self, items: Sequence[Article | BadArticle]) -> tuple[IngestReport, str]:
         report = self.library.ingest(items, workers=1, save=False)

@@ -35,12 +35,18 @@ class AlertMatcher:
         self._outbox = outbox
         self.max_age_hours = max_age_hours
 
+    def start(self) -> None:
+        """Start the alert cursor at the store's newest article unless it has started: what was
+        stored before the first bot ran is not news. The ingest side calls it as it opens, so an
+        article ingested at once, before the first ``queue_new``, still gets its alerts."""
+        self._db.execute("INSERT INTO meta (key, value) VALUES ('alerts_seq', ?) ON CONFLICT DO NOTHING",
+                         (str(self._library.seq),))
+
     def queue_new(self) -> int:
         """Queue the alerts of every article stored since the last call; rows queued."""
         row = self._db.execute("SELECT value FROM meta WHERE key = 'alerts_seq'").fetchone()
         if row is None:
-            self._db.execute("INSERT INTO meta (key, value) VALUES ('alerts_seq', ?) ON CONFLICT DO NOTHING",
-                             (str(self._library.seq),))
+            self.start()
             return 0
         since, queued = int(row[0]), 0
         oldest = utc_now() - timedelta(hours=self.max_age_hours)
