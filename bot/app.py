@@ -33,7 +33,7 @@ from retrieval.archive import Cluster
 from retrieval.library import Library
 from retrieval.store import read_articles
 
-from .background import FEED_CHECK_SECONDS, Background, Intake, Schedule
+from .background import FEED_CHECK_SECONDS, Background, DrainingJobQueue, Intake, Schedule
 from .charts import ChartDrawer
 from .config import ConfigError, Settings
 from .delivery import Deliverer
@@ -163,6 +163,7 @@ def _application(token: str, settings: Settings, request: BaseRequest | None, po
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
         .concurrent_updates(UPDATES_IN_HAND)
+        .job_queue(DrainingJobQueue())
         .post_init(post_init)
         .post_stop(post_stop)
         .post_shutdown(post_shutdown)

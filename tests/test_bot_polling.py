@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from retrieval.library import Library
 
-from .bot_harness import BotProcess, polling, until
+from .bot_harness import BotProcess, polling, running_bot, until
 from .conftest import ROOT, SEEDS
 from .fake_telegram import USER_ID, FakeBotAPI, message, serve, visible_text
 from .test_alerts import RICE, article_file
@@ -115,6 +118,34 @@ async def test_a_stop_signal_to_the_process_group_stops_cleanly(tmp_path: Path, 
     # here; it must be gone soon after. Nothing else of the group may be left.
     assert [pid for pid in _running_in_group(group) if pid not in trackers] == [], "the ingest child stopped with its parent"
     await until(lambda: not set(_running_in_group(group)) & set(trackers), 10, "the resource tracker gone")
+
+
+async def test_stopping_waits_for_every_job_run_and_cuts_none_short(
+        seed_library: Library, caplog: pytest.LogCaptureFixture) -> None:
+    """A job run that started while stopping waited for an earlier one was cancelled by
+    APScheduler, which logged it as an error with a traceback (a fresh-clone CI run of the
+    SIGTERM test above). Once stopping begins, no run starts; those under way finish."""
+    started: list[str] = []
+    finished: list[str] = []
+
+    def taking(seconds: float, name: str) -> Callable[[object], Coroutine[Any, Any, None]]:
+        async def job(context: object) -> None:
+            started.append(name)
+            await asyncio.sleep(seconds)
+            finished.append(name)
+        return job
+
+    with caplog.at_level(logging.WARNING):
+        async with running_bot(seed_library) as bot:
+            jobs = bot.app.job_queue
+            assert jobs is not None
+            jobs.run_once(taking(0.5, "under way"), when=0)
+            await until(lambda: started, 10, "the first job started")
+            jobs.run_once(taking(0.5, "due while stopping"), when=0.2)
+            # Leaving the block stops the application 0.5 s before the first run ends.
+    assert finished == started, started
+    assert "under way" in finished
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
 def _resource_trackers(group: int) -> list[int]:
