@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 import retrieval.text.vietnamese as text_module
+from retrieval.text import meant_pairs
+from retrieval.text.readings import spellings
 from retrieval.text.vietnamese import (
     FOLDED,
     clean,
@@ -149,3 +151,21 @@ def test_folded_syllables_are_each_syllable_folded_and_their_memo_stays_bounded(
     for n in range(100):
         assert words_syllables(f"từ{n}", folded=True) == [f"~tu{n}"]
     assert len(memo) <= 10
+
+
+@pytest.mark.parametrize("typed", ["o" * 8, "oooooooooooo", "x1", "duoaoi"])
+def test_what_cannot_be_one_syllable_has_no_other_spelling(typed: str) -> None:
+    """A hostile "/search oooooooooooo oooooooooooo" spelled each word millions of ways, and
+    looked up the product of the two: the bot never answered."""
+    assert spellings(typed) == [typed]
+
+
+def test_a_made_up_pair_with_hundreds_of_spellings_is_not_looked_up() -> None:
+    asked: list[int] = []
+
+    def idf(terms: list[str]) -> dict[str, float]:
+        asked.append(len(terms))
+        return {}
+
+    assert meant_pairs([f"{FOLDED}doao_doao", f"{FOLDED}duoi_ruou"], idf)[0] == [f"{FOLDED}doao_doao", f"{FOLDED}duoi_ruou"]
+    assert asked == [192 * 192]  # the real pair only

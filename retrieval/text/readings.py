@@ -21,11 +21,20 @@ _LETTERS = {"a": "aăâ", "e": "eê", "o": "oôơ", "u": "uư", "d": "dđ"}
 _VOWELS = set("aăâeêioôơuưy")
 _TONES = ("", "\u0301", "\u0300", "\u0309", "\u0303", "\u0323")  # none, sắc, huyền, hỏi, ngã, nặng
 MAX_PAIRS = 8  # pairs of a query read this way; a longer query keeps the rest folded
+MAX_SYLLABLE = 7  # letters of the longest Vietnamese syllable ("nghiêng")
+MAX_VOWELS = 3  # vowel letters of a syllable ("người", "khuyên")
+# Spellings of a pair looked up at most; two real syllables have at most 192 each ("duoi",
+# "ruou"), so only made-up syllables ("doao": 864) are left folded.
+MAX_SPELLED_PAIRS = 200 * 200
 
 
 def spellings(folded: str) -> list[str]:
     """Every accented spelling of a folded syllable (a superset of the real ones: a lookup in
-    the archive keeps those that exist). At most a few hundred: one tone on one vowel."""
+    the archive keeps those that exist): one tone on one vowel, at most 864. What cannot be one
+    syllable (:func:`_syllable_shaped`) is spelled only as it is: a hostile "oooooooooo" had
+    three million spellings, and a pair of them a product no lookup finishes."""
+    if not _syllable_shaped(folded):
+        return [folded]
     out: list[str] = []
     for letters in product(*(_LETTERS.get(c, c) for c in folded)):
         base = "".join(letters)
@@ -35,6 +44,12 @@ def spellings(folded: str) -> list[str]:
             for i in vowels:
                 out.append(unicodedata.normalize("NFC", base[: i + 1] + tone + base[i + 1 :]))
     return list(dict.fromkeys(out))
+
+
+def _syllable_shaped(folded: str) -> bool:
+    """Letters only, at most as long as the longest syllable ("nghieng") and with at most as
+    many vowels as any syllable has ("nguoi", "khuyen")."""
+    return folded.isalpha() and len(folded) <= MAX_SYLLABLE and sum(c in _VOWELS for c in folded) <= MAX_VOWELS
 
 
 def meant_pairs(terms: Sequence[str], idf: Callable[[list[str]], dict[str, float]]
@@ -49,8 +64,10 @@ def meant_pairs(terms: Sequence[str], idf: Callable[[list[str]], dict[str, float
     """
     readings: list[tuple[float, str, str]] = []  # (idf, folded pair, its reading)
     for term in [t for t in terms if t.startswith(FOLDED) and "_" in t][:MAX_PAIRS]:
-        first, second = term[len(FOLDED):].split("_", 1)
-        known = idf([f"{a}_{b}" for a, b in product(spellings(first), spellings(second))])
+        befores, afters = (spellings(part) for part in term[len(FOLDED):].split("_", 1))
+        if len(befores) * len(afters) > MAX_SPELLED_PAIRS:
+            continue
+        known = idf([f"{a}_{b}" for a, b in product(befores, afters)])
         if known:
             best = min(known, key=lambda t: (known[t], t))
             readings.append((known[best], term, best))
