@@ -206,6 +206,30 @@ def test_sentences_after_the_first_are_not_filler_far_below_it(tmp_path: Path) -
             assert cited == ["cau"], (question, cited)
 
 
+def test_a_question_typed_without_marks_is_asked_again_as_its_sentences_spell_it(tmp_path: Path) -> None:
+    """Folded, "doi", "sang", "hoan" also meet the "đội", "sáng", "hoàn" of the sports news
+    around, so the sentence that answers held too small a share of the question: "not found".
+    Spelled as the sentences found spell it ("dời sang", "bị hoãn"), the question is answered."""
+    records = [
+        {"id": "hoan", "title": "Bão Damrey: trận Quảng Nam gặp Sông Lam Nghệ An bị hoãn",
+         "body": "Bão Damrey đổ bộ vào Quảng Nam khiến mặt sân ngập nước. Trận Quảng Nam gặp Sông Lam Nghệ An "
+                 "ở V-League bị hoãn. Ban tổ chức quyết định dời sang chiều 5/11 trận đấu của hai đội."},
+        {"id": "tap", "title": "Đội tuyển tập sáng nay",
+         "body": "Đội tuyển tập buổi sáng tại sân Mỹ Đình. Các cầu thủ trong đội hoàn thành bài tập thể lực. "
+                 "Huấn luyện viên đổi sơ đồ chiến thuật."},
+        {"id": "chu", "title": "Đội bóng đổi chủ",
+         "body": "Đội bóng thủ đô đổi chủ sở hữu. Cuộc đời cầu thủ gắn với đội bóng. "
+                 "Sáng mai đội hoàn tất thủ tục chuyển nhượng."},
+        {"id": "kiem", "title": "Trần đấu sáng",
+         "body": "Buổi sáng hôm nay, đội trưởng Trần Văn Hùng hoàn thành bài kiểm tra. Đội thay đổi lịch tập vào "
+                 "sáng thứ hai. Đời sống của các cầu thủ được cải thiện."},
+    ]
+    with library_of(tmp_path, records) as library:
+        answer = library.answer("Tran Quang Nam gap Song Lam Nghe An bi hoan duoc doi sang hom nao?")
+    assert answer.found, "not found"
+    assert answer.sentences[0].text.startswith("Ban tổ chức quyết định dời sang chiều 5/11")
+
+
 def test_captions_are_searched_and_cited_apart_from_the_body(tmp_path: Path) -> None:
     """Issue 26: photo captions were stored but never searched; now each is a paragraph after the
     body's, cited as a caption (and an article that gains one is stored again, not "unchanged")."""

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 import retrieval.text.vietnamese as text_module
-from retrieval.text import meant_pairs
+from retrieval.text import meant_pairs, spelled_as
 from retrieval.text.readings import spellings
 from retrieval.text.vietnamese import (
     FOLDED,
@@ -151,6 +153,34 @@ def test_folded_syllables_are_each_syllable_folded_and_their_memo_stays_bounded(
     for n in range(100):
         assert words_syllables(f"từ{n}", folded=True) == [f"~tu{n}"]
     assert len(memo) <= 10
+
+
+def _archive(known: dict[str, float]) -> Callable[[list[str]], dict[str, float]]:
+    """An archive's idf lookup holding only ``known``."""
+    return lambda terms: {t: known[t] for t in terms if t in known}
+
+
+NOWHERE = _archive({})
+
+
+@pytest.mark.parametrize(("typed", "sentences", "spelled"), [
+    # pairs as the sentences hold them; capitals where they were typed
+    ("ai chu tri hoi nghi TP Hue?", ["trương_thị_mai chủ_trì hội_nghị ở tp huế", "hội_nghị chu_trình"],
+     "ai chủ trì hội nghị TP Huế?"),
+    # a pair held once beats its syllables held more often alone
+    ("ai chu tri?", ["chủ_trì", "chú ý chú ý", "trí_tuệ trí_nhớ"], "ai chủ trì?"),
+    # a word typed with marks stays, and the pair read agrees with it
+    ("Ai chủ tri?", ["chú_trí chú_trí chú_trí", "chủ_trì"], "Ai chủ trì?"),
+    # an interrogative before the sentences' "nhiều"
+    ("gia bao nhieu", ["giá_cả tăng nhiều", "nhiều người"], "giá bao nhiêu"),
+])
+def test_a_question_is_spelled_as_the_sentences_it_found_spell_it(typed: str, sentences: list[str], spelled: str) -> None:
+    assert spelled_as(typed, sentences, NOWHERE) == spelled
+
+
+def test_a_word_no_sentence_holds_is_spelled_as_the_archive_does_most_often_or_left_as_typed() -> None:
+    archive = _archive({"hôm": 1.5, "hơm": 9.0, "hỏm": 7.0})
+    assert spelled_as("doi sang hom nao, xyz?", ["dời sang"], archive) == "dời sang hôm nào, xyz?"
 
 
 @pytest.mark.parametrize("typed", ["o" * 8, "oooooooooooo", "x1", "duoaoi"])

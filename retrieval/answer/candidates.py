@@ -36,6 +36,7 @@ class Question:
     names: tuple[str, ...] = ()  # query terms of capitalised words
     compounds: dict[str, float] = field(default_factory=dict)  # pyvi compounds, weighted by idf
     analysis: QuestionAnalysis = field(default_factory=lambda: analyse_question(""))
+    context: str = ""  # an earlier question a follow-up replies to, whose words are looked up too
 
     def share(self, syllables: frozenset[str]) -> float:
         """The idf-weighted share of the question's syllables (its pairs aside) among ``syllables``:

@@ -35,6 +35,7 @@ from ..text import (
     name_terms,
     query_terms,
     segment,
+    spelled_as,
     strip_marks,
     syllables,
     words_syllables,
@@ -127,7 +128,33 @@ class Answering(Reading):
 
     def _answer(self, asked: Question, k: int | None, scope: Scope | None = None,
                 frame: TimeFrame | None = None) -> tuple[Answer, list[Hit]]:
+        """The answer within ``scope``. A question matched on the folded half (typed without
+        marks, or partly) is asked again as the sentences it found spell it (``spelled_as``):
+        matched accented, a word no longer meets every syllable it folds to ("ma" → "ma", "má",
+        "mã" …). Of the two readings, the one whose first sentence scores higher answers, as a
+        wrong spelling loses matches the folded half keeps (bench/RESULTS.md, "accents read")."""
         hits, candidates = self.gather(asked, scope)
+        answer = self._chosen(asked, k, hits, candidates, frame)
+        if not asked.folded or (again := self._spelled(asked, candidates)) is None:
+            return answer
+        other = self._chosen(again, k, *self.gather(again, scope), frame)
+        if other[0].found and (not answer[0].found or other[0].sentences[0].score > answer[0].sentences[0].score):
+            return other
+        return answer
+
+    def _spelled(self, asked: Question, candidates: dict[tuple[int, int, int], Candidate]) -> Question | None:
+        """``asked`` spelled as its candidate sentences (or the archive) spell it, analysed on the
+        accented half; None when it still reads as typed without marks."""
+        spelled = spelled_as(asked.text, (c.words for c in candidates.values()), self.archive.idf)
+        try:
+            again = self.analyse(spelled, context=asked.context)
+        except EmptyQuery:
+            return None
+        return None if again.folded else again
+
+    def _chosen(self, asked: Question, k: int | None, hits: list[Hit],
+                candidates: dict[tuple[int, int, int], Candidate], frame: TimeFrame | None) -> tuple[Answer, list[Hit]]:
+        """The best sentences of the gathered candidates, and the passages re-ranked by them."""
         if not hits:
             return Answer(asked.text, ()), hits
         weights = self.settings.weights
@@ -184,7 +211,7 @@ class Answering(Reading):
                 if "_" in word:
                     compounds[word] = sum(idf.get(p, 0.0) for p in word.split("_"))
         names = tuple(name_terms(strip_marks(words) if mixed else words))
-        return Question(question, tuple(terms), folded, idf, names, compounds, analyse_question(question))
+        return Question(question, tuple(terms), folded, idf, names, compounds, analyse_question(question), context)
 
     def gather(self, asked: Question, scope: Scope | None = None
                ) -> tuple[list[Hit], dict[tuple[int, int, int], Candidate]]:
