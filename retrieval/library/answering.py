@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from datetime import datetime
 from functools import lru_cache
@@ -42,6 +43,8 @@ from ..text import (
 )
 from .reading import Reading
 
+log = logging.getLogger(__name__)
+
 # For a calendar date, an answer from an article dated then is preferred to one from an
 # undated article when it scores at least as well (times this factor; 0.8, 1.0 and 1.3 were
 # tried on both dev sets and bench/dated.py as wholes: 1.0 loses nothing on the dev sets).
@@ -55,6 +58,18 @@ def _title_syllables(title: str, folded: bool) -> frozenset[str]:
     """A title's syllables in the question's half: the same articles' titles come back
     question after question, and reading one (normalising, splitting) costs ~20 µs."""
     return frozenset(words_syllables(" ".join(syllables(title)), folded))
+
+
+def _compounds(words: str, idf: dict[str, float]) -> dict[str, float]:
+    """pyvi's compound words of a question typed with marks, each weighted by its syllables' idf;
+    none when pyvi cannot load: it writes its model to a temporary file on first use, which a
+    full disk refuses, and the question is answered without them (its terms do not need pyvi)."""
+    try:
+        segmented = segment(words)
+    except OSError as exc:
+        log.warning("the question's compound words are left out: pyvi could not load (%s)", exc)
+        return {}
+    return {word: sum(idf.get(p, 0.0) for p in word.split("_")) for word in segmented if "_" in word}
 
 
 class Answering(Reading):
@@ -205,11 +220,7 @@ class Answering(Reading):
         # Unknown syllables count (a made-up word makes a question harder to answer, as it
         # should); unknown syllable pairs are just word boundaries the articles never cross.
         idf = self.archive.idf(scored)
-        compounds: dict[str, float] = {}
-        if not folded:
-            for word in segment(words):
-                if "_" in word:
-                    compounds[word] = sum(idf.get(p, 0.0) for p in word.split("_"))
+        compounds = {} if folded else _compounds(words, idf)
         names = tuple(name_terms(strip_marks(words) if mixed else words))
         return Question(question, tuple(terms), folded, idf, names, compounds, analyse_question(question), context)
 
