@@ -149,13 +149,13 @@ class Answering(Reading):
         "mã" …). Of the two readings, the one whose first sentence scores higher answers, as a
         wrong spelling loses matches the folded half keeps (bench/RESULTS.md, "accents read")."""
         hits, candidates = self.gather(asked, scope)
-        answer = self._chosen(asked, k, hits, candidates, frame)
+        answer, hits = self._chosen(asked, k, hits, candidates, frame)
         if not asked.folded or (again := self._spelled(asked, candidates)) is None:
-            return answer
-        other = self._chosen(again, k, *self.gather(again, scope), frame)
-        if other[0].found and (not answer[0].found or other[0].sentences[0].score > answer[0].sentences[0].score):
-            return other
-        return answer
+            return answer, hits
+        other, other_hits = self._chosen(again, k, *self.gather(again, scope), frame)
+        if other.found and (not answer.found or other.sentences[0].score > answer.sentences[0].score):
+            return other, other_hits
+        return answer, hits
 
     def _spelled(self, asked: Question, candidates: dict[tuple[int, int, int], Candidate]) -> Question | None:
         """``asked`` spelled as its candidate sentences (or the archive) spell it, analysed on the
