@@ -31,6 +31,7 @@ MAX_VOWELS = 3  # vowel letters of a syllable ("người", "khuyên")
 # Spellings of a pair looked up at most; two real syllables have at most 192 each ("duoi",
 # "ruou"), so only made-up syllables ("doao": 864) are left folded.
 MAX_SPELLED_PAIRS = 200 * 200
+MAX_LOOKED_UP = 8  # words of a question spelled by the archive (up to 864 lookups each); the rest stay as typed
 _INTERROGATIVES = {fold_syllable(s): s for s in QUESTION_SYLLABLES}
 _TOKEN_RE = re.compile(r"\w+")
 
@@ -100,8 +101,9 @@ def spelled_as(question: str, sentences: Iterable[str], idf: Callable[[list[str]
     first, each as it agrees with the words already read; then an interrogative reads as one
     (:data:`QUESTION_SYLLABLES`: "nhieu" after "bao" is "nhiêu", not the "nhiều" articles are
     full of); then a word alone as the sentences spell it most often; a word they do not hold,
-    as the archive does most often (the lowest ``idf`` of its :func:`spellings`), and one the
-    archive does not hold either, as typed. Capitals stay where they were typed.
+    as the archive does most often (the lowest ``idf`` of its :func:`spellings`; the first
+    :data:`MAX_LOOKED_UP` such words), and one the archive does not hold either, as typed.
+    Capitals stay where they were typed.
     """
     tokens = list(_TOKEN_RE.finditer(question))
     keys = [fold(t.group(0)) for t in tokens]
@@ -116,9 +118,10 @@ def spelled_as(question: str, sentences: Iterable[str], idf: Callable[[list[str]
         if read[i] is None:
             held = singles.get(key)
             read[i] = _INTERROGATIVES.get(key) or (held.most_common(1)[0][0] if held else None)
-    for i, key in enumerate(keys):
-        if read[i] is None and (known := idf(spellings(key))):
-            read[i] = min(known, key=lambda t: (known[t], t))
+    unread = list(dict.fromkeys(key for key, spelled in zip(keys, read) if spelled is None))
+    archive = {key: min(known, key=lambda t: (known[t], t))
+               for key in unread[:MAX_LOOKED_UP] if (known := idf(spellings(key)))}
+    read = [spelled or archive.get(key) for key, spelled in zip(keys, read)]
     out, end = [], 0
     for token, spelled in zip(tokens, read):
         typed = token.group(0)
