@@ -19,7 +19,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from itertools import compress, product
 
-from .vietnamese import FOLDED, QUESTION_SYLLABLES, fold, fold_syllable, has_diacritics, words_syllables
+from .vietnamese import FOLDED, QUESTION_SYLLABLES, fold, fold_syllable, has_diacritics
 
 # The letters a folded letter may have been (vowels without their tone), and the tone marks.
 _LETTERS = {"a": "aăâ", "e": "eê", "o": "oôơ", "u": "uư", "d": "dđ"}
@@ -91,12 +91,14 @@ def meant_pairs(terms: Sequence[str], idf: Callable[[list[str]], dict[str, float
     return list(dict.fromkeys(out)), meant
 
 
-def spelled_as(question: str, sentences: Iterable[str], idf: Callable[[list[str]], dict[str, float]]) -> str:
+def spelled_as(question: str, sentences: Iterable[tuple[str, Sequence[str]]],
+               idf: Callable[[list[str]], dict[str, float]]) -> str:
     """``question`` with each word typed without marks spelled as ``sentences`` spell it (a word
     typed with marks stays as typed).
 
-    ``sentences`` are pyvi words as the store keeps them ("trương_thị_mai chủ_trì hội_nghị"):
-    those a question found on the folded half. Two words typed together read first as the pair
+    ``sentences`` are those a question found on the folded half, each as its pyvi words as the
+    store keeps them ("trương_thị_mai chủ_trì hội_nghị") and the same syllables as folded index
+    terms ("~truong", "~thi" …: the candidates' ``parts``, already made). Two words typed together read first as the pair
     of syllables the sentences hold most often ("chu tri" → "chủ trì"), the most frequent pairs
     first, each as it agrees with the words already read; then an interrogative reads as one
     (:data:`QUESTION_SYLLABLES`: "nhieu" after "bao" is "nhiêu", not the "nhiều" articles are
@@ -130,15 +132,19 @@ def spelled_as(question: str, sentences: Iterable[str], idf: Callable[[list[str]
     return "".join(out) + question[end:]
 
 
-def _spellings_held(keys: set[str], sentences: Iterable[str]
+def _spellings_held(keys: set[str], sentences: Iterable[tuple[str, Sequence[str]]]
                     ) -> tuple[dict[str, Counter[str]], dict[tuple[str, str], Counter[tuple[str, str]]]]:
     """How often ``sentences`` spell each folded syllable of ``keys`` each way, and each two
-    adjacent ones. All sentences are split and folded in one pass (a dict lookup per
-    syllable, from C), and only the syllables of ``keys`` are visited in Python: a question's
-    ~250 candidate sentences hold ~5,600 syllables."""
-    joined = " | ".join(sentences)  # "|" is no key: pairs never span two sentences
-    spelled = joined.replace("_", " ").split()
-    folded = words_syllables(joined, folded=True)  # index terms: "~" and the folded syllable
+    adjacent ones. The sentences are laid end to end (a "|" between two: no key, so no pair
+    spans them) and only the syllables of ``keys`` are visited in Python: a question's ~250
+    candidate sentences hold ~5,600 syllables."""
+    spelled: list[str] = []
+    folded: list[str] = []
+    for words, parts in sentences:
+        spelled += words.replace("_", " ").split()
+        spelled.append("|")
+        folded += parts
+        folded.append("|")
     at = list(compress(range(len(folded)), map({FOLDED + key for key in keys}.__contains__, folded)))
     singles: dict[str, Counter[str]] = defaultdict(Counter)
     pairs: dict[tuple[str, str], Counter[tuple[str, str]]] = defaultdict(Counter)
