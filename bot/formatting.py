@@ -60,7 +60,9 @@ def html_answer(answer: Answer, lang: str) -> str:
     """Numbered sentences, each with its source number and paragraph, then the sources."""
     if not answer.found:
         return text("not_found", lang)
-    lines = [html_text("widened", lang, when=answer.when)] if answer.widened else []
+    lines = [html_text("read_as", lang, question=answer.read_as)] if answer.read_as else []
+    if answer.widened:
+        lines.append(html_text("widened", lang, when=answer.when))
     if answer.fact is not None:
         key, values = fact_text(answer.fact)
         lines.append(html_text(key, lang, **values))

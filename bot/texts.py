@@ -78,6 +78,8 @@ TEXTS: dict[str, tuple[str, str]] = {
                   "Put your question after /ask, e.g. <i>/ask Ai chủ trì hội nghị?</i>"),
     "widened": ("<i>Không có bài nào đăng “{when}” trả lời được câu này; dưới đây là câu trả lời từ mọi thời điểm.</i>",
                 "<i>No article published “{when}” answers this; here is the answer from any time.</i>"),
+    # A question typed without marks, answered as read with them: how it was read, so a misreading shows.
+    "read_as": ("<i>Hiểu câu hỏi là: “{question}”</i>", "<i>Read as: “{question}”</i>"),
     "sources": ("Nguồn", "Sources"),
     "paragraph": ("đoạn {number}", "paragraph {number}"),
     "caption": ("chú thích ảnh {number}", "photo caption {number}"),

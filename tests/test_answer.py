@@ -132,8 +132,9 @@ def test_ask_json_schema(seed_library: Library, capsys: pytest.CaptureFixture) -
     code = cli(["--data-dir", str(seed_library.data_dir), "ask", "--json", SEED_QUESTION])
     result = json.loads(capsys.readouterr().out)
     assert code == 0
-    assert set(result) == {"question", "sentences", "elapsed_ms"}
+    assert set(result) == {"question", "read_as", "sentences", "elapsed_ms"}
     assert result["question"] == SEED_QUESTION and isinstance(result["elapsed_ms"], float)
+    assert result["read_as"] is None, "a question typed with marks is read as typed"
     assert len(result["sentences"]) == 3
     for sentence in result["sentences"]:
         assert set(sentence) == {"text", "article_id", "title", "published", "url", "source", "paragraph", "score"}
@@ -209,7 +210,8 @@ def test_sentences_after_the_first_are_not_filler_far_below_it(tmp_path: Path) -
 def test_a_question_typed_without_marks_is_asked_again_as_its_sentences_spell_it(tmp_path: Path) -> None:
     """Folded, "doi", "sang", "hoan" also meet the "đội", "sáng", "hoàn" of the sports news
     around, so the sentence that answers held too small a share of the question: "not found".
-    Spelled as the sentences found spell it ("dời sang", "bị hoãn"), the question is answered."""
+    Spelled as the sentences found spell it ("dời sang", "bị hoãn"), the question is answered,
+    and the answer says how it read the question, first thing in the reply."""
     records = [
         {"id": "hoan", "title": "Bão Damrey: trận Quảng Nam gặp Sông Lam Nghệ An bị hoãn",
          "body": "Bão Damrey đổ bộ vào Quảng Nam khiến mặt sân ngập nước. Trận Quảng Nam gặp Sông Lam Nghệ An "
@@ -226,8 +228,12 @@ def test_a_question_typed_without_marks_is_asked_again_as_its_sentences_spell_it
     ]
     with library_of(tmp_path, records) as library:
         answer = library.answer("Tran Quang Nam gap Song Lam Nghe An bi hoan duoc doi sang hom nao?")
+        accented = library.answer("Trận Quảng Nam gặp Sông Lam Nghệ An bị hoãn được dời sang hôm nào?")
     assert answer.found, "not found"
     assert answer.sentences[0].text.startswith("Ban tổ chức quyết định dời sang chiều 5/11")
+    assert answer.read_as == "Trận Quảng Nam gặp Sông Lam Nghệ An bị hoãn được dời sang hôm nào?"
+    assert format_answer(answer).startswith(f"(Hiểu câu hỏi là: “{answer.read_as}”)\n[1] Ban tổ chức")
+    assert accented.sentences[0].text == answer.sentences[0].text and accented.read_as == ""
 
 
 def test_captions_are_searched_and_cited_apart_from_the_body(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -73,3 +74,12 @@ def test_answer_escapes_article_text_and_links_only_web_urls() -> None:
     assert "1 &lt; 2 &amp; 3 &gt; 2" in html and "Báo &lt;X&gt;" in html and "15/01/2021" in html
     assert "javascript" not in html and "<b>Hai</b> — không rõ ngày" in html
     assert visible_text(html).startswith("[1] 1 < 2 & 3 > 2 (đoạn 3)\n[2] x (đoạn 1)\n\nNguồn:")
+
+
+def test_how_a_question_was_read_is_escaped_and_said_in_the_readers_language() -> None:
+    """``read_as`` is the reader's own question with marks added: their text, so escaped."""
+    citation = Citation("a", "Tin", None, None, None, 1)
+    answer = Answer("<b>ai</b> chu tri", (AnswerSentence("Bà Mai chủ trì.", 1.0, citation),), read_as="<b>ai</b> chủ trì")
+    assert html_answer(answer, "vi").startswith("<i>Hiểu câu hỏi là: “&lt;b&gt;ai&lt;/b&gt; chủ trì”</i>\n<b>[1]</b>")
+    assert html_answer(answer, "en").startswith("<i>Read as: “&lt;b&gt;ai&lt;/b&gt; chủ trì”</i>\n")
+    assert not html_answer(replace(answer, read_as=""), "vi").startswith("<i>")

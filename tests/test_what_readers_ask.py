@@ -4,6 +4,7 @@ application over the fake Bot API: the seeds plus a few dated articles written h
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -11,9 +12,11 @@ import pytest
 
 from retrieval.library import Library
 from retrieval.store import read_articles
+from retrieval.text import has_diacritics, strip_marks
 
-from .bot_harness import Running, running_bot
+from .bot_harness import Running, message, running_bot
 from .conftest import SEEDS
+from .fake_telegram import visible_text
 from .test_answer import NOW_ARTICLES
 
 FOOTBALL = [
@@ -61,3 +64,16 @@ async def test_search_for_football_without_diacritics(bot: Running) -> None:
     shown = (await bot.say("/search bong da")).splitlines()
     assert shown[2].startswith("1. U23 Việt Nam thắng Yemen") and shown[3] == "Đội tuyển bóng đá U23 Việt Nam thắng Yemen 1-0."
     assert not any("Hội sách" in line for line in shown), "\n".join(shown)
+
+
+async def test_a_question_read_with_marks_it_was_not_typed_with_says_how_it_was_read(bot: Running) -> None:
+    """Nothing here is about a boy ("cậu bé sống"), but folded, the words meet a bridge ("cầu")
+    and a river ("sông"): the reply opens with how it read the question, so the reader sees
+    the misreading rather than an answer that seems to ignore what was asked."""
+    typed = "Cau be song o thanh pho nao?"
+    [reply] = await bot.send(message(typed))
+    first = reply["text"].splitlines()[0]
+    read = re.fullmatch(r"<i>Hiểu câu hỏi là: “(.+)”</i>", first)
+    assert read is not None, reply["text"]
+    assert has_diacritics(read.group(1)) and strip_marks(read.group(1)) == typed
+    assert visible_text(reply["text"]).splitlines()[1].startswith("[1] ")

@@ -24,6 +24,7 @@ FACTS = {
     "fact_published": "Bài “{title}” đăng ngày {value}.", "fact_published_none": "Bài “{title}” không ghi ngày đăng.",
 }
 
+READ_AS = "(Hiểu câu hỏi là: “{question}”)"
 WIDENED = "(Không có bài nào đăng “{when}” trả lời được câu này; dưới đây là câu trả lời từ mọi thời điểm.)"
 
 
@@ -31,7 +32,9 @@ def format_answer(answer: Answer) -> str:
     """Plain-text answer for a terminal: numbered sentences, then their sources."""
     if not answer.found:
         return NOT_FOUND
-    lines = [WIDENED.format(when=answer.when)] if answer.widened else []
+    lines = [READ_AS.format(question=answer.read_as)] if answer.read_as else []
+    if answer.widened:
+        lines.append(WIDENED.format(when=answer.when))
     if answer.fact is not None:
         key, values = fact_text(answer.fact)
         lines.append(FACTS[key].format(**values))
@@ -82,6 +85,7 @@ def answer_json(answer: Answer, elapsed_ms: float) -> dict:
     """The ``ask --json`` object."""
     return {
         "question": answer.question,
+        "read_as": answer.read_as or None,
         "sentences": [{"text": s.text, **citation_json(s.citation), "score": s.score} for s in answer.sentences],
         "elapsed_ms": round(elapsed_ms, 2),
     }

@@ -75,6 +75,7 @@ class Answer:
     widened: bool = False  # no article of that time answered: these come from any time
     fact: ArticleFact | None = None  # asked who wrote, which paper ran or when it ran the first cited article
     as_of: datetime | None = None  # asked how things stand now: the first sentence's article's date, newest first
+    read_as: str = ""  # typed without marks and answered as read with them ("ai chu tri" → "ai chủ trì"): that reading
 
     @property
     def found(self) -> bool:

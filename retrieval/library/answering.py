@@ -125,8 +125,8 @@ class Answering(Reading):
         if frame is None or not frame.is_range:
             newest = frame is not None and frame.newest and answer.found
             as_of = answer.sentences[0].citation.published if newest else None
-            return Answer(question, answer.sentences, as_of=as_of), hits
-        return Answer(question, answer.sentences, frame.phrase, widened=widened), hits
+            return Answer(question, answer.sentences, as_of=as_of, read_as=answer.read_as), hits
+        return Answer(question, answer.sentences, frame.phrase, widened=widened, read_as=answer.read_as), hits
 
     def _known_in_time(self, rest: str, k: int | None, frame: TimeFrame, answer: Answer, hits: list[Hit]
                        ) -> tuple[Answer, list[Hit]]:
@@ -147,14 +147,16 @@ class Answering(Reading):
         marks, or partly) is asked again as the sentences it found spell it (``spelled_as``):
         matched accented, a word no longer meets every syllable it folds to ("ma" → "ma", "má",
         "mã" …). Of the two readings, the one whose first sentence scores higher answers, as a
-        wrong spelling loses matches the folded half keeps (bench/RESULTS.md, "accents read")."""
+        wrong spelling loses matches the folded half keeps (bench/RESULTS.md, "accents read").
+        An answer of the spelled reading says how it read the question (``read_as``): a reader
+        then sees a misreading for what it is."""
         hits, candidates = self.gather(asked, scope)
         answer, hits = self._chosen(asked, k, hits, candidates, frame)
         if not asked.folded or (again := self._spelled(asked, candidates)) is None:
             return answer, hits
         other, other_hits = self._chosen(again, k, *self.gather(again, scope), frame)
         if other.found and (not answer.found or other.sentences[0].score > answer.sentences[0].score):
-            return other, other_hits
+            return replace(other, read_as=again.text), other_hits
         return answer, hits
 
     def _spelled(self, asked: Question, candidates: dict[tuple[int, int, int], Candidate]) -> Question | None:
