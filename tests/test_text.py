@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 
 import retrieval.text.vietnamese as text_module
-from retrieval.text import meant_pairs, spelled_as
+from retrieval.text import meant_pairs, spelled_along, spelled_as
 from retrieval.text.readings import spellings
 from retrieval.text.vietnamese import (
     FOLDED,
@@ -186,6 +186,17 @@ def test_a_question_is_spelled_as_the_sentences_it_found_spell_it(typed: str, se
 def test_a_word_no_sentence_holds_is_spelled_as_the_archive_does_most_often_or_left_as_typed() -> None:
     archive = _archive({"hôm": 1.5, "hơm": 9.0, "hỏm": 7.0})
     assert spelled_as("doi sang hom nao, xyz?", _found(["dời sang"]), archive) == "dời sang hôm nào, xyz?"
+
+
+@pytest.mark.parametrize(("question", "reading", "shown"), [
+    # the time phrase was taken out before the rest was read with marks: it stays as typed
+    ("Vi sao le hoi bi huy nam 2017?", "Vì sao lễ hội bị hủy?", "Vì sao lễ hội bị hủy nam 2017?"),
+    ("ai viet bai ve mua lu mien Trung", "mưa lũ miền Trung", "ai viet bai ve mưa lũ miền Trung"),
+    # the same word twice, read two ways: paired in order, not by a word's first reading
+    ("ma ma nhin", "má mà nhìn", "má mà nhìn"),
+])
+def test_how_a_question_was_read_is_shown_on_the_whole_question(question: str, reading: str, shown: str) -> None:
+    assert spelled_along(question, reading) == shown
 
 
 @pytest.mark.parametrize("typed", ["o" * 8, "oooooooooooo", "x1", "duoaoi"])

@@ -36,6 +36,7 @@ from ..text import (
     name_terms,
     query_terms,
     segment,
+    spelled_along,
     spelled_as,
     strip_marks,
     syllables,
@@ -72,6 +73,12 @@ def _compounds(words: str, idf: dict[str, float]) -> dict[str, float]:
     return {word: sum(idf.get(p, 0.0) for p in word.split("_")) for word in segmented if "_" in word}
 
 
+def _read_as(question: str, answer: Answer) -> str:
+    """How ``question`` was read when ``answer`` comes from a reading with marks of part of it
+    (its time phrase or "ai viết bài" taken out): the whole question, spelled along; else ""."""
+    return spelled_along(question, answer.read_as) if answer.read_as else ""
+
+
 class Answering(Reading):
     """The best sentences for a question, each with its citation."""
 
@@ -97,7 +104,8 @@ class Answering(Reading):
             found, hits = self.answer_with_hits(about.rest, k, follow_up=follow_up, now=now)
             if not found.found:
                 return Answer(question, ()), hits
-            return replace(found, question=question, fact=self._fact(about.fact, found.sentences[0].citation)), hits
+            fact = self._fact(about.fact, found.sentences[0].citation)
+            return replace(found, question=question, fact=fact, read_as=_read_as(question, found)), hits
         rest, frame = self.time_frame(question, now)
         if frame is None and asks_now(question):
             frame = TimeFrame(newest=True)
@@ -125,8 +133,8 @@ class Answering(Reading):
         if frame is None or not frame.is_range:
             newest = frame is not None and frame.newest and answer.found
             as_of = answer.sentences[0].citation.published if newest else None
-            return Answer(question, answer.sentences, as_of=as_of, read_as=answer.read_as), hits
-        return Answer(question, answer.sentences, frame.phrase, widened=widened, read_as=answer.read_as), hits
+            return Answer(question, answer.sentences, as_of=as_of, read_as=_read_as(question, answer)), hits
+        return Answer(question, answer.sentences, frame.phrase, widened=widened, read_as=_read_as(question, answer)), hits
 
     def _known_in_time(self, rest: str, k: int | None, frame: TimeFrame, answer: Answer, hits: list[Hit]
                        ) -> tuple[Answer, list[Hit]]:

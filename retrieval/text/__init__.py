@@ -5,7 +5,7 @@ Other packages import these names from here, never from the modules.
 """
 
 from .clock import VIETNAM, believable, date_text, utc_now, utc_stamp
-from .readings import meant_pairs, spelled_as
+from .readings import meant_pairs, spelled_along, spelled_as
 from .timeframe import TimeFrame, asks_now, day_start, read_time
 from .vietnamese import (
     FOLDED,
@@ -55,6 +55,7 @@ __all__ = [
     "segment",
     "segment_many",
     "shorten",
+    "spelled_along",
     "spelled_as",
     "split_sentences",
     "strip_marks",

@@ -132,6 +132,24 @@ def spelled_as(question: str, sentences: Iterable[tuple[str, Sequence[str]]],
     return "".join(out) + question[end:]
 
 
+def spelled_along(question: str, reading: str) -> str:
+    """``question`` with its words spelled as ``reading`` spells them, where ``reading`` is the
+    spelling of part of it (:func:`spelled_as` of the question without its time phrase, say):
+    the words of both are paired in order by their folded form, and a word ``reading`` lacks
+    stays as typed. "Vi sao le hoi bi huy nam 2017" read as "Vì sao lễ hội bị hủy" gives
+    "Vì sao lễ hội bị hủy nam 2017"."""
+    words = [t.group(0) for t in _TOKEN_RE.finditer(reading)]
+    out, end, next_word = [], 0, 0
+    for token in _TOKEN_RE.finditer(question):
+        typed = token.group(0)
+        spelled = typed
+        if next_word < len(words) and fold(words[next_word]) == fold(typed):
+            spelled, next_word = words[next_word], next_word + 1
+        out += [question[end:token.start()], spelled]
+        end = token.end()
+    return "".join(out) + question[end:]
+
+
 def _spellings_held(keys: set[str], sentences: Iterable[tuple[str, Sequence[str]]]
                     ) -> tuple[dict[str, Counter[str]], dict[tuple[str, str], Counter[tuple[str, str]]]]:
     """How often ``sentences`` spell each folded syllable of ``keys`` each way, and each two
