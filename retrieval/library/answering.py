@@ -43,6 +43,7 @@ from ..text import (
     words_syllables,
 )
 from .reading import Reading
+from .store_reads import StoreReads
 
 log = logging.getLogger(__name__)
 
@@ -158,11 +159,12 @@ class Answering(Reading):
         wrong spelling loses matches the folded half keeps (bench/RESULTS.md, "accents read").
         An answer of the spelled reading says how it read the question (``read_as``): a reader
         then sees a misreading for what it is."""
-        hits, candidates = self.gather(asked, scope)
+        reads = StoreReads(self.store)
+        hits, candidates = self.gather(asked, scope, reads)
         answer, hits = self._chosen(asked, k, hits, candidates, frame)
         if not asked.folded or (again := self._spelled(asked, candidates)) is None:
             return answer, hits
-        other, other_hits = self._chosen(again, k, *self.gather(again, scope), frame)
+        other, other_hits = self._chosen(again, k, *self.gather(again, scope, reads), frame)
         if other.found and (not answer.found or other.sentences[0].score > answer.sentences[0].score):
             return replace(other, read_as=again.text), other_hits
         return answer, hits
@@ -235,9 +237,11 @@ class Answering(Reading):
         names = tuple(name_terms(strip_marks(words) if mixed else words))
         return Question(question, tuple(terms), folded, idf, names, compounds, analyse_question(question), context)
 
-    def gather(self, asked: Question, scope: Scope | None = None
+    def gather(self, asked: Question, scope: Scope | None = None, reads: StoreReads | None = None
                ) -> tuple[list[Hit], dict[tuple[int, int, int], Candidate]]:
-        """The best passages (within ``scope``), their sentences plus one either side as candidates."""
+        """The best passages (within ``scope``), their sentences plus one either side as candidates;
+        ``reads``: what another reading of the same question has read from the store already."""
+        reads = reads or StoreReads(self.store)
         hits = self._hits(asked.terms, self.settings.depth, scope)
         folded = asked.folded
         spans: dict[tuple[int, int], tuple[int, int]] = {}  # overlapping passages share a paragraph's rows
@@ -247,8 +251,8 @@ class Answering(Reading):
             article_rank.setdefault(p.article, hit.rank)
             first, last = spans.get((p.article, p.paragraph), (p.first - 1, p.last + 1))
             spans[(p.article, p.paragraph)] = (min(first, p.first - 1), max(last, p.last + 1))
-        rows = self.store.sentence_rows((a, n, first, last) for (a, n), (first, last) in spans.items())
-        titles = {key: _title_syllables(title, folded) for key, title in self.store.titles(article_rank).items()}
+        rows = reads.sentence_rows((a, n, first, last) for (a, n), (first, last) in spans.items())
+        titles = {key: _title_syllables(title, folded) for key, title in reads.titles(article_rank).items()}
         candidates: dict[tuple[int, int, int], Candidate] = {}
         for hit in hits:  # a hot loop: ~250 sentences a question, hence the names held in locals
             p = hit.passage
