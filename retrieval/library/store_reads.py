@@ -15,8 +15,9 @@ class StoreReads:
 
     A question typed without marks is read twice (folded, then spelled with marks); measured
     on the news dev set at 35,439 articles, 84 % of the second reading's sentences are the
-    first's, and reading them again took 1.0 ms of SQLite. Lives for one question: another
-    process may rewrite an article between two questions, not within one's milliseconds.
+    first's, and reading them again took 1.0 ms of SQLite. Lives for one question only: an
+    article another process rewrites during those milliseconds is read as it was before, as
+    if the question had come a moment earlier; the next question reads it anew.
     """
 
     def __init__(self, store: Store) -> None:
