@@ -11,6 +11,7 @@ import pytest
 from retrieval.articles import EVIDENCE_VERSION
 from retrieval.errors import StoreError
 from retrieval.store.store import MIGRATIONS, SCHEMA, Store
+from retrieval.text import words_syllables
 
 
 def version_0_store(path: Path) -> None:
@@ -34,8 +35,10 @@ def test_a_version_0_store_is_migrated_and_its_sentences_get_their_evidence(tmp_
     version_0_store(path)
     store = Store(path)
     assert store.version == len(MIGRATIONS)
-    [(text, words, evidence)] = store.sentence_rows([(1, 1, 0, 5)]).values()
+    [(text, words, evidence, ids)] = store.sentence_rows([(1, 1, 0, 5)]).values()
     assert evidence.startswith("t"), "the year 1899 is found as a time"
+    assert store.syllables.spell(store.syllables.decode(ids), False) == tuple(words_syllables(words, False)), \
+        "the stored sentence got its syllable ids"
     assert store.get(1).article.title == "Cầu" and store.seq == 1, "the data survives the migration"
     store.close()
     again = Store(path)  # opening again migrates nothing and recomputes nothing

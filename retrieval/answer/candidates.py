@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..text import FOLDED
+from ..text import FOLDED, SyllableTable
 from .question import QuestionAnalysis, analyse_question
 
 
@@ -54,7 +54,9 @@ class Candidate:
     paragraph: int
     position: int
     text: str
-    parts: tuple[str, ...]  # the sentence's syllables in order, in the question's half (accented or folded)
+    ids: np.ndarray  # the sentence's syllable ids in order, in the question's half (``table``, ``folded``)
+    table: SyllableTable
+    folded: bool
     title_syllables: frozenset[str] = frozenset()  # its article's title's, in the same half
     words: str = ""  # its pyvi words as stored (space-separated, compounds joined by "_")
     evidence: str = ""  # its evidence code (retrieval/articles/evidence.py), computed at ingest
@@ -65,12 +67,21 @@ class Candidate:
     coverage: float = 0.0
     features: np.ndarray | None = None
     score: float = 0.0
+    _parts: tuple[str, ...] | None = None
     _syllables: frozenset[str] | None = None
     _terms: frozenset[str] | None = None
 
     @property
     def place(self) -> tuple[int, int, int]:
         return (self.key, self.paragraph, self.position)
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        """The sentence's syllables in order, in the question's half (accented, or folded terms
+        such as "~tri"); spelled out only when asked for: most candidates are only ever ids."""
+        if self._parts is None:
+            self._parts = self.table.spell(self.ids, self.folded)
+        return self._parts
 
     @property
     def syllables(self) -> frozenset[str]:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from ..store import Store
 
 Place = tuple[int, int, int]  # (article key, paragraph, position)
-Row = tuple[str, str, str]  # (text, space-separated pyvi words, evidence code)
+Row = tuple[str, str, str, bytes]  # (text, space-separated pyvi words, evidence code, syllable ids)
 
 
 class StoreReads:

@@ -26,8 +26,9 @@ from typing import Literal, TypeVar
 
 from ..articles import EVIDENCE_VERSION, Article, Sentence, may_replace, sentences_evidence
 from ..errors import StoreError
-from ..text import fold
+from ..text import SyllableTable, fold
 from .sqlite import Migration, connect, migrate, schema_version, transaction
+from .syllables import add_syllable_ids, catch_up, save
 
 T = TypeVar("T")
 
@@ -82,6 +83,7 @@ def _batches(items: list[T], size: int) -> Iterator[list[T]]:
 
 MIGRATIONS: tuple[Migration, ...] = (
     _add_evidence,  # 0 → 1: each sentence's evidence code, for the answer features
+    add_syllable_ids,  # 1 → 2: each sentence's syllables as ids (retrieval/store/syllables.py)
 )
 """Step n takes the schema from version n to n + 1; the schema of version 0 is :data:`SCHEMA`."""
 EVIDENCE_BATCH = 2000  # sentences recomputed per transaction (about half a second of the write lock)
@@ -109,6 +111,7 @@ class Store:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._just_written: dict[int, tuple[int, list[Sentence]]] = {}  # key → (seq, sentences)
+        self._syllables = SyllableTable()
         try:
             self._db = connect(path)
             self._db.executescript(SCHEMA)
@@ -117,6 +120,7 @@ class Store:
             # deleted and made anew) is told apart by it, whatever its change number.
             self._db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('store_id', ?)", (uuid.uuid4().hex,))
             self._refresh_evidence()
+            catch_up(self._db, self._syllables)
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"cannot open the article store {path}: {exc}") from exc
 
@@ -239,27 +243,35 @@ class Store:
         )
         return [Sentence(p, n, text, tuple(words.split()), ev) for p, n, text, words, ev in rows]
 
+    @property
+    def syllables(self) -> SyllableTable:
+        """The syllables behind the ids of :meth:`sentence_rows` (all of them, once it returned)."""
+        return self._syllables
+
     def sentence_rows(self, spans: Iterable[tuple[int, int, int, int]]
-                      ) -> dict[tuple[int, int, int], tuple[str, str, str]]:
+                      ) -> dict[tuple[int, int, int], tuple[str, str, str, bytes]]:
         """The stored sentences of each (article, paragraph, first, last) span, positions inclusive,
-        keyed by (article, paragraph, position): (text, space-separated pyvi words, evidence code).
+        keyed by (article, paragraph, position): (text, space-separated pyvi words, evidence code,
+        syllable ids as stored: :meth:`SyllableTable.decode` and :attr:`syllables` read them).
 
         The answer path reads these raw, in one query for all its passages: splitting words into
         ``Sentence`` records it would only join again, or a query per paragraph, cost more than
         the BM25 query itself. Overlapping spans may be given; each sentence comes once.
         """
         wanted = list(dict.fromkeys(spans))
-        rows: dict[tuple[int, int, int], tuple[str, str, str]] = {}
+        rows: dict[tuple[int, int, int], tuple[str, str, str, bytes]] = {}
         for chunk in _batches(wanted, 200):  # 800 parameters a query, far below SQLite's limit
             values = ",".join("(?, ?, ?, ?)" for _ in chunk)
             found = self._db.execute(
                 f"WITH wanted (article, paragraph, first, last) AS (VALUES {values})"
-                " SELECT s.article, s.paragraph, s.position, s.text, s.words, s.evidence FROM wanted"
+                " SELECT s.article, s.paragraph, s.position, s.text, s.words, s.evidence, s.syllables FROM wanted"
                 " JOIN sentences AS s ON s.article = wanted.article AND s.paragraph = wanted.paragraph"
                 " AND s.position BETWEEN wanted.first AND wanted.last",
                 [n for span in chunk for n in span],
             )
-            rows.update(((a, p, n), (text, words, ev)) for a, p, n, text, words, ev in found)
+            rows.update(((a, p, n), (text, words, ev, ids)) for a, p, n, text, words, ev, ids in found)
+        if rows:
+            catch_up(self._db, self._syllables)  # ids another process wrote since
         return rows
 
     def all_sentences(self, key: int) -> list[Sentence]:
@@ -283,6 +295,8 @@ class Store:
         try:
             with transaction(self._db):
                 seq = self.seq
+                catch_up(self._db, self._syllables)
+                known = len(self._syllables)
                 for article, digest, sentences in items:
                     outcome, key = self.classify(article, digest)
                     if outcome == "unchanged":
@@ -298,12 +312,25 @@ class Store:
                     seq += 1
                     outcomes.append((outcome, key))
                     written.append((key, seq, sentences))
+                # After the articles, outside their savepoints: a syllable that an article undone
+                # by a conflict added stays, unused, rather than leave the table short of an id.
+                save(self._db, self._syllables, known)
                 self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('seq', ?)", (str(seq),))
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot write to the article store {self.path}: {exc}") from exc
+        except BaseException as exc:
+            self._forget_unsaved()
+            if isinstance(exc, sqlite3.Error):
+                raise StoreError(f"cannot write to the article store {self.path}: {exc}") from exc
+            raise
         if not self._db.in_transaction:  # committed (inside a caller's transaction it may yet roll back)
             self._remember(written)
         return outcomes
+
+    def _forget_unsaved(self) -> None:
+        """After a rolled-back write: the syllable ids it added exist in memory only."""
+        try:
+            catch_up(self._db, self._syllables)
+        except sqlite3.Error:
+            self._syllables.truncate(0)  # read afresh by the next catch_up that can
 
     def _remember(self, written: list[tuple[int, int, list[Sentence]]]) -> None:
         """Keep the sentences just written for :meth:`sentences_of`, the newest JUST_WRITTEN."""
@@ -337,9 +364,12 @@ class Store:
             assignments = ", ".join(f"{c} = ?" for c in _WRITE_COLUMNS.split(", "))
             self._db.execute(f"UPDATE articles SET {assignments} WHERE key = ?", (*values, key))
             self._db.execute("DELETE FROM sentences WHERE article = ?", (key,))
+        encode = self._syllables.encode
         self._db.executemany(
-            "INSERT INTO sentences (article, paragraph, position, text, words, evidence) VALUES (?, ?, ?, ?, ?, ?)",
-            [(key, s.paragraph, s.position, s.text, " ".join(s.words), s.evidence) for s in sentences],
+            "INSERT INTO sentences (article, paragraph, position, text, words, evidence, syllables)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(key, s.paragraph, s.position, s.text, joined, s.evidence, encode(joined)[0])
+             for s in sentences for joined in [" ".join(s.words)]],
         )
         return key
 

@@ -6,6 +6,7 @@ Other packages import these names from here, never from the modules.
 
 from .clock import VIETNAM, believable, date_text, utc_now, utc_stamp
 from .readings import meant_pairs, spelled_along, spelled_as
+from .syllable_table import SyllableTable
 from .timeframe import TimeFrame, asks_now, day_start, read_time
 from .vietnamese import (
     FOLDED,
@@ -34,6 +35,7 @@ __all__ = [
     "FOLDED",
     "QUESTION_SYLLABLES",
     "SEGMENTATION_VERSION",
+    "SyllableTable",
     "TERMS_VERSION",
     "TimeFrame",
     "VIETNAM",
