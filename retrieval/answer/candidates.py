@@ -102,7 +102,8 @@ class Candidate:
 
     def holds_pair(self, first: str, second: str) -> bool:
         """Whether syllable ``second`` directly follows ``first`` somewhere in the sentence."""
-        if first not in self.syllables or second not in self.syllables:
+        held = self.syllables
+        if first not in held or second not in held:
             return False
         # tuple.index scans in C for each place of ``first``; a Python loop over every pair
         # of every sentence took a tenth of the answer path.

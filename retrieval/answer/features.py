@@ -153,23 +153,33 @@ def _membership(rows: Sequence[Collection[str]], column: dict[str, int]) -> np.n
     return held
 
 
+def _wanted(cands: Sequence[Candidate], terms: Sequence[str], folded: bool) -> np.ndarray:
+    """The stored ids of ``terms`` (−1 for those no stored sentence holds); all candidates of a
+    question share one table."""
+    known = cands[0].table.ids(terms, folded)
+    return np.array([known.get(t, -1) for t in terms], dtype=np.int64)
+
+
+def _locate(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Each of ``ids``' index in ``wanted`` (−1 where absent), by one sorted search: a dictionary
+    lookup per syllable of ~250 sentences, spelled out first, took 2 ms a question."""
+    if not wanted.size:
+        return np.full(ids.size, -1, dtype=np.int64)
+    order = np.argsort(wanted, kind="stable")
+    ordered = wanted[order]
+    at = np.minimum(np.searchsorted(ordered, ids), ordered.size - 1)
+    return np.where(ordered[at] == ids, order[at], -1)
+
+
 def _held(cands: Sequence[Candidate], terms: _Terms, folded: bool) -> np.ndarray:
-    """The candidates × question syllables membership matrix, from the sentences' stored ids:
-    every candidate's ids in one array, each found among the question's sorted ids by
-    ``np.searchsorted`` (splitting ~250 sentences into syllables and looking each one up, as
-    :func:`_membership` does for titles, took 2 ms a question). All candidates share one table."""
+    """The candidates × question syllables membership matrix, from the sentences' stored ids."""
     held = np.zeros((len(cands), len(terms.singles)), dtype=bool)
     if not cands or not terms.singles:
         return held
-    known = cands[0].table.ids(terms.singles, folded)
-    wanted = np.array([known.get(t, -1) for t in terms.singles], dtype=np.int64)
-    order = np.argsort(wanted, kind="stable")
-    ordered = wanted[order]
-    flat = np.concatenate([c.ids for c in cands])
+    columns = _locate(np.concatenate([c.ids for c in cands]), _wanted(cands, terms.singles, folded))
     counts = np.fromiter(map(len, (c.ids for c in cands)), dtype=np.intp, count=len(cands))
-    at = np.minimum(np.searchsorted(ordered, flat), ordered.size - 1)
-    found = ordered[at] == flat
-    held[np.repeat(np.arange(len(cands)), counts)[found], order[at[found]]] = True
+    found = columns >= 0
+    held[np.repeat(np.arange(len(cands)), counts)[found], columns[found]] = True
     return held
 
 
@@ -368,8 +378,9 @@ def _sentence_row(question: Question, own: _Own, candidates: dict[tuple[int, int
     row[_COLUMN["cue"]] = answer_type_cue(question.analysis.kind, c.text, own.folded)
     row[_COLUMN["words"]] = _compounds_share(question.compounds, c.words)
     row[_COLUMN["follows"]] = before.coverage if before and _REFERS_BACK_RE.match(c.text) else 0.0
-    row[_COLUMN["new_words"]] = math.log1p(len(c.syllables - own.syllables))
-    row[_COLUMN["focus"]] = sum(w for t, w in own.focus.items() if t in c.syllables) / own.focus_total
+    held = c.syllables
+    row[_COLUMN["new_words"]] = math.log1p(len(held - own.syllables))
+    row[_COLUMN["focus"]] = sum(w for t, w in own.focus.items() if t in held) / own.focus_total
     for kind in spans:
         row[_COLUMN[f"has_{kind}"]] = 1.0
     return row
@@ -380,12 +391,10 @@ def _nearness(own: _Own, short: list[Candidate], spans: list[dict[str, tuple[tup
     """The :data:`~.nearness.NEARNESS` columns of the shortlist, laid out flat for the compiled
     pass (see :mod:`.nearness`); ``untitled``: shortlist × columns, not in the article's title."""
     table = list(dict.fromkeys([*own.syllables, *terms.singles, *own.focus]))
-    local = {syllable: u for u, syllable in enumerate(table)}
-    lengths = [len(c.parts) for c in short]
+    lengths = [len(c.ids) for c in short]
     offsets = np.zeros(len(short) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
-    ids = np.fromiter(map(local.get, itertools.chain.from_iterable(c.parts for c in short), itertools.repeat(-1)),
-                      dtype=np.int64, count=int(offsets[-1]))
+    ids = _locate(np.concatenate([c.ids for c in short]), _wanted(short, table, short[0].folded))
     wanted = [[(kind == own.relevant[0], start, end) for kind in own.relevant for start, end in held.get(kind, ())]
               for held in spans]
     span_offsets = np.zeros(len(short) + 1, dtype=np.int64)
