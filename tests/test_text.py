@@ -163,9 +163,10 @@ def _archive(known: dict[str, float]) -> Callable[[list[str]], dict[str, float]]
 NOWHERE = _archive({})
 
 
-def _found(sentences: list[str]) -> list[tuple[str, list[str]]]:
-    """Stored pyvi words with their folded syllables, as a question matched folded holds them."""
-    return [(words, words_syllables(words, folded=True)) for words in sentences]
+def _found(sentences: list[str]) -> list[tuple[list[str], list[str]]]:
+    """The syllables of stored pyvi words with their folded terms, as a question matched folded
+    holds them."""
+    return [(words_syllables(words, folded=False), words_syllables(words, folded=True)) for words in sentences]
 
 
 @pytest.mark.parametrize(("typed", "sentences", "spelled"), [

@@ -11,7 +11,8 @@ steps: the question's terms as matrix columns (:class:`_Terms`), per-article row
 which pick the :data:`SHORTLIST`, then for the shortlist alone the pairs (:func:`_pair_columns`),
 how near its evidence stands to the question's words (:func:`_nearness`, compiled in
 :mod:`.nearness`) and each sentence's own (:func:`_sentence_row`). The learned
-ranker (``retrieval/answer/ranker.py``) turns the vector into a score. Pure: no I/O.
+ranker (``retrieval/answer/ranker.py``) turns the vector into a score. No I/O of its own: the
+shortlist's texts are read through the candidates' :class:`~.candidates.SentenceSource`.
 
 The features, in the order of :data:`FEATURES`::
 
@@ -153,10 +154,16 @@ def _membership(rows: Sequence[Collection[str]], column: dict[str, int]) -> np.n
     return held
 
 
-def _wanted(cands: Sequence[Candidate], terms: Sequence[str], folded: bool) -> np.ndarray:
-    """The stored ids of ``terms`` (−1 for those no stored sentence holds); all candidates of a
-    question share one table."""
-    known = cands[0].table.ids(terms, folded)
+def _half_ids(cands: Sequence[Candidate]) -> np.ndarray:
+    """Every candidate's syllable ids laid end to end, in the question's half (folded ids when
+    it is matched folded). All candidates of a question share one table and one half."""
+    flat = np.concatenate([c.ids for c in cands])
+    return cands[0].source.table.folded_of[flat] if cands[0].folded else flat
+
+
+def _wanted(cands: Sequence[Candidate], terms: Sequence[str]) -> np.ndarray:
+    """The ids of ``terms`` in the candidates' half (−1 for those no stored sentence holds)."""
+    known = cands[0].source.table.ids(terms, cands[0].folded)
     return np.array([known.get(t, -1) for t in terms], dtype=np.int64)
 
 
@@ -171,12 +178,12 @@ def _locate(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     return np.where(ordered[at] == ids, order[at], -1)
 
 
-def _held(cands: Sequence[Candidate], terms: _Terms, folded: bool) -> np.ndarray:
+def _held(cands: Sequence[Candidate], terms: _Terms) -> np.ndarray:
     """The candidates × question syllables membership matrix, from the sentences' stored ids."""
     held = np.zeros((len(cands), len(terms.singles)), dtype=bool)
     if not cands or not terms.singles:
         return held
-    columns = _locate(np.concatenate([c.ids for c in cands]), _wanted(cands, terms.singles, folded))
+    columns = _locate(_half_ids(cands), _wanted(cands, terms.singles))
     counts = np.fromiter(map(len, (c.ids for c in cands)), dtype=np.intp, count=len(cands))
     found = columns >= 0
     held[np.repeat(np.arange(len(cands)), counts)[found], columns[found]] = True
@@ -204,7 +211,7 @@ def features(question: Question, candidates: dict[tuple[int, int, int], Candidat
     if not cands:
         return
     terms = _Terms.of(question)
-    held = _held(cands, terms, question.folded)
+    held = _held(cands, terms)
     coverage = held @ terms.weight / terms.total
     for c, value in zip(cands, coverage.tolist()):
         c.coverage = value
@@ -214,6 +221,8 @@ def features(question: Question, candidates: dict[tuple[int, int, int], Candidat
     # The rest only for the shortlist: what no sentence off it needs is not computed.
     shortlist = [i for i in np.argsort(-prescore, kind="stable")[:SHORTLIST].tolist() if cands[i].retrieved]
     short = [cands[i] for i in shortlist]
+    if short:
+        short[0].source.fill_texts(short)  # their texts, in one read: the sentence features need them
     columns = {name: values[shortlist] for name, values in columns.items()}
     columns.update(_length_columns(short, held[shortlist]))
     columns.update(_pair_columns(question, short, terms, held[shortlist]))
@@ -394,7 +403,7 @@ def _nearness(own: _Own, short: list[Candidate], spans: list[dict[str, tuple[tup
     lengths = [len(c.ids) for c in short]
     offsets = np.zeros(len(short) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
-    ids = _locate(np.concatenate([c.ids for c in short]), _wanted(short, table, short[0].folded))
+    ids = _locate(_half_ids(short), _wanted(short, table))
     wanted = [[(kind == own.relevant[0], start, end) for kind in own.relevant for start, end in held.get(kind, ())]
               for held in spans]
     span_offsets = np.zeros(len(short) + 1, dtype=np.int64)

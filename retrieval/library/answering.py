@@ -173,7 +173,9 @@ class Answering(Reading):
         """``asked`` spelled as its candidate sentences (or the archive) spell it, analysed on the
         accented half; None when it still reads as typed without marks. (``asked`` is matched
         folded, so the candidates' ``parts`` are their folded syllables.)"""
-        spelled = spelled_as(asked.text, ((c.words, c.parts) for c in candidates.values()), self.archive.idf)
+        table = self.store.syllables
+        spelled = spelled_as(asked.text, ((table.spell(c.ids, False), c.parts) for c in candidates.values()),
+                             self.archive.idf)
         try:
             again = self.analyse(spelled, context=asked.context)
         except EmptyQuery:
@@ -254,9 +256,7 @@ class Answering(Reading):
         rows = reads.sentence_rows((a, n, first, last) for (a, n), (first, last) in spans.items())
         titles = {key: _title_syllables(title, folded) for key, title in reads.titles(article_rank).items()}
         candidates: dict[tuple[int, int, int], Candidate] = {}
-        table = self.store.syllables
-        folded_of = table.folded_of if folded else None
-        decode = table.decode
+        decode = self.store.syllables.decode
         for hit in hits:  # a hot loop: ~250 sentences a question, hence the names held in locals
             p = hit.passage
             article, paragraph, first, last = p.article, p.paragraph, p.first, p.last
@@ -267,10 +267,9 @@ class Answering(Reading):
                 if c is None:
                     if (row := rows.get(place)) is None:
                         continue
-                    text, words, evidence, stored = row
-                    ids = decode(stored) if folded_of is None else folded_of[decode(stored)]
-                    c = candidates[place] = Candidate(article, paragraph, position, text, ids, table, folded, title,
-                                                      words, evidence, article_rank=rank)
+                    evidence, stored = row
+                    c = candidates[place] = Candidate(article, paragraph, position, decode(stored), reads, folded,
+                                                      title, evidence, article_rank=rank)
                 if first <= position <= last:
                     c.retrieved = True
                     c.passage_score = max(c.passage_score, hit.score)

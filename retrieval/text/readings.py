@@ -91,14 +91,14 @@ def meant_pairs(terms: Sequence[str], idf: Callable[[list[str]], dict[str, float
     return list(dict.fromkeys(out)), meant
 
 
-def spelled_as(question: str, sentences: Iterable[tuple[str, Sequence[str]]],
+def spelled_as(question: str, sentences: Iterable[tuple[Sequence[str], Sequence[str]]],
                idf: Callable[[list[str]], dict[str, float]]) -> str:
     """``question`` with each word typed without marks spelled as ``sentences`` spell it (a word
     typed with marks stays as typed).
 
-    ``sentences`` are those a question found on the folded half, each as its pyvi words as the
-    store keeps them ("trương_thị_mai chủ_trì hội_nghị") and the same syllables as folded index
-    terms ("~truong", "~thi" …: the candidates' ``parts``, already made). Two words typed together read first as the pair
+    ``sentences`` are those a question found on the folded half, each as its syllables
+    ("trương", "thị", "mai" …) and the same syllables as folded index terms ("~truong", "~thi" …:
+    the candidates' ``parts``). Two words typed together read first as the pair
     of syllables the sentences hold most often ("chu tri" → "chủ trì"), the most frequent pairs
     first, each as it agrees with the words already read; then an interrogative reads as one
     (:data:`QUESTION_SYLLABLES`: "nhieu" after "bao" is "nhiêu", not the "nhiều" articles are
@@ -150,7 +150,7 @@ def spelled_along(question: str, reading: str) -> str:
     return "".join(out) + question[end:]
 
 
-def _spellings_held(keys: set[str], sentences: Iterable[tuple[str, Sequence[str]]]
+def _spellings_held(keys: set[str], sentences: Iterable[tuple[Sequence[str], Sequence[str]]]
                     ) -> tuple[dict[str, Counter[str]], dict[tuple[str, str], Counter[tuple[str, str]]]]:
     """How often ``sentences`` spell each folded syllable of ``keys`` each way, and each two
     adjacent ones. The sentences are laid end to end (a "|" between two: no key, so no pair
@@ -158,8 +158,8 @@ def _spellings_held(keys: set[str], sentences: Iterable[tuple[str, Sequence[str]
     candidate sentences hold ~5,600 syllables."""
     spelled: list[str] = []
     folded: list[str] = []
-    for words, parts in sentences:
-        spelled += words.replace("_", " ").split()
+    for accented, parts in sentences:
+        spelled += accented
         spelled.append("|")
         folded += parts
         folded.append("|")

@@ -15,7 +15,7 @@ the sentences that use it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -86,6 +86,7 @@ class SyllableTable:
         return {t: known[t] for t in terms if t in known}
 
     def spell(self, ids: np.ndarray, folded: bool) -> tuple[str, ...]:
-        """The syllables (or folded terms) of ``ids``, in order."""
-        texts: Sequence[str] = self.folded_texts if folded else self.texts
-        return tuple(map(texts.__getitem__, ids.tolist()))
+        """The syllables of accented ``ids`` in order, or their folded terms when ``folded``."""
+        if folded:
+            return tuple(map(self.folded_texts.__getitem__, self.folded_of[ids].tolist()))
+        return tuple(map(self.texts.__getitem__, ids.tolist()))
