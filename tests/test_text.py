@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import pytest
 
 import retrieval.text.vietnamese as text_module
-from retrieval.text import meant_pairs, spelled_along, spelled_as
+from retrieval.text import SyllableTable, meant_pairs, spelled_along, spelled_as
 from retrieval.text.readings import spellings
 from retrieval.text.vietnamese import (
     FOLDED,
@@ -163,10 +164,11 @@ def _archive(known: dict[str, float]) -> Callable[[list[str]], dict[str, float]]
 NOWHERE = _archive({})
 
 
-def _found(sentences: list[str]) -> list[tuple[list[str], list[str]]]:
-    """The syllables of stored pyvi words with their folded terms, as a question matched folded
-    holds them."""
-    return [(words_syllables(words, folded=False), words_syllables(words, folded=True)) for words in sentences]
+def _found(sentences: list[str]) -> tuple[list[np.ndarray], SyllableTable]:
+    """The stored syllable ids of sentences' pyvi words, and their table, as a question
+    matched folded holds them."""
+    table = SyllableTable()
+    return [table.decode(table.encode(words)[0]) for words in sentences], table
 
 
 @pytest.mark.parametrize(("typed", "sentences", "spelled"), [
@@ -181,12 +183,12 @@ def _found(sentences: list[str]) -> list[tuple[list[str], list[str]]]:
     ("gia bao nhieu", ["giá_cả tăng nhiều", "nhiều người"], "giá bao nhiêu"),
 ])
 def test_a_question_is_spelled_as_the_sentences_it_found_spell_it(typed: str, sentences: list[str], spelled: str) -> None:
-    assert spelled_as(typed, _found(sentences), NOWHERE) == spelled
+    assert spelled_as(typed, *_found(sentences), NOWHERE) == spelled
 
 
 def test_a_word_no_sentence_holds_is_spelled_as_the_archive_does_most_often_or_left_as_typed() -> None:
     archive = _archive({"hôm": 1.5, "hơm": 9.0, "hỏm": 7.0})
-    assert spelled_as("doi sang hom nao, xyz?", _found(["dời sang"]), archive) == "dời sang hôm nào, xyz?"
+    assert spelled_as("doi sang hom nao, xyz?", *_found(["dời sang"]), archive) == "dời sang hôm nào, xyz?"
 
 
 @pytest.mark.parametrize(("question", "reading", "shown"), [
@@ -228,5 +230,5 @@ def test_a_long_question_of_made_up_words_asks_the_archive_for_few_of_them() -> 
         return {}
 
     words = [f"do{vowels}" for vowels in ("ao", "ai", "ua", "oe", "ue", "au", "ea", "eo", "ia", "oa")] * 20
-    assert spelled_as(" ".join(words), [], idf) == " ".join(words)
+    assert spelled_as(" ".join(words), [], SyllableTable(), idf) == " ".join(words)
     assert len(asked) == 8

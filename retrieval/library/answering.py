@@ -171,11 +171,8 @@ class Answering(Reading):
 
     def _spelled(self, asked: Question, candidates: dict[tuple[int, int, int], Candidate]) -> Question | None:
         """``asked`` spelled as its candidate sentences (or the archive) spell it, analysed on the
-        accented half; None when it still reads as typed without marks. (``asked`` is matched
-        folded, so the candidates' ``parts`` are their folded syllables.)"""
-        table = self.store.syllables
-        spelled = spelled_as(asked.text, ((table.spell(c.ids, False), c.parts) for c in candidates.values()),
-                             self.archive.idf)
+        accented half; None when it still reads as typed without marks."""
+        spelled = spelled_as(asked.text, [c.ids for c in candidates.values()], self.store.syllables, self.archive.idf)
         try:
             again = self.analyse(spelled, context=asked.context)
         except EmptyQuery:

@@ -16,9 +16,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from itertools import compress, product
+from collections.abc import Callable, Sequence
+from itertools import product
 
+import numpy as np
+
+from .syllable_table import SyllableTable
 from .vietnamese import FOLDED, QUESTION_SYLLABLES, fold, fold_syllable, has_diacritics
 
 # The letters a folded letter may have been (vowels without their tone), and the tone marks.
@@ -91,14 +94,13 @@ def meant_pairs(terms: Sequence[str], idf: Callable[[list[str]], dict[str, float
     return list(dict.fromkeys(out)), meant
 
 
-def spelled_as(question: str, sentences: Iterable[tuple[Sequence[str], Sequence[str]]],
+def spelled_as(question: str, sentences: Sequence[np.ndarray], table: SyllableTable,
                idf: Callable[[list[str]], dict[str, float]]) -> str:
     """``question`` with each word typed without marks spelled as ``sentences`` spell it (a word
     typed with marks stays as typed).
 
-    ``sentences`` are those a question found on the folded half, each as its syllables
-    ("trương", "thị", "mai" …) and the same syllables as folded index terms ("~truong", "~thi" …:
-    the candidates' ``parts``). Two words typed together read first as the pair
+    ``sentences`` are those a question found on the folded half, each as its stored syllable ids
+    (of ``table``). Two words typed together read first as the pair
     of syllables the sentences hold most often ("chu tri" → "chủ trì"), the most frequent pairs
     first, each as it agrees with the words already read; then an interrogative reads as one
     (:data:`QUESTION_SYLLABLES`: "nhieu" after "bao" is "nhiêu", not the "nhiều" articles are
@@ -110,7 +112,7 @@ def spelled_as(question: str, sentences: Iterable[tuple[Sequence[str], Sequence[
     tokens = list(_TOKEN_RE.finditer(question))
     keys = [fold(t.group(0)) for t in tokens]
     read: list[str | None] = [t.group(0).lower() if has_diacritics(t.group(0)) else None for t in tokens]
-    singles, pairs = _spellings_held(set(keys), sentences)
+    singles, pairs = _spellings_held(set(keys), sentences, table)
     ranked = sorted((-count, i, spelled) for i in range(len(keys) - 1)
                     for spelled, count in pairs.get((keys[i], keys[i + 1]), Counter()).items())
     for _, i, (first, second) in ranked:
@@ -150,28 +152,30 @@ def spelled_along(question: str, reading: str) -> str:
     return "".join(out) + question[end:]
 
 
-def _spellings_held(keys: set[str], sentences: Iterable[tuple[Sequence[str], Sequence[str]]]
+def _spellings_held(keys: set[str], sentences: Sequence[np.ndarray], table: SyllableTable
                     ) -> tuple[dict[str, Counter[str]], dict[tuple[str, str], Counter[tuple[str, str]]]]:
     """How often ``sentences`` spell each folded syllable of ``keys`` each way, and each two
-    adjacent ones. The sentences are laid end to end (a "|" between two: no key, so no pair
-    spans them) and only the syllables of ``keys`` are visited in Python: a question's ~250
-    candidate sentences hold ~5,600 syllables."""
-    spelled: list[str] = []
-    folded: list[str] = []
-    for accented, parts in sentences:
-        spelled += accented
-        spelled.append("|")
-        folded += parts
-        folded.append("|")
-    at = list(compress(range(len(folded)), map({FOLDED + key for key in keys}.__contains__, folded)))
+    adjacent ones (never across two sentences). The sentences' ids are laid end to end and only
+    the places of a syllable of ``keys`` are visited in Python: a question's ~250 candidate
+    sentences hold ~5,600 syllables, and spelling them all out was 3 ms of its second reading."""
     singles: dict[str, Counter[str]] = defaultdict(Counter)
     pairs: dict[tuple[str, str], Counter[tuple[str, str]]] = defaultdict(Counter)
-    held = set(at)
-    for i in at:
-        key = folded[i][len(FOLDED):]
-        singles[key][spelled[i]] += 1
-        if i + 1 in held:
-            pairs[(key, folded[i + 1][len(FOLDED):])][(spelled[i], spelled[i + 1])] += 1
+    wanted = table.ids([FOLDED + key for key in keys], folded=True)
+    if not sentences or not wanted:
+        return singles, pairs
+    accented = np.concatenate(sentences)
+    folded = table.folded_of[accented]
+    ends = np.cumsum([len(s) for s in sentences])
+    last = np.zeros(accented.size + 1, dtype=bool)  # a sentence's last syllable pairs with nothing
+    last[ends - 1] = True
+    at = np.flatnonzero(np.isin(folded, np.fromiter(wanted.values(), dtype=np.int64)))
+    spelled = dict(zip(at.tolist(), map(table.texts.__getitem__, accented[at].tolist())))
+    key_of = dict(zip(at.tolist(), (table.folded_texts[f][len(FOLDED):] for f in folded[at].tolist())))
+    for i, word in spelled.items():
+        key = key_of[i]
+        singles[key][word] += 1
+        if i + 1 in spelled and not last[i]:
+            pairs[(key, key_of[i + 1])][(word, spelled[i + 1])] += 1
     return singles, pairs
 
 
