@@ -232,10 +232,8 @@ def test_a_question_typed_without_marks_is_asked_again_as_its_sentences_spell_it
         answer = library.answer("Tran Quang Nam gap Song Lam Nghe An bi hoan duoc doi sang hom nao?")
         library.store._db.set_trace_callback(None)
         accented = library.answer("Trận Quảng Nam gặp Sông Lam Nghệ An bị hoãn được dời sang hôm nào?")
-    # The two readings found the same few sentences: the second read none of them again, nor
-    # their texts.
-    assert sum("s.position BETWEEN" in s for s in statements) == 1, statements
-    assert sum("s.position = wanted.position" in s for s in statements) == 1, statements
+    # The two readings found the same few sentences: the second read none of them again.
+    assert sum("JOIN sentences" in s for s in statements) == 1, statements
     assert answer.found, "not found"
     assert answer.sentences[0].text.startswith("Ban tổ chức quyết định dời sang chiều 5/11")
     assert answer.read_as == "Trận Quảng Nam gặp Sông Lam Nghệ An bị hoãn được dời sang hôm nào?"

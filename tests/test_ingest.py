@@ -146,9 +146,8 @@ def test_the_answer_path_reads_every_wanted_sentence_once_in_one_query(tmp_path:
     a, b = (next(s.key for s in store.changed_since(0) if s.article.id == name) for name in ("a", "b"))
     rows = store.sentence_rows([(a, 1, -1, 2), (a, 1, 1, 3), (a, 1, 8, 9), (b, 2, 0, 0), (999, 1, 0, 5)])
     assert sorted(rows) == [(a, 1, n) for n in (0, 1, 2, 3, 8, 9)] + [(b, 2, 0)]
-    assert store.syllables.spell(store.syllables.decode(rows[(a, 1, 8)][1]), False)[-1] == "mưa"
-    texts = store.sentence_texts([(a, 1, 8), (b, 2, 0), (a, 1, 8), (999, 1, 0)])
-    assert texts == {(a, 1, 8): ("Câu số 8 nói về mưa.", "câu số 8 nói về mưa"), (b, 2, 0): ("Đoạn hai.", "đoạn hai")}
+    assert rows[(a, 1, 8)][0] == "Câu số 8 nói về mưa." and rows[(b, 2, 0)][0] == "Đoạn hai."
+    assert rows[(a, 1, 8)][1].split()[-1] == "mưa"
     many = store.sentence_rows([(a, 1, n, n + k) for n in range(12) for k in range(30)])  # 360 spans: two queries
     assert sorted(many) == [(a, 1, n) for n in range(12)]
     assert store.titles([b, 999, a, a]) == {a: "Tin a", b: "Tin b"}

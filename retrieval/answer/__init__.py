@@ -5,7 +5,7 @@ and the answer log; the records an answer is made of.
 Other packages import these names from here, never from the modules.
 """
 
-from .candidates import Candidate, Question, SentenceSource, Weights, pick
+from .candidates import Candidate, Question, Weights, pick
 from .factquestion import Fact, fact_text, read_fact_question
 from .features import FEATURES, KIND_FEATURES, PERSON_RE, answer_type_cue, features, score_candidates
 from .feedback import ANSWER_LOG, AnswerLog, Ratings
@@ -42,7 +42,6 @@ __all__ = [
     "SearchPage",
     "SearchQuery",
     "SearchResult",
-    "SentenceSource",
     "Snippet",
     "TREND_DAYS",
     "TREND_MAX_DAYS",

@@ -3,9 +3,8 @@ candidate sentence, and picking the best few once they are scored (:mod:`.featur
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Protocol
 
 import numpy as np
 
@@ -47,19 +46,6 @@ class Question:
         return sum(self.idf[t] for t in singles if t in syllables) / total
 
 
-class SentenceSource(Protocol):
-    """Where a question's candidate sentences are read from (the library's store reads): the
-    syllable table their ids are spelled with, and their texts, read for the few that need
-    them (a shortlist of ~60 of ~250: decoding every text and its words was a third of the
-    time the store took)."""
-
-    @property
-    def table(self) -> SyllableTable: ...
-
-    def fill_texts(self, candidates: Sequence[Candidate]) -> None:
-        """Set the text and words of those of ``candidates`` that lack them (one read)."""
-
-
 @dataclass(slots=True)
 class Candidate:
     """A sentence competing to answer, from one of the retrieved passages."""
@@ -67,10 +53,12 @@ class Candidate:
     key: int
     paragraph: int
     position: int
-    ids: np.ndarray  # the sentence's syllable ids in order, as stored (accented: ``source.table``)
-    source: SentenceSource
+    text: str
+    ids: np.ndarray  # the sentence's syllable ids in order, as stored (accented, of ``table``)
+    table: SyllableTable
     folded: bool  # the question is matched on the folded half: ``parts`` are folded terms
     title_syllables: frozenset[str] = frozenset()  # its article's title's, in the question's half
+    words: str = ""  # its pyvi words as stored (space-separated, compounds joined by "_")
     evidence: str = ""  # its evidence code (retrieval/articles/evidence.py), computed at ingest
     retrieved: bool = False  # inside a retrieved passage (else only a neighbour, for context)
     passage_score: float = 0.0  # best BM25 score of a retrieved passage holding it
@@ -79,8 +67,6 @@ class Candidate:
     coverage: float = 0.0
     features: np.ndarray | None = None
     score: float = 0.0
-    _text: str | None = None
-    _words: str | None = None
     _parts: tuple[str, ...] | None = None
     _syllables: frozenset[str] | None = None
     _terms: frozenset[str] | None = None
@@ -90,32 +76,11 @@ class Candidate:
         return (self.key, self.paragraph, self.position)
 
     @property
-    def text(self) -> str:
-        """The sentence as written; read from the store when first asked for (``features``
-        reads the shortlist's at once)."""
-        if self._text is None:
-            self.source.fill_texts([self])
-        assert self._text is not None, "a candidate's source has its text"
-        return self._text
-
-    @property
-    def words(self) -> str:
-        """Its pyvi words as stored (space-separated, compounds joined by "_"), read with ``text``."""
-        if self._words is None:
-            self.source.fill_texts([self])
-        assert self._words is not None, "a candidate's source has its words"
-        return self._words
-
-    def read(self, text: str, words: str) -> None:
-        """The text and words its source read for it."""
-        self._text, self._words = text, words
-
-    @property
     def parts(self) -> tuple[str, ...]:
         """The sentence's syllables in order, in the question's half (accented, or folded terms
         such as "~tri"); spelled out only when asked for: most candidates are only ever ids."""
         if self._parts is None:
-            self._parts = self.source.table.spell(self.ids, self.folded)
+            self._parts = self.table.spell(self.ids, self.folded)
         return self._parts
 
     @property

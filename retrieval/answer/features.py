@@ -11,8 +11,7 @@ steps: the question's terms as matrix columns (:class:`_Terms`), per-article row
 which pick the :data:`SHORTLIST`, then for the shortlist alone the pairs (:func:`_pair_columns`),
 how near its evidence stands to the question's words (:func:`_nearness`, compiled in
 :mod:`.nearness`) and each sentence's own (:func:`_sentence_row`). The learned
-ranker (``retrieval/answer/ranker.py``) turns the vector into a score. No I/O of its own: the
-shortlist's texts are read through the candidates' :class:`~.candidates.SentenceSource`.
+ranker (``retrieval/answer/ranker.py``) turns the vector into a score. Pure: no I/O.
 
 The features, in the order of :data:`FEATURES`::
 
@@ -158,12 +157,12 @@ def _half_ids(cands: Sequence[Candidate]) -> np.ndarray:
     """Every candidate's syllable ids laid end to end, in the question's half (folded ids when
     it is matched folded). All candidates of a question share one table and one half."""
     flat = np.concatenate([c.ids for c in cands])
-    return cands[0].source.table.folded_of[flat] if cands[0].folded else flat
+    return cands[0].table.folded_of[flat] if cands[0].folded else flat
 
 
 def _wanted(cands: Sequence[Candidate], terms: Sequence[str]) -> np.ndarray:
     """The ids of ``terms`` in the candidates' half (−1 for those no stored sentence holds)."""
-    known = cands[0].source.table.ids(terms, cands[0].folded)
+    known = cands[0].table.ids(terms, cands[0].folded)
     return np.array([known.get(t, -1) for t in terms], dtype=np.int64)
 
 
@@ -221,8 +220,6 @@ def features(question: Question, candidates: dict[tuple[int, int, int], Candidat
     # The rest only for the shortlist: what no sentence off it needs is not computed.
     shortlist = [i for i in np.argsort(-prescore, kind="stable")[:SHORTLIST].tolist() if cands[i].retrieved]
     short = [cands[i] for i in shortlist]
-    if short:
-        short[0].source.fill_texts(short)  # their texts, in one read: the sentence features need them
     columns = {name: values[shortlist] for name, values in columns.items()}
     columns.update(_length_columns(short, held[shortlist]))
     columns.update(_pair_columns(question, short, terms, held[shortlist]))

@@ -253,7 +253,8 @@ class Answering(Reading):
         rows = reads.sentence_rows((a, n, first, last) for (a, n), (first, last) in spans.items())
         titles = {key: _title_syllables(title, folded) for key, title in reads.titles(article_rank).items()}
         candidates: dict[tuple[int, int, int], Candidate] = {}
-        decode = self.store.syllables.decode
+        table = self.store.syllables
+        decode = table.decode
         for hit in hits:  # a hot loop: ~250 sentences a question, hence the names held in locals
             p = hit.passage
             article, paragraph, first, last = p.article, p.paragraph, p.first, p.last
@@ -264,9 +265,9 @@ class Answering(Reading):
                 if c is None:
                     if (row := rows.get(place)) is None:
                         continue
-                    evidence, stored = row
-                    c = candidates[place] = Candidate(article, paragraph, position, decode(stored), reads, folded,
-                                                      title, evidence, article_rank=rank)
+                    text, words, evidence, stored = row
+                    c = candidates[place] = Candidate(article, paragraph, position, text, decode(stored), table,
+                                                      folded, title, words, evidence, article_rank=rank)
                 if first <= position <= last:
                     c.retrieved = True
                     c.passage_score = max(c.passage_score, hit.score)

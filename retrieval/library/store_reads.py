@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
-from ..answer import Candidate
 from ..store import Store
-from ..text import SyllableTable
 
 Place = tuple[int, int, int]  # (article key, paragraph, position)
-Row = tuple[str, bytes]  # (evidence code, syllable ids as stored)
+Row = tuple[str, str, str, bytes]  # (text, space-separated pyvi words, evidence code, syllable ids)
 
 
 class StoreReads:
-    """The sentence rows, texts and titles one question's readings read, each from the store once;
-    the :class:`~retrieval.answer.SentenceSource` of its candidates.
+    """The sentence rows and titles one question's readings read, each from the store once.
 
     A question typed without marks is read twice (folded, then spelled with marks); measured
     on the news dev set at 35,439 articles, 84 % of the second reading's sentences are the
@@ -26,7 +23,6 @@ class StoreReads:
     def __init__(self, store: Store) -> None:
         self._store = store
         self._rows: dict[Place, Row] = {}
-        self._texts: dict[Place, tuple[str, str]] = {}
         self._spans: dict[tuple[int, int], list[tuple[int, int]]] = {}  # (article, paragraph) → ranges read
         self._titles: dict[int, str] = {}
         self._titled: set[int] = set()  # keys whose title was asked for (a gone article has none)
@@ -41,21 +37,6 @@ class StoreReads:
             for a, n, first, last in unread:
                 self._spans.setdefault((a, n), []).append((first, last))
         return self._rows
-
-    @property
-    def table(self) -> SyllableTable:
-        return self._store.syllables
-
-    def fill_texts(self, candidates: Sequence[Candidate]) -> None:
-        """Set the text and words of the candidates lacking them, reading those not read before."""
-        texts = self._texts
-        if unread := [c.place for c in candidates if c.place not in texts]:
-            texts.update(self._store.sentence_texts(unread))
-        for c in candidates:
-            if (read := texts.get(c.place)) is None:  # rewritten since its row was read: its syllables
-                spelled = " ".join(self.table.spell(c.ids, False))
-                read = texts[c.place] = (spelled, spelled)
-            c.read(*read)
 
     def titles(self, keys: Iterable[int]) -> dict[int, str]:
         """The titles of these articles (those gone are left out), each read once."""

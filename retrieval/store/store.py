@@ -248,46 +248,31 @@ class Store:
         """The syllables behind the ids of :meth:`sentence_rows` (all of them, once it returned)."""
         return self._syllables
 
-    def sentence_rows(self, spans: Iterable[tuple[int, int, int, int]]) -> dict[tuple[int, int, int], tuple[str, bytes]]:
+    def sentence_rows(self, spans: Iterable[tuple[int, int, int, int]]
+                      ) -> dict[tuple[int, int, int], tuple[str, str, str, bytes]]:
         """The stored sentences of each (article, paragraph, first, last) span, positions inclusive,
-        keyed by (article, paragraph, position): (evidence code, syllable ids as stored, which
-        :meth:`SyllableTable.decode` and :attr:`syllables` read).
+        keyed by (article, paragraph, position): (text, space-separated pyvi words, evidence code,
+        syllable ids as stored: :meth:`SyllableTable.decode` and :attr:`syllables` read them).
 
-        The answer path reads these for all its passages in one query (a query per paragraph
-        cost more than the BM25 query itself), and the texts of the few sentences it keeps by
-        :meth:`sentence_texts`. Overlapping spans may be given; each sentence comes once.
+        The answer path reads these raw, in one query for all its passages: splitting words into
+        ``Sentence`` records it would only join again, or a query per paragraph, cost more than
+        the BM25 query itself. Overlapping spans may be given; each sentence comes once.
         """
         wanted = list(dict.fromkeys(spans))
-        rows: dict[tuple[int, int, int], tuple[str, bytes]] = {}
+        rows: dict[tuple[int, int, int], tuple[str, str, str, bytes]] = {}
         for chunk in _batches(wanted, 200):  # 800 parameters a query, far below SQLite's limit
             values = ",".join("(?, ?, ?, ?)" for _ in chunk)
             found = self._db.execute(
                 f"WITH wanted (article, paragraph, first, last) AS (VALUES {values})"
-                " SELECT s.article, s.paragraph, s.position, s.evidence, s.syllables FROM wanted"
+                " SELECT s.article, s.paragraph, s.position, s.text, s.words, s.evidence, s.syllables FROM wanted"
                 " JOIN sentences AS s ON s.article = wanted.article AND s.paragraph = wanted.paragraph"
                 " AND s.position BETWEEN wanted.first AND wanted.last",
                 [n for span in chunk for n in span],
             )
-            rows.update(((a, p, n), (ev, ids)) for a, p, n, ev, ids in found)
+            rows.update(((a, p, n), (text, words, ev, ids)) for a, p, n, text, words, ev, ids in found)
         if rows:
             catch_up(self._db, self._syllables)  # ids another process wrote since
         return rows
-
-    def sentence_texts(self, places: Iterable[tuple[int, int, int]]) -> dict[tuple[int, int, int], tuple[str, str]]:
-        """(text, space-separated pyvi words) of the sentences at these (article, paragraph,
-        position) places, in one query; those gone are left out."""
-        wanted = list(dict.fromkeys(places))
-        texts: dict[tuple[int, int, int], tuple[str, str]] = {}
-        for chunk in _batches(wanted, 300):
-            values = ",".join("(?, ?, ?)" for _ in chunk)
-            found = self._db.execute(
-                f"WITH wanted (article, paragraph, position) AS (VALUES {values})"
-                " SELECT s.article, s.paragraph, s.position, s.text, s.words FROM wanted JOIN sentences AS s"
-                " ON s.article = wanted.article AND s.paragraph = wanted.paragraph AND s.position = wanted.position",
-                [n for place in chunk for n in place],
-            )
-            texts.update(((a, p, n), (text, words)) for a, p, n, text, words in found)
-        return texts
 
     def all_sentences(self, key: int) -> list[Sentence]:
         rows = self._db.execute(
