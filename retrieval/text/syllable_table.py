@@ -19,7 +19,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from .vietnamese import FOLDED, fold_syllable
+from .vietnamese import FOLDED, fold_syllable, words_syllables
 
 ID_TYPE = np.dtype("<i4")  # as stored: 4 bytes each, little-endian, whatever the machine
 
@@ -62,7 +62,7 @@ class SyllableTable:
     def encode(self, words: str) -> tuple[bytes, list[str]]:
         """The ids of the syllables of pyvi ``words`` (as the store keeps them: space-separated,
         compounds joined by "_"), as stored bytes, and the syllables this call added."""
-        parts = words.replace("_", " ").split()
+        parts = words_syllables(words, False)
         added = [p for p in dict.fromkeys(parts) if p not in self._id]
         self.extend(added)
         return np.fromiter(map(self._id.__getitem__, parts), dtype=ID_TYPE, count=len(parts)).tobytes(), added
