@@ -85,8 +85,8 @@ class Candidate:
 
     @property
     def syllables(self) -> frozenset[str]:
-        """``parts`` as a set; built only when asked for: only the shortlisted sentences need it
-        (``features`` reads the question's syllables in all of them from ``parts`` at once)."""
+        """``parts`` as a set; built only when asked for (``features`` reads every sentence's
+        syllables from its ids, all of them at once)."""
         if self._syllables is None:
             self._syllables = frozenset(self.parts)
         return self._syllables
@@ -99,22 +99,6 @@ class Candidate:
             pairs = (f"{a}_{b.removeprefix(FOLDED)}" for a, b in zip(self.parts, self.parts[1:]))
             self._terms = self.syllables | frozenset(pairs)
         return self._terms
-
-    def holds_pair(self, first: str, second: str) -> bool:
-        """Whether syllable ``second`` directly follows ``first`` somewhere in the sentence."""
-        held = self.syllables
-        if first not in held or second not in held:
-            return False
-        # tuple.index scans in C for each place of ``first``; a Python loop over every pair
-        # of every sentence took a tenth of the answer path.
-        parts, at = self.parts, -1
-        try:
-            while True:
-                at = parts.index(first, at + 1)
-                if parts[at + 1 : at + 2] == (second,):
-                    return True
-        except ValueError:
-            return False
 
 
 def pick(candidates: Iterable[Candidate], k: int, weights: Weights) -> list[Candidate]:

@@ -59,7 +59,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -221,14 +221,15 @@ def features(question: Question, candidates: dict[tuple[int, int, int], Candidat
     shortlist = [i for i in np.argsort(-prescore, kind="stable")[:SHORTLIST].tolist() if cands[i].retrieved]
     short = [cands[i] for i in shortlist]
     columns = {name: values[shortlist] for name, values in columns.items()}
-    columns.update(_length_columns(short, held[shortlist]))
-    columns.update(_pair_columns(question, short, terms, held[shortlist]))
+    own = _Own.of(question)
+    laid = _Laid.of(short)
+    columns.update(_syllable_columns(own, short, laid, held[shortlist]))
+    columns.update(_pair_columns(question, short, laid, terms))
     zeros = np.zeros(len(short))
     matrix = np.column_stack([columns.get(name, zeros) for name in FEATURES])
-    own = _Own.of(question)
     spans = [decode(c.evidence) for c in short]
     untitled = ~articles.in_title[articles.row[shortlist]]
-    matrix[:, _NEARNESS_COLUMNS] = _nearness(own, short, spans, terms, untitled)
+    matrix[:, _NEARNESS_COLUMNS] = _nearness(own, short, laid, spans, terms, untitled)
     for c, row, held_spans in zip(short, matrix, spans):
         c.features = _sentence_row(question, own, candidates, c, row, held_spans)
 
@@ -322,39 +323,83 @@ def _share_columns(question: Question, cands: list[Candidate], terms: _Terms, he
     }
 
 
-def _length_columns(cands: list[Candidate], held: np.ndarray) -> dict[str, np.ndarray]:
-    """``length`` and ``novelty``, from each sentence's distinct syllables (shortlist only: the
-    sets are built for it alone)."""
-    lengths = np.array([len(c.syllables) for c in cands], dtype=np.float64)
+@dataclass(frozen=True)
+class _Laid:
+    """The shortlisted sentences' syllable ids laid end to end, in the question's half: the
+    features read from them are computed for the whole shortlist at once. Spelling each
+    sentence out and building its set of syllables and pairs in Python cost ~1 ms a question."""
+
+    ids: np.ndarray  # every sentence's ids, end to end (int64)
+    row: np.ndarray  # the sentence of each
+    offsets: np.ndarray  # sentence i's ids are ids[offsets[i]:offsets[i + 1]]
+
+    @classmethod
+    def of(cls, short: Sequence[Candidate]) -> _Laid:
+        lengths = np.fromiter(map(len, (c.ids for c in short)), dtype=np.intp, count=len(short))
+        offsets = np.zeros(len(short) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        ids = _half_ids(short).astype(np.int64) if short else np.zeros(0, dtype=np.int64)
+        return cls(ids, np.repeat(np.arange(len(short)), lengths), offsets)
+
+    def span(self, *others: np.ndarray) -> int:
+        """One more than the largest id here or in ``others``: (a, b) ↦ a · span + b is one to one."""
+        return int(max((int(a.max()) for a in (self.ids, *others) if a.size), default=0)) + 1
+
+
+def _syllable_columns(own: _Own, short: Sequence[Candidate], laid: _Laid, held: np.ndarray) -> dict[str, np.ndarray]:
+    """``length``, ``novelty``, ``new_words`` and ``focus``, from each sentence's distinct
+    syllables (one sort over the shortlist's (sentence, id) pairs)."""
+    n = len(short)
+    span = laid.span()
+    row, ids = np.divmod(_distinct(laid.row * span + laid.ids), span)
+    lengths = np.bincount(row, minlength=n).astype(np.float64)
+    new = np.bincount(row[_locate(ids, _wanted(short, list(own.syllables))) < 0], minlength=n)
+    at = _locate(ids, _wanted(short, list(own.focus)))
+    focus_held = np.zeros((n, len(own.focus)), dtype=bool)
+    focus_held[row[at >= 0], at[at >= 0]] = True
     return {"length": np.log2(np.maximum(lengths, 1) / 20),
-            "novelty": np.where(lengths > 0, 1 - held.sum(axis=1) / np.maximum(lengths, 1), 0.0)}
+            "novelty": np.where(lengths > 0, 1 - held.sum(axis=1) / np.maximum(lengths, 1), 0.0),
+            "new_words": np.array([math.log1p(x) for x in new.tolist()]),
+            "focus": _in_order(focus_held, np.array(list(own.focus.values()), dtype=np.float64)) / own.focus_total}
 
 
-def _pair_columns(question: Question, cands: list[Candidate], terms: _Terms, held: np.ndarray) -> dict[str, np.ndarray]:
-    """``pairs`` and ``focus_pairs``. A pair can only be in a sentence that holds both its
-    syllables: only those are scanned; the same scan scores the pairs of two focus words."""
-    idf_of, column = question.idf, terms.column
+def _pair_columns(question: Question, short: Sequence[Candidate], laid: _Laid, terms: _Terms) -> dict[str, np.ndarray]:
+    """``pairs`` and ``focus_pairs``: the question's syllable pairs (two focus words for the
+    latter) that a sentence holds in order, idf-weighted; adjacent ids (a, b) as a · span + b."""
+    parts, idf_of = terms.pair_parts, question.idf
+    firsts = _wanted(short, [first for _, first, _ in parts])
+    seconds = _wanted(short, [second for _, _, second in parts])
+    span = laid.span(firsts, seconds)
+    adjacent = laid.row[1:] == laid.row[:-1]
+    at = _locate(laid.ids[:-1][adjacent] * span + laid.ids[1:][adjacent],
+                 np.where((firsts >= 0) & (seconds >= 0), firsts * span + seconds, -1))
+    holds = np.zeros((len(short), len(parts)), dtype=bool)
+    holds[laid.row[:-1][adjacent][at >= 0], at[at >= 0]] = True
+    weight = np.array([idf_of[t] for t, _, _ in parts], dtype=np.float64)
     focus = question.analysis.focus_weights(question.folded)
-    pair_score = np.zeros(len(cands))
-    focus_pair_score = np.zeros(len(cands))
-    focus_pair_total = 0.0
-    maybe: Iterable[int]
-    for t, first, second in terms.pair_parts:
-        in_focus = first in focus and second in focus
-        focus_pair_total += idf_of[t] if in_focus else 0.0
-        if first in column and second in column:
-            maybe = np.flatnonzero(held[:, column[first]] & held[:, column[second]])
-        else:
-            maybe = range(len(cands))
-        for i in maybe:
-            if cands[i].holds_pair(first, second):
-                pair_score[i] += idf_of[t]
-                if in_focus:
-                    focus_pair_score[i] += idf_of[t]
-    columns = {"pairs": pair_score / terms.pair_total}
-    if focus_pair_total:
-        columns["focus_pairs"] = focus_pair_score / focus_pair_total
+    in_focus = np.array([first in focus and second in focus for _, first, second in parts], dtype=bool)
+    columns = {"pairs": _in_order(holds, weight) / terms.pair_total}
+    if focus_total := sum(weight[in_focus].tolist()):
+        columns["focus_pairs"] = _in_order(holds[:, in_focus], weight[in_focus]) / focus_total
     return columns
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """``np.unique(values)`` for a small array: numpy 2.4's takes 15 times as long (0.14 ms)."""
+    ordered = np.sort(values)
+    keep = np.ones(ordered.size, dtype=bool)
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
+
+
+def _in_order(held: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """``held @ weight``, summed column by column in order. A matrix product may round two equal
+    rows differently (by where they stand), and a sentence's score must not depend on that:
+    two sentences tied exactly are ordered by their place in the archive (:func:`.pick`)."""
+    total = np.zeros(held.shape[0])
+    for j, w in enumerate(weight.tolist()):
+        total += held[:, j] * w
+    return total
 
 
 @dataclass(frozen=True)
@@ -384,30 +429,24 @@ def _sentence_row(question: Question, own: _Own, candidates: dict[tuple[int, int
     row[_COLUMN["cue"]] = answer_type_cue(question.analysis.kind, c.text, own.folded)
     row[_COLUMN["words"]] = _compounds_share(question.compounds, c.words)
     row[_COLUMN["follows"]] = before.coverage if before and _REFERS_BACK_RE.match(c.text) else 0.0
-    held = c.syllables
-    row[_COLUMN["new_words"]] = math.log1p(len(held - own.syllables))
-    row[_COLUMN["focus"]] = sum(w for t, w in own.focus.items() if t in held) / own.focus_total
     for kind in spans:
         row[_COLUMN[f"has_{kind}"]] = 1.0
     return row
 
 
-def _nearness(own: _Own, short: list[Candidate], spans: list[dict[str, tuple[tuple[int, int], ...]]],
+def _nearness(own: _Own, short: list[Candidate], laid: _Laid, spans: list[dict[str, tuple[tuple[int, int], ...]]],
               terms: _Terms, untitled: np.ndarray) -> np.ndarray:
     """The :data:`~.nearness.NEARNESS` columns of the shortlist, laid out flat for the compiled
     pass (see :mod:`.nearness`); ``untitled``: shortlist × columns, not in the article's title."""
     table = list(dict.fromkeys([*own.syllables, *terms.singles, *own.focus]))
-    lengths = [len(c.ids) for c in short]
-    offsets = np.zeros(len(short) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
-    ids = _locate(_half_ids(short), _wanted(short, table))
+    ids = _locate(laid.ids, _wanted(short, table))
     wanted = [[(kind == own.relevant[0], start, end) for kind in own.relevant for start, end in held.get(kind, ())]
               for held in spans]
     span_offsets = np.zeros(len(short) + 1, dtype=np.int64)
     np.cumsum([len(w) for w in wanted], out=span_offsets[1:])
     flat = np.array([span for w in wanted for span in w], dtype=np.int64).reshape(-1, 3)
     specific_total = untitled @ terms.weight
-    return nearness(offsets, ids, np.array([terms.column.get(t, -1) for t in table], dtype=np.int64),
+    return nearness(laid.offsets, ids, np.array([terms.column.get(t, -1) for t in table], dtype=np.int64),
                     np.array([t in own.syllables for t in table], dtype=np.bool_),
                     np.array([own.focus.get(t, math.nan) for t in table], dtype=np.float64),
                     span_offsets, flat[:, 1].copy(), flat[:, 2].copy(), flat[:, 0].astype(np.bool_),
