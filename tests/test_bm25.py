@@ -8,6 +8,7 @@ from rank_bm25 import BM25Okapi
 
 from retrieval.articles import Passage
 from retrieval.index import BM25Params, Index
+from retrieval.index.topk import MARGIN, contenders
 
 
 def random_corpus(rng: np.random.Generator, docs: int, vocab: int) -> list[list[str]]:
@@ -80,6 +81,39 @@ def test_top_k_is_rank_bm25s_ranking_with_exact_scores(seed: int) -> None:
         got = ours.top(query, k)
         assert [n for n, _ in got] == expected.tolist()
         assert np.allclose([s for _, s in got], scores[expected], rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_contenders_are_every_passage_within_the_margin_of_the_kth_rough_score(seed: int) -> None:
+    """The compiled kernel's first stage, against its contract computed plainly: float32 rough
+    scores summed term by term; every passage within MARGIN of the best under the k-th best
+    goes on to exact scoring (all of them when at most 4k were reached). Copies tie at the k-th."""
+    rng = np.random.default_rng(300 + seed)
+    base = random_corpus(rng, docs=50, vocab=300)
+    index = build([base[int(i)] for i in rng.integers(0, len(base), size=500)])
+    approx, (idf, norm, _), a = index._approximate(), index._stats(), index._a
+    for _ in range(30):
+        asked = sorted({f"t{i}" for i in rng.integers(20, 300, size=int(rng.integers(1, 6)))})
+        query = [(term, n) for term, n in zip(asked, index.vocab.lookup(asked)) if n is not None]
+        ids = np.array([n for _, n in query], dtype=np.int64)
+        if not ids.size or not (idf[ids] > 0).all():
+            continue
+        k = int(rng.integers(1, 30))
+        rough = np.zeros(norm.size, dtype=np.float32)
+        for t, w in zip(ids.tolist(), idf[ids].tolist()):
+            span = slice(a.indptr[t], a.indptr[t + 1])
+            np.add.at(rough, a.docs[span], approx[span] * np.float32(w))
+        reached = np.flatnonzero(rough)
+        if reached.size <= 4 * k:
+            expected = reached
+        else:
+            kth, best = np.sort(rough[reached])[-k], rough.max()
+            expected = reached[rough[reached] >= kth - np.float32(MARGIN * np.float64(best))]
+        chosen, exact = contenders(a.indptr, a.docs, approx, a.tfs, norm, ids, idf[ids], k, index.params.k1,
+                                   np.zeros(0, dtype=bool))
+        assert chosen.tolist() == expected.tolist()
+        docs, scores = index.scores([term for term, _ in query])
+        assert np.allclose(exact, scores[np.searchsorted(docs, chosen)], rtol=0, atol=1e-9)
 
 
 @pytest.mark.parametrize("seed", range(4))

@@ -11,6 +11,11 @@ Two stages:
    is scored again in float64, term by term in the query's order, each term's posting found
    by bisection: ``Σ w · tf · (k1 + 1) / (tf + norm)``, the sum rank-bm25 computes.
 
+Between the two, one scan over every passage finds the k-th best rough score and, in the same
+pass, gathers the passages that may be within the margin of it (``slack`` below the k-th
+best found so far); a second full scan for them cost 0.2 ms a question at 35,439 articles,
+a sixth of the kernel.
+
 A mask (a query's scope, or the passages still alive) keeps only the passages it marks: both
 stages see only those.
 
@@ -48,8 +53,17 @@ def contenders(indptr: np.ndarray, docs: np.ndarray, rough_weights: np.ndarray, 
         for i in range(indptr[terms[j]], indptr[terms[j] + 1]):
             rough[docs[i]] += rough_weights[i] * w
     # One scan: how many passages were touched, the best rough score, and the k best kept in
-    # ``kept`` (ascending, kept[0] the k-th best so far).
+    # ``kept`` (ascending, kept[0] the k-th best so far). It also gathers, in order, every
+    # passage within ``slack`` of the k-th best so far: the final floor (below) is never above
+    # that, as the k-th best only grows and ``slack`` is the margin of a score no passage can
+    # pass. A second scan for the floor cost as much as this one (a pass over every passage).
+    bound = 0.0
+    for j in range(terms.size):
+        bound += weights[j] * (k1 + 1)  # a saturated term frequency stays below k1 + 1
+    slack = np.float32(2 * MARGIN * bound)
     kept = np.zeros(k, dtype=np.float32)
+    high = np.empty(n, dtype=np.int64)
+    count = 0
     best = np.float32(0)
     touched = 0
     every = keep.size == 0
@@ -59,24 +73,32 @@ def contenders(indptr: np.ndarray, docs: np.ndarray, rough_weights: np.ndarray, 
             continue
         touched += 1
         best = max(best, v)
-        if v > kept[0]:
-            p = 0
-            while p + 1 < k and kept[p + 1] < v:
-                kept[p] = kept[p + 1]
-                p += 1
-            kept[p] = v
-    # Few touched: all of them; else everything within the margin of the k-th.
-    floor = np.float32(0) if touched <= 4 * k else kept[0] - np.float32(MARGIN * np.float64(best))
-    # The same test as the scan above plus the floor, so at most ``touched`` passages pass: the
-    # compiled code checks no bounds.
-    chosen = np.empty(touched, dtype=np.int64)
+        if v >= kept[0] - slack:
+            high[count] = d
+            count += 1
+            if v > kept[0]:
+                p = 0
+                while p + 1 < k and kept[p + 1] < v:
+                    kept[p] = kept[p + 1]
+                    p += 1
+                kept[p] = v
+    # Few touched: all of them (scanned again: rare, and only then are those below the k-th
+    # needed); else everything within the margin of the k-th.
     c = 0
-    for d in range(n):
-        v = rough[d]
-        if v == 0 or not (every or keep[d]) or v < floor:
-            continue
-        chosen[c] = d
-        c += 1
+    if touched <= 4 * k:
+        chosen = np.empty(touched, dtype=np.int64)
+        for d in range(n):
+            if rough[d] != 0 and (every or keep[d]):
+                chosen[c] = d
+                c += 1
+    else:
+        floor = kept[0] - np.float32(MARGIN * np.float64(best))
+        chosen = high
+        for i in range(count):
+            d = high[i]
+            if rough[d] >= floor:
+                chosen[c] = d
+                c += 1
     chosen = chosen[:c]
     exact = np.zeros(c, dtype=np.float64)
     for j in range(terms.size):
