@@ -156,27 +156,42 @@ def _spellings_held(keys: set[str], sentences: Sequence[np.ndarray], table: Syll
                     ) -> tuple[dict[str, Counter[str]], dict[tuple[str, str], Counter[tuple[str, str]]]]:
     """How often ``sentences`` spell each folded syllable of ``keys`` each way, and each two
     adjacent ones (never across two sentences). The sentences' ids are laid end to end and only
-    the places of a syllable of ``keys`` are visited in Python: a question's ~250 candidate
-    sentences hold ~5,600 syllables, and spelling them all out was 3 ms of its second reading."""
+    the distinct spellings found at the places of a syllable of ``keys`` are counted by numpy: a
+    question's ~250 candidate sentences hold ~5,600 syllables; spelling them all out was 3 ms of
+    its second reading, and visiting each of the ~900 places in Python 0.8 ms."""
     singles: dict[str, Counter[str]] = defaultdict(Counter)
     pairs: dict[tuple[str, str], Counter[tuple[str, str]]] = defaultdict(Counter)
     wanted = table.ids([FOLDED + key for key in keys], folded=True)
     if not sentences or not wanted:
         return singles, pairs
-    accented = np.concatenate(sentences)
+    accented = np.concatenate(sentences).astype(np.int64)
     folded = table.folded_of[accented]
     ends = np.cumsum([len(s) for s in sentences])
     last = np.zeros(accented.size + 1, dtype=bool)  # a sentence's last syllable pairs with nothing
     last[ends - 1] = True
-    at = np.flatnonzero(np.isin(folded, np.fromiter(wanted.values(), dtype=np.int64)))
-    spelled = dict(zip(at.tolist(), map(table.texts.__getitem__, accented[at].tolist())))
-    key_of = dict(zip(at.tolist(), (table.folded_texts[f][len(FOLDED):] for f in folded[at].tolist())))
-    for i, word in spelled.items():
-        key = key_of[i]
-        singles[key][word] += 1
-        if i + 1 in spelled and not last[i]:
-            pairs[(key, key_of[i + 1])][(word, spelled[i + 1])] += 1
+    held = np.zeros(accented.size + 1, dtype=bool)
+    held[:-1] = np.isin(folded, np.fromiter(wanted.values(), dtype=np.int64))
+
+    def key(word: int) -> str:
+        return table.folded_texts[table.folded_of[word]][len(FOLDED):]
+
+    at = np.flatnonzero(held)
+    for (word,), count in _counted(accented[at]):
+        singles[key(word)][table.texts[word]] += count
+    at = np.flatnonzero(held[:-1] & held[1:] & ~last[:-1])  # a pair starts here
+    for (first, second), count in _counted(accented[at], accented[at + 1]):
+        pairs[(key(first), key(second))][(table.texts[first], table.texts[second])] += count
     return singles, pairs
+
+
+def _counted(*columns: np.ndarray) -> list[tuple[tuple[int, ...], int]]:
+    """The distinct rows of ``columns`` (same-length id arrays) with how often each occurs, in the
+    order of their first occurrence (a Counter's ties then read as the text first had them)."""
+    if not columns[0].size:
+        return []
+    rows, first, counts = np.unique(np.column_stack(columns), axis=0, return_index=True, return_counts=True)
+    order = np.argsort(first, kind="stable")
+    return list(zip(map(tuple, rows[order].tolist()), counts[order].tolist()))
 
 
 def _cased(spelled: str, typed: str) -> str:
