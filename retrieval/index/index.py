@@ -52,6 +52,7 @@ class Index:
         self._cache: tuple[np.ndarray, np.ndarray, float] | None = None  # idf, norm, avgdl
         self._all_alive = True  # no removed passage left in the arrays (set with the cache)
         self._approx: np.ndarray | None = None  # float32 saturated tf per posting, for top()
+        self._alive_count: tuple[np.ndarray | None, int] = (None, 0)  # see n_passages
 
     @property
     def _a(self) -> Arrays:
@@ -76,7 +77,10 @@ class Index:
 
     @property
     def n_passages(self) -> int:
-        return int(self._arrays.alive.sum())
+        alive = self._arrays.alive  # replaced, never changed in place: counted once per array
+        if self._alive_count[0] is not alive:
+            self._alive_count = (alive, int(alive.sum()))
+        return self._alive_count[1]
 
     @property
     def n_articles(self) -> int:
