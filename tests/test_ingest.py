@@ -150,5 +150,5 @@ def test_the_answer_path_reads_every_wanted_sentence_once_in_one_query(tmp_path:
     assert rows[(a, 1, 8)][1].split()[-1] == "mưa"
     many = store.sentence_rows([(a, 1, n, n + k) for n in range(12) for k in range(30)])  # 360 spans: two queries
     assert sorted(many) == [(a, 1, n) for n in range(12)]
-    assert store.titles([b, 999, a, a]) == {a: "Tin a", b: "Tin b"}
+    assert store.title_syllables([b, 999, a, a]) == {a: "tin a", b: "tin b"}
     store.close()

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.articles import EVIDENCE_VERSION
+from retrieval.articles import EVIDENCE_VERSION, Article
 from retrieval.errors import StoreError
-from retrieval.store.store import MIGRATIONS, SCHEMA, Store
+from retrieval.store.store import MIGRATIONS, SCHEMA, Store, content_hash
 from retrieval.text import words_syllables
 
 
@@ -40,6 +40,7 @@ def test_a_version_0_store_is_migrated_and_its_sentences_get_their_evidence(tmp_
     assert store.syllables.spell(store.syllables.decode(ids), False) == tuple(words_syllables(words, False)), \
         "the stored sentence got its syllable ids"
     assert store.get(1).article.title == "Cầu" and store.seq == 1, "the data survives the migration"
+    assert store.title_syllables([1, 2]) == {1: "cầu"}, "the stored title got its syllables"
     store.close()
     again = Store(path)  # opening again migrates nothing and recomputes nothing
     assert again.version == len(MIGRATIONS)
@@ -71,3 +72,14 @@ def test_a_store_from_newer_code_is_refused_with_the_reason(tmp_path: Path) -> N
     db.close()
     with pytest.raises(StoreError, match="newer than this code"):
         Store(path)
+
+
+def test_a_written_title_keeps_its_syllables_and_a_rewrite_updates_them(tmp_path: Path) -> None:
+    store = Store(tmp_path / "articles.sqlite3")
+    body = ("Nước lũ dâng cao.",)
+    [(_, key)] = store.write([(a := Article("x", "Hoà Bình: Lũ_quét ở xã Tân Pheo", body), content_hash(a), [])])
+    assert store.title_syllables([key]) == {key: "hòa bình lũ_quét ở xã tân pheo"}
+    [(outcome, again)] = store.write([(b := Article("x", "Lũ rút", body), content_hash(b), [])])
+    assert (outcome, again) == ("replaced", key) and store.title_syllables([key]) == {key: "lũ rút"}
+    assert words_syllables(store.title_syllables([key])[key], True) == ["~lu", "~rut"]
+    store.close()

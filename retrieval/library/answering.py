@@ -39,7 +39,6 @@ from ..text import (
     spelled_along,
     spelled_as,
     strip_marks,
-    syllables,
     words_syllables,
 )
 from .reading import Reading
@@ -56,10 +55,9 @@ TITLE_KINDS = frozenset({Kind.NUMBER, Kind.TIME, Kind.PERSON})
 
 
 @lru_cache(maxsize=4096)
-def _title_syllables(title: str, folded: bool) -> frozenset[str]:
-    """A title's syllables in the question's half: the same articles' titles come back
-    question after question, and reading one (normalising, splitting) costs ~20 µs."""
-    return frozenset(words_syllables(" ".join(syllables(title)), folded))
+def _title_syllables(stored: str, folded: bool) -> frozenset[str]:
+    """A title's syllables as stored (:meth:`Store.title_syllables`), in the question's half."""
+    return frozenset(words_syllables(stored, folded))
 
 
 def _compounds(words: str, idf: dict[str, float]) -> dict[str, float]:
@@ -251,7 +249,7 @@ class Answering(Reading):
             first, last = spans.get((p.article, p.paragraph), (p.first - 1, p.last + 1))
             spans[(p.article, p.paragraph)] = (min(first, p.first - 1), max(last, p.last + 1))
         rows = reads.sentence_rows((a, n, first, last) for (a, n), (first, last) in spans.items())
-        titles = {key: _title_syllables(title, folded) for key, title in reads.titles(article_rank).items()}
+        titles = {key: _title_syllables(stored, folded) for key, stored in reads.title_syllables(article_rank).items()}
         candidates: dict[tuple[int, int, int], Candidate] = {}
         table = self.store.syllables
         decode = table.decode

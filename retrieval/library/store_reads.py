@@ -11,7 +11,7 @@ Row = tuple[str, str, str, bytes]  # (text, space-separated pyvi words, evidence
 
 
 class StoreReads:
-    """The sentence rows and titles one question's readings read, each from the store once.
+    """The sentence rows and titles' syllables one question's readings read, each from the store once.
 
     A question typed without marks is read twice (folded, then spelled with marks); measured
     on the news dev set at 35,439 articles, 84 % of the second reading's sentences are the
@@ -24,7 +24,7 @@ class StoreReads:
         self._store = store
         self._rows: dict[Place, Row] = {}
         self._spans: dict[tuple[int, int], list[tuple[int, int]]] = {}  # (article, paragraph) → ranges read
-        self._titles: dict[int, str] = {}
+        self._titles: dict[int, str] = {}  # key → its title's syllables
         self._titled: set[int] = set()  # keys whose title was asked for (a gone article has none)
 
     def sentence_rows(self, spans: Iterable[tuple[int, int, int, int]]) -> dict[Place, Row]:
@@ -38,10 +38,11 @@ class StoreReads:
                 self._spans.setdefault((a, n), []).append((first, last))
         return self._rows
 
-    def titles(self, keys: Iterable[int]) -> dict[int, str]:
-        """The titles of these articles (those gone are left out), each read once."""
+    def title_syllables(self, keys: Iterable[int]) -> dict[int, str]:
+        """The syllables of these articles' titles (:meth:`Store.title_syllables`; those gone are
+        left out), each read once."""
         wanted = list(dict.fromkeys(keys))
         if unread := [key for key in wanted if key not in self._titled]:
-            self._titles.update(self._store.titles(unread))
+            self._titles.update(self._store.title_syllables(unread))
             self._titled.update(unread)
         return {key: self._titles[key] for key in wanted if key in self._titles}

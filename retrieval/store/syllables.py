@@ -1,6 +1,7 @@
 """The article store's syllable ids in SQLite: the ``syllables`` table behind a
 :class:`~retrieval.text.SyllableTable`, and the schema step that gives every stored sentence
-its ids (``sentences.syllables``, little-endian int32).
+its ids (``sentences.syllables``, little-endian int32); and the step that keeps each article's
+title's syllables beside it (``articles.title_syllables``).
 
 Ids are dense (0, 1, 2 …) and only ever appended, inside the transaction that writes the
 sentences using them, so a reader that sees a sentence also sees its ids once it has caught up
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from ..text import SyllableTable
+from ..text import SyllableTable, syllables
 
 FILL_BATCH = 5000  # sentences given their ids per statement batch while migrating
 
@@ -54,3 +55,16 @@ def add_syllable_ids(db: sqlite3.Connection) -> None:
                        [(table.encode(words)[0], a, p, n) for a, p, n, words in rows])
         last = rows[-1][:3]
     save(db, table, 0)
+
+
+def title_syllables(title: str) -> str:
+    """What ``articles.title_syllables`` holds: the title's syllables, lower-cased, space-separated
+    (``words_syllables`` reads them in either half, as it reads a sentence's words)."""
+    return " ".join(syllables(title))
+
+
+def add_title_syllables(db: sqlite3.Connection) -> None:
+    """Schema step 2 → 3: every article's title's syllables, computed once."""
+    db.execute("ALTER TABLE articles ADD COLUMN title_syllables TEXT NOT NULL DEFAULT ''")
+    rows = db.execute("SELECT key, title FROM articles").fetchall()
+    db.executemany("UPDATE articles SET title_syllables = ? WHERE key = ?", [(title_syllables(t), k) for k, t in rows])
