@@ -94,7 +94,8 @@ class EmbeddedArchive:
 
     def top(self, terms: Sequence[str], k: int, scope: Scope | None = None) -> list[tuple[Passage, float]]:
         index = self.index
-        return [(index.passage(n), score) for n, score in index.top(terms, k, self.mask(scope))]
+        top = index.top(terms, k, self.mask(scope))
+        return list(zip(index.passages([n for n, _ in top]), [score for _, score in top]))
 
     def idf(self, terms: Sequence[str]) -> dict[str, float]:
         unique = list(dict.fromkeys(terms))

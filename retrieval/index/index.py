@@ -308,8 +308,14 @@ class Index:
         return self._approx
 
     def passage(self, number: int) -> Passage:
-        a = self._a
-        return Passage(int(a.article[number]), int(a.paragraph[number]), int(a.first[number]), int(a.last[number]))
+        return self.passages([number])[0]
+
+    def passages(self, numbers: Sequence[int]) -> list[Passage]:
+        """The passages of these numbers, read from the arrays a column at a time (an element at
+        a time, 30 passages took 0.06 ms of a question)."""
+        a, at = self._a, np.asarray(numbers, dtype=np.int64)
+        return list(map(Passage, a.article[at].tolist(), a.paragraph[at].tolist(), a.first[at].tolist(),
+                        a.last[at].tolist()))
 
     # --- persistence (the files themselves: :mod:`.generations`) -------------------------
 

@@ -189,9 +189,8 @@ class Answering(Reading):
         chosen = pick(candidates.values(), k or self.settings.sentences, weights)
         if not chosen or chosen[0].coverage < weights.min_coverage:
             return Answer(asked.text, ()), hits
-        sentences = tuple(
-            AnswerSentence(c.text, round(c.score, 4), self._citation(c.key, c.paragraph)) for c in chosen
-        )
+        citations = self._citations([(c.key, c.paragraph) for c in chosen])
+        sentences = tuple(AnswerSentence(c.text, round(c.score, 4), cited) for c, cited in zip(chosen, citations))
         if (title := self._title_answer(asked, chosen[0])) is not None:
             sentences = (title, *sentences[: (k or self.settings.sentences) - 1])
         return Answer(asked.text, sentences), hits

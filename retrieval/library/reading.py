@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import numpy as np
@@ -111,11 +112,19 @@ class Reading(LibraryFolder):
         return Scope(published=frame.reported(), undated_too=True)
 
     def _citation(self, key: int, paragraph: int) -> Citation:
-        stored = self.store.get(key)
-        assert stored is not None, f"article {key} is indexed but not stored"
-        a = stored.article
-        captions_from = len(body_paragraphs(a)) + 1 if a.captions else 0
-        return Citation(a.id, a.display_title, a.published, a.source, a.url, paragraph, captions_from)
+        return self._citations([(key, paragraph)])[0]
+
+    def _citations(self, places: Sequence[tuple[int, int]]) -> list[Citation]:
+        """The citation of each (article key, paragraph), each article read from the store once
+        (an answer's sentences often share one, and reading an article decodes all its text)."""
+        cited: dict[int, Citation] = {}
+        for key in dict.fromkeys(key for key, _ in places):
+            stored = self.store.get(key)
+            assert stored is not None, f"article {key} is indexed but not stored"
+            a = stored.article
+            captions_from = len(body_paragraphs(a)) + 1 if a.captions else 0
+            cited[key] = Citation(a.id, a.display_title, a.published, a.source, a.url, 0, captions_from)
+        return [replace(cited[key], paragraph=paragraph) for key, paragraph in places]
 
 
 _PLACE_BEFORE_RE = re.compile(r"(?:TP\.|[Tt]hành phố|[Tt]ỉnh|[Qq]uận|[Hh]uyện|[Đđ]ường|[Pp]hố)\s*$")
