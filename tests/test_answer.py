@@ -13,7 +13,8 @@ import pytest
 
 from retrieval.__main__ import main as cli
 from retrieval.answer import Kind, format_answer
-from retrieval.answer.features import FEATURES, answer_type_cue, features
+from retrieval.answer.cues import answer_type_cue, answer_type_cues
+from retrieval.answer.features import FEATURES, features
 from retrieval.articles import read_file
 from retrieval.errors import EmptyQuery
 from retrieval.library import Library
@@ -114,6 +115,19 @@ def test_answer_type_cues_need_something_the_question_lacks() -> None:
     assert answer_type_cue(Kind.PERSON, "Ông Trương Văn Nam phát biểu.", "ai phat bieu") == 1.0
     assert answer_type_cue(Kind.PERSON, "Họp ở Hà Nội hôm qua.", "ai hop") == 0.5
     assert answer_type_cue(Kind.NUMBER, "Không có gì.", "bao nhieu") == 0.0
+
+
+def test_sentences_read_together_get_the_cues_each_gets_alone() -> None:
+    """Joined for one pass of each pattern, no match runs from one sentence into the next and a
+    sentence's first word is still its first: "Văn" / "Nam" is no "Trương Văn Nam", and "Hà
+    Nội" opening a sentence is no name found inside one."""
+    sentences = ["Họp ở Hà Nội hôm qua.", "Trương Thị Mai chủ trì.", "Ông Trương Văn", "Nam phát biểu năm 2020.",
+                 "Hà Nội mưa to.", "Không có gì."]
+    for kind in Kind:
+        alone = [answer_type_cue(kind, s, "ai hop") for s in sentences]
+        assert answer_type_cues(kind, sentences, "ai hop").tolist() == alone
+    assert answer_type_cues(Kind.PERSON, sentences, "ai hop").tolist() == [0.5, 1.0, 0.5, 0.0, 0.0, 0.0]
+    assert answer_type_cues(Kind.TIME, sentences, "ai hop nam 2020").tolist() == [0.0] * 6
 
 
 def test_search_pages_mark_matches_and_rank_by_best_passage(seed_library: Library) -> None:

@@ -6,8 +6,9 @@ Other packages import these names from here, never from the modules.
 """
 
 from .candidates import Candidate, Question, Weights, pick
+from .cues import PERSON_RE, answer_type_cue
 from .factquestion import Fact, fact_text, read_fact_question
-from .features import FEATURES, KIND_FEATURES, PERSON_RE, answer_type_cue, features, score_candidates
+from .features import FEATURES, KIND_FEATURES, features, score_candidates
 from .feedback import ANSWER_LOG, AnswerLog, Ratings
 from .plain import answer_json, citation_json, format_answer, format_search
 from .question import KINDS, Kind, analyse_question

@@ -65,9 +65,10 @@ from typing import Protocol
 
 import numpy as np
 
-from ..articles import EVIDENCE_KINDS, SURNAMES, decode
+from ..articles import EVIDENCE_KINDS, decode
 from ..text import FOLDED, fold, syllables, words_syllables
 from .candidates import Candidate, Question
+from .cues import answer_type_cues
 from .nearness import NEARNESS, nearness
 from .question import Kind
 
@@ -91,36 +92,6 @@ WINDOW = 5  # syllables either side of an evidence span that count as "around" i
 # dev sets (5,000 distractors) a sentence holding the answer is among them for 98.9 % of the
 # news questions and 97.9 % of ViQuAD's (all 245 or so candidates: 100 %), at a quarter of the cost.
 SHORTLIST = 60
-_YEAR_RE = re.compile(r"\b(1\d{3}|20\d{2})\b|\d{1,2}/\d{1,2}|thế kỷ|thập niên|năm \d+")
-_NUMBER_RE = re.compile(r"\d|\b(một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười|trăm|nghìn|ngàn|triệu|tỷ|tỉ)\b", re.IGNORECASE)
-# Three or four capitalised syllables starting with a family name are almost always a person
-# ("Trương Thị Mai"), where two may be a place ("Hà Nội").
-PERSON_RE = re.compile(rf"\b(?:{'|'.join(SURNAMES.split())})(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*){{2,3}}\b")
-_NAME_RE = re.compile(r"(?<!^)(?<![.!?]\s)\b([A-ZĐÀ-Ỹ][\wÀ-ỹ]*(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*)+)")
-
-
-def _has_new(pattern: re.Pattern[str], sentence: str, question_folded: str) -> bool:
-    """The sentence holds a match of ``pattern`` that the question does not already say."""
-    return any(fold(m.group(0)) not in question_folded for m in pattern.finditer(sentence))
-
-
-def answer_type_cue(kind: Kind, sentence: str, question_folded: str) -> float:
-    """1.0 when the sentence carries the kind of thing asked for and the question lacks it.
-
-    For people and places any new capitalised name counts half; a Vietnamese person's name
-    (family name plus two or three syllables) counts fully for ``ai``.
-    """
-    if kind is Kind.TIME:
-        return float(_has_new(_YEAR_RE, sentence, question_folded))
-    if kind is Kind.NUMBER:
-        return float(_has_new(_NUMBER_RE, sentence, question_folded))
-    if kind is Kind.PERSON and _has_new(PERSON_RE, sentence, question_folded):
-        return 1.0
-    if kind in (Kind.PERSON, Kind.PLACE):
-        return 0.5 * _has_new(_NAME_RE, sentence, question_folded)
-    return 0.0
-
-
 FEATURES = (
     "coverage", "title", "pairs", "passage", "context", "cue", "length", "novelty",
     "rare", "names", "names_article", "words", "follows",
@@ -232,6 +203,7 @@ def features(question: Question, candidates: dict[tuple[int, int, int], Candidat
     spans = [decode(c.evidence) for c in short]
     untitled = ~articles.in_title[articles.row[shortlist]]
     matrix[:, _NEARNESS_COLUMNS] = _nearness(own, short, laid, spans, terms, untitled)
+    matrix[:, _COLUMN["cue"]] = answer_type_cues(question.analysis.kind, [c.text for c in short], own.folded)
     for c, row, held_spans in zip(short, matrix, spans):
         c.features = _sentence_row(question, own, candidates, c, row, held_spans)
 
@@ -426,7 +398,6 @@ def _sentence_row(question: Question, own: _Own, candidates: dict[tuple[int, int
     before = candidates.get((c.key, c.paragraph, c.position - 1))
     after = candidates.get((c.key, c.paragraph, c.position + 1))
     row[_COLUMN["context"]] = max(before.coverage if before else 0.0, after.coverage if after else 0.0)
-    row[_COLUMN["cue"]] = answer_type_cue(question.analysis.kind, c.text, own.folded)
     row[_COLUMN["words"]] = _compounds_share(question.compounds, c.words)
     row[_COLUMN["follows"]] = before.coverage if before and _REFERS_BACK_RE.match(c.text) else 0.0
     for kind in spans:
