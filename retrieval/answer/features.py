@@ -8,9 +8,11 @@ of thing asked for (a time for "khi nào", a cause for "vì sao" …) close to t
 focus words and outside what the question already says. :func:`features` computes them in
 steps: the question's terms as matrix columns (:class:`_Terms`), per-article rows
 (:class:`_Articles`), the columns computed for all candidates at once (:func:`_share_columns`),
-which pick the :data:`SHORTLIST`, then for the shortlist alone the pairs (:func:`_pair_columns`),
-how near its evidence stands to the question's words (:func:`_nearness`, compiled in
-:mod:`.nearness`) and each sentence's own (:func:`_sentence_row`). The learned
+which pick the :data:`SHORTLIST`, then for the shortlist alone, all its sentences at once from
+their syllable ids laid end to end (:class:`_Laid`), their distinct syllables
+(:func:`_syllable_columns`) and pairs (:func:`_pair_columns`), how near its evidence stands to
+the question's words (:func:`_nearness`, compiled in :mod:`.nearness`), the answer-type cues
+(:mod:`.cues`), and what is left one sentence at a time (:func:`_sentence_row`). The learned
 ranker (``retrieval/answer/ranker.py``) turns the vector into a score. Pure: no I/O.
 
 The features, in the order of :data:`FEATURES`::
@@ -335,13 +337,13 @@ def _syllable_columns(own: _Own, short: Sequence[Candidate], laid: _Laid, held: 
 
 def _pair_columns(question: Question, short: Sequence[Candidate], laid: _Laid, terms: _Terms) -> dict[str, np.ndarray]:
     """``pairs`` and ``focus_pairs``: the question's syllable pairs (two focus words for the
-    latter) that a sentence holds in order, idf-weighted. Two adjacent syllables of the pairs'
-    ``syllables`` at places a and b are the number a · len(syllables) + b."""
+    latter) that a sentence holds in order, idf-weighted. Two adjacent syllables at places a and
+    b of ``paired`` (the pairs' syllables) are the number a · len(paired) + b."""
     parts, idf_of = terms.pair_parts, question.idf
-    syllables = list(dict.fromkeys(s for _, first, second in parts for s in (first, second)))
-    local = _locate(laid.ids, _wanted(short, syllables))  # each syllable's place in ``syllables``
-    size = len(syllables)
-    place = {s: n for n, s in enumerate(syllables)}
+    paired = list(dict.fromkeys(s for _, first, second in parts for s in (first, second)))
+    local = _locate(laid.ids, _wanted(short, paired))  # each syllable's place in ``paired``
+    size = len(paired)
+    place = {s: n for n, s in enumerate(paired)}
     adjacent = (laid.row[1:] == laid.row[:-1]) & (local[:-1] >= 0) & (local[1:] >= 0)
     at = _locate(local[:-1][adjacent] * size + local[1:][adjacent],
                  np.array([place[first] * size + place[second] for _, first, second in parts], dtype=np.int64))
@@ -393,8 +395,8 @@ class _Own:
 
 def _sentence_row(question: Question, own: _Own, candidates: dict[tuple[int, int, int], Candidate], c: Candidate,
                   row: np.ndarray, spans: dict[str, tuple[tuple[int, int], ...]]) -> np.ndarray:
-    """Fill in the features one shortlisted sentence needs on its own: its neighbours, cues,
-    compounds, focus words and evidence."""
+    """Fill in the features one shortlisted sentence needs on its own: its neighbours, its
+    compounds, and the kinds of evidence it holds."""
     before = candidates.get((c.key, c.paragraph, c.position - 1))
     after = candidates.get((c.key, c.paragraph, c.position + 1))
     row[_COLUMN["context"]] = max(before.coverage if before else 0.0, after.coverage if after else 0.0)
