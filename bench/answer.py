@@ -9,6 +9,12 @@ is found, its row in the answer log (``AnswerLog.record``, a scratch file here).
 JSON object: milliseconds per question for that whole path (``ms``) and for ``Library.answer``
 alone (``answer_ms``), median, p95, min, max; with ``--profile`` the costliest functions of a
 second, profiled pass.
+
+The machine's speed drifts (the same code has measured anywhere from 8.6 to 17.5 ms within an
+hour, bench/RESULTS.md), so each question is also given to a fixed workload right after its
+answer: pyvi's ``ViTokenizer.tokenize`` (pinned, third-party, pure Python like most of the
+answer path). ``reference_ms`` is its timing and ``ratio_to_reference`` the median answer over
+the median reference: a figure for runs made at different speeds of the machine.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import cProfile
 import io
 import json
 import pstats
+import statistics
 import sys
 import tempfile
 import time
@@ -25,6 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import CACHE, library, machine, questions, summary  # noqa: E402
+from pyvi import ViTokenizer  # noqa: E402
 
 from retrieval.answer import AnswerLog  # noqa: E402
 from retrieval.library import tune_collector  # noqa: E402
@@ -50,7 +58,8 @@ def main() -> int:
         log = AnswerLog(Path(scratch) / "answers.sqlite3")
         for q in asked[:20]:
             lib.answer(q)
-        whole, answering = [], []
+            ViTokenizer.tokenize(q)
+        whole, answering, reference = [], [], []
         for q in asked:
             started = time.perf_counter()
             answer = lib.answer(q)
@@ -59,12 +68,16 @@ def main() -> int:
                 log.record(answer)
             whole.append((time.perf_counter() - started) * 1000)
             answering.append((answered - started) * 1000)
+            started = time.perf_counter()
+            ViTokenizer.tokenize(q)
+            reference.append((time.perf_counter() - started) * 1000)
         log.close()
     stats = lib.stats()
     result: dict[str, object] = {"benchmark": "answer", "machine": machine(), "size": args.size, "set": args.set,
                                  "typing": "unaccented" if args.strip_diacritics else "accented",
                                  "articles": stats.articles, "passages": stats.passages, "ms": summary(whole, 2),
-                                 "answer_ms": summary(answering, 2)}
+                                 "answer_ms": summary(answering, 2), "reference_ms": summary(reference, 3),
+                                 "ratio_to_reference": round(statistics.median(whole) / statistics.median(reference), 3)}
     if args.profile:  # a second pass, so that the profiler's cost stays out of the timings
         profiler = cProfile.Profile()
         profiler.runcall(lambda: [lib.answer(q) for q in asked])
