@@ -199,7 +199,7 @@ def features(question: Question, candidates: dict[tuple[int, int, int], Candidat
     own = _Own.of(question)
     laid = _Laid.of(short)
     columns.update(_syllable_columns(own, short, laid, held[shortlist]))
-    columns.update(_pair_columns(question, short, laid, terms))
+    columns.update(_pair_columns(question, own, short, laid, terms))
     zeros = np.zeros(len(short))
     matrix = np.column_stack([columns.get(name, zeros) for name in FEATURES])
     spans = [decode(c.evidence) for c in short]
@@ -335,7 +335,8 @@ def _syllable_columns(own: _Own, short: Sequence[Candidate], laid: _Laid, held: 
             "focus": _in_order(focus_held, np.array(list(own.focus.values()), dtype=np.float64)) / own.focus_total}
 
 
-def _pair_columns(question: Question, short: Sequence[Candidate], laid: _Laid, terms: _Terms) -> dict[str, np.ndarray]:
+def _pair_columns(question: Question, own: _Own, short: Sequence[Candidate], laid: _Laid, terms: _Terms
+                  ) -> dict[str, np.ndarray]:
     """``pairs`` and ``focus_pairs``: the question's syllable pairs (two focus words for the
     latter) that a sentence holds in order, idf-weighted. Two adjacent syllables at places a and
     b of ``paired`` (the pairs' syllables) are the number a · len(paired) + b."""
@@ -350,7 +351,7 @@ def _pair_columns(question: Question, short: Sequence[Candidate], laid: _Laid, t
     holds = np.zeros((len(short), len(parts)), dtype=bool)
     holds[laid.row[:-1][adjacent][at >= 0], at[at >= 0]] = True
     weight = np.array([idf_of[t] for t, _, _ in parts], dtype=np.float64)
-    focus = question.analysis.focus_weights(question.folded)
+    focus = own.focus
     in_focus = np.array([first in focus and second in focus for _, first, second in parts], dtype=bool)
     columns = {"pairs": _in_order(holds, weight) / terms.pair_total}
     if focus_total := sum(weight[in_focus].tolist()):
