@@ -221,6 +221,25 @@ def test_sentences_after_the_first_are_not_filler_far_below_it(tmp_path: Path) -
             assert cited == ["cau"], (question, cited)
 
 
+def test_a_short_answer_that_names_its_subject_only_in_the_sentence_before_is_an_answer(tmp_path: Path) -> None:
+    """Issue 25: judged alone, "Bà Trương Thị Mai chủ trì." holds too small a share of the
+    question ("not found"), although the sentence before it says which conference."""
+    records = [
+        {"id": "hn", "title": "Tổng kết công tác quần chúng nhiệm kỳ 2016-2020",
+         "body": "Ngày 14/1, tại Hà Nội, Hội đồng Công tác quần chúng Trung ương tổ chức Hội nghị tổng kết nhiệm kỳ "
+                 "2016-2020, triển khai nhiệm vụ năm 2021. Bà Trương Thị Mai chủ trì. Hội nghị kéo dài một ngày."},
+        {"id": "lu", "title": "Mưa lũ miền Trung",
+         "body": "Mưa lớn kéo dài khiến nước sông Kiến Giang dâng cao. Hàng nghìn hộ dân phải sơ tán."},
+    ]
+    with library_of(tmp_path, records) as library:
+        for question in ("Ai chủ trì hội nghị tổng kết nhiệm kỳ 2016-2020?",
+                         "ai chu tri hoi nghi tong ket nhiem ky 2016-2020"):
+            answer = library.answer(question)
+            assert answer.found, question
+            assert answer.sentences[0].text == "Bà Trương Thị Mai chủ trì.", question
+        assert not library.answer("Giá vé máy bay Tết đi Đà Lạt bao nhiêu tiền?").found
+
+
 def test_a_question_typed_without_marks_is_asked_again_as_its_sentences_spell_it(tmp_path: Path) -> None:
     """Folded, "doi", "sang", "hoan" also meet the "đội", "sáng", "hoàn" of the sports news
     around, so the sentence that answers held too small a share of the question: "not found".

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 
 from retrieval.answer import FEATURES, KIND_FEATURES, KINDS, Kind
 from retrieval.answer.ranker import MODEL_PATH, Ranker, RankerError, default_ranker
-from retrieval.tools.training import Example, FitSettings, cross_validate, fit, fold_of
+from retrieval.tools.training import Example, FitSettings, cross_validate, fit, fold_of, judge
 
 
 def ranker_json(weights: dict[str, float], kind: dict[str, list[float]] | None = None) -> dict:
@@ -103,3 +104,19 @@ def test_an_extra_column_is_fitted_as_one_more_feature_and_the_kind_weights_stay
     assert ranker.weights[-1] > 1.0
     assert all(w.shape == (len(KIND_FEATURES),) for w in ranker.kind_weights.values())
     assert cross_validate(widened, FitSettings(folds=3))["viquad accented"]["answer@1"] > 0.9
+
+
+def test_a_first_sentence_counts_when_it_or_a_neighbour_holds_enough_of_the_question() -> None:
+    """Training judges answers as ``ask`` gives them: below ``min_coverage``, held by the first
+    sentence and by the better sentence beside it, the reply is "not found", a miss."""
+    ranker = fit(examples(60))
+    example = examples(1, seed=3)[0]
+    first = int(np.argmax(ranker.score(example.matrix, example.kind)))
+    positive = np.zeros(len(example.positive), dtype=bool)
+    positive[first] = True
+    coverage = np.full(len(positive), 0.1)
+    for context, judged in ((0.5, (True, True)), (0.1, (False, False))):
+        matrix = example.matrix.copy()
+        matrix[:, FEATURES.index("context")] = context
+        case = dataclasses.replace(example, matrix=matrix, positive=positive, coverage=coverage)
+        assert judge(case, ranker, min_coverage=0.2) == judged, context

@@ -5,7 +5,7 @@ and the answer log; the records an answer is made of.
 Other packages import these names from here, never from the modules.
 """
 
-from .candidates import Candidate, Question, Weights, pick
+from .candidates import Candidate, Question, Weights, is_answer, pick
 from .cues import PERSON_RE, answer_type_cue
 from .factquestion import Fact, fact_text, read_fact_question
 from .features import FEATURES, KIND_FEATURES, features, score_candidates
@@ -61,6 +61,7 @@ __all__ = [
     "citation_json",
     "format_answer",
     "format_search",
+    "is_answer",
     "parse_search",
     "pick",
     "prefer_in_time",

@@ -400,7 +400,7 @@ def _sentence_row(question: Question, own: _Own, candidates: dict[tuple[int, int
     compounds, and the kinds of evidence it holds."""
     before = candidates.get((c.key, c.paragraph, c.position - 1))
     after = candidates.get((c.key, c.paragraph, c.position + 1))
-    row[_COLUMN["context"]] = max(before.coverage if before else 0.0, after.coverage if after else 0.0)
+    c.context = row[_COLUMN["context"]] = max(before.coverage if before else 0.0, after.coverage if after else 0.0)
     row[_COLUMN["words"]] = _compounds_share(question.compounds, c.words)
     row[_COLUMN["follows"]] = before.coverage if before and _REFERS_BACK_RE.match(c.text) else 0.0
     for kind in spans:

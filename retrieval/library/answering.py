@@ -20,6 +20,7 @@ from ..answer import (
     Question,
     analyse_question,
     answer_type_cue,
+    is_answer,
     pick,
     prefer_in_time,
     read_fact_question,
@@ -187,7 +188,7 @@ class Answering(Reading):
         prefer_in_time(candidates.values(), self.dates, frame)
         hits = self._rerank(hits, candidates)
         chosen = pick(candidates.values(), k or self.settings.sentences, weights)
-        if not chosen or chosen[0].coverage < weights.min_coverage:
+        if not chosen or not is_answer(chosen[0].coverage, chosen[0].context, weights.min_coverage):
             return Answer(asked.text, ()), hits
         citations = self._citations([(c.key, c.paragraph) for c in chosen])
         sentences = tuple(AnswerSentence(c.text, round(c.score, 4), cited) for c, cited in zip(chosen, citations))

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import minimize
 
-from ..answer import FEATURES, KIND_FEATURES, KINDS, Kind, Ranker, features
+from ..answer import FEATURES, KIND_FEATURES, KINDS, Kind, Ranker, features, is_answer
 from ..library import Library
 from ..text import strip_marks
 from .evaluation import contains
@@ -55,6 +55,9 @@ class FitSettings:
     news_weight: float = 2.0  # a news question counts this many ViQuAD questions (227 vs 1,375)
     folds: int = 5
     min_coverage: float = 0.2  # as Weights.min_coverage: below it the answer is "not found"
+
+
+_CONTEXT = FEATURES.index("context")
 
 
 def collect(
@@ -144,7 +147,7 @@ class Tally:
 def judge(example: Example, ranker: Ranker, min_coverage: float) -> tuple[bool, bool]:
     """Whether the ranker's first sentence, and one of its first three distinct ones, hold an answer."""
     order = np.argsort(-ranker.score(example.matrix, example.kind), kind="stable")
-    if example.coverage[order[0]] < min_coverage:
+    if not is_answer(float(example.coverage[order[0]]), float(example.matrix[order[0], _CONTEXT]), min_coverage):
         return False, False
     seen: list[str] = []
     top3 = False
