@@ -10,12 +10,13 @@ foldings of baomoi's ``summary`` (its lead), since the held-out card does not sa
 - ``split``: as ``paragraph``, and the body (one paragraph in both source files) cut into
   paragraphs of three sentences, as sites print them;
 - ``body``: the summary dropped, the body cut as in ``split``, and only the questions whose
-  answer the title or body holds kept (213 of 227). The article's opening sentence is then
-  body text, as in the held-out archive, whose misses quoted it ("Mới đây, X đã …").
+  answer the title or body holds (as the protocol matches it) kept: 214 of 227. The article's
+  opening sentence is then body text, as in the held-out archive, whose misses quoted it
+  ("Mới đây, X đã …").
 
-The question file is copied unchanged beside them, so ``python -m retrieval eval --articles
-OUT/news-dev-articles.jsonl --questions OUT/news-dev-questions.jsonl --distractors
-OUT/distractors.jsonl --limit N`` evaluates the look-alike. Nothing is written into git's files:
+The question file is written beside them (unchanged but for ``body``), so ``python -m
+retrieval eval --articles OUT/news-dev-articles.jsonl --questions OUT/news-dev-questions.jsonl
+--distractors OUT/distractors.jsonl --limit N`` evaluates the look-alike. Nothing is written into git's files:
 the default output folder is ``data/lookalike/<folding>`` (git-ignored).
 """
 
@@ -36,6 +37,7 @@ SPLIT = 3  # sentences per paragraph in the ``split`` folding
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 from retrieval.text import split_sentences  # noqa: E402
+from retrieval.tools import contains  # noqa: E402
 
 
 def reshaped(record: dict, folding: str) -> dict:
@@ -96,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     questions = records(args.data / "qa" / "news-dev-questions.jsonl")
     if fold == "body":
         kept = {r["id"]: f"{r['title']}\n{r['body']}" for r in records(out / "news-dev-articles.jsonl")}
-        questions = (q for q in questions if any(a in kept[q["article_id"]] for a in q["answers"]))
+        questions = (q for q in questions if contains(kept[q["article_id"]], q["answers"]))
     counts["questions"] = write(out / "news-dev-questions.jsonl", questions)
     print(json.dumps({"out": str(out), "folding": fold, **counts}, ensure_ascii=False))
     return 0

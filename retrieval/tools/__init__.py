@@ -3,7 +3,7 @@
 Other packages import these names from here, never from the modules.
 """
 
-from .evaluation import FIGURES, HALVES, eval_library, evaluate, in_half, load_questions
+from .evaluation import FIGURES, HALVES, contains, eval_library, evaluate, in_half, load_questions
 from .training import FitSettings, collect, cross_validate, fit, table
 
 __all__ = [
@@ -11,6 +11,7 @@ __all__ = [
     "FitSettings",
     "HALVES",
     "collect",
+    "contains",
     "cross_validate",
     "eval_library",
     "evaluate",
