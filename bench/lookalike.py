@@ -16,8 +16,8 @@ foldings of baomoi's ``summary`` (its lead), since the held-out card does not sa
 
 The question file is written beside them (unchanged but for ``body``), so ``python -m
 retrieval eval --articles OUT/news-dev-articles.jsonl --questions OUT/news-dev-questions.jsonl
---distractors OUT/distractors.jsonl --limit N`` evaluates the look-alike. Nothing is written into git's files:
-the default output folder is ``data/lookalike/<folding>`` (git-ignored).
+--distractors OUT/distractors.jsonl --limit N`` evaluates the look-alike. Nothing is written
+into git's files: the default output folder is ``data/lookalike/<folding>`` (git-ignored).
 """
 
 from __future__ import annotations
