@@ -192,15 +192,16 @@ class Answering(Reading):
             return Answer(asked.text, ()), hits
         citations = self._citations([(c.key, c.paragraph) for c in chosen])
         sentences = tuple(AnswerSentence(c.text, round(c.score, 4), cited) for c, cited in zip(chosen, citations))
-        if (title := self._title_answer(asked, chosen[0])) is not None:
+        if (title := self._title_answer(asked, chosen[0], citations[0])) is not None:
             sentences = (title, *sentences[: (k or self.settings.sentences) - 1])
         return Answer(asked.text, sentences), hits
 
-    def _title_answer(self, asked: Question, first: Candidate) -> AnswerSentence | None:
+    def _title_answer(self, asked: Question, first: Candidate, cited: Citation) -> AnswerSentence | None:
         """The first sentence's article's title, to answer before it, when the question asks for a
         kind of thing (a number, a time, a person) that the title says and neither the question
         nor the sentence does, and the title holds as much of the question as the sentence (a rise
-        stated only in the title: "Giá xăng tăng 303 đồng/lít")."""
+        stated only in the title: "Giá xăng tăng 303 đồng/lít"). ``cited`` is the first sentence's
+        citation, already read: reading it again decodes the whole article."""
         kind = asked.analysis.kind
         if kind not in TITLE_KINDS:
             return None
@@ -209,7 +210,7 @@ class Answering(Reading):
             return None
         if asked.share(first.title_syllables) < first.coverage:
             return None
-        return AnswerSentence(title, round(first.score, 4), replace(self._citation(first.key, first.paragraph), paragraph=0))
+        return AnswerSentence(title, round(first.score, 4), replace(cited, paragraph=0))
 
     def analyse(self, question: str, context: str = "") -> Question:
         """The question's terms weighted by the index's idf, its names and pyvi compounds.
