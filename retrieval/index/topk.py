@@ -46,21 +46,45 @@ def contenders(indptr: np.ndarray, docs: np.ndarray, rough_weights: np.ndarray, 
     """(passage numbers ascending, exact float64 scores) of every passage that could be among
     the k best for ``terms`` (vocabulary ids) weighted by ``weights`` (all positive); only
     passages ``keep`` marks True count (an empty ``keep``: all of them)."""
-    n = norm.size
+    rough = _rough_scores(indptr, docs, rough_weights, terms, weights, norm.size)
+    chosen = _within_margin(rough, keep, k, _slack(weights, k1))
+    return chosen, _exact_scores(indptr, docs, tfs, norm, terms, weights, k1, chosen)
+
+
+@njit(cache=True, nogil=True)
+def _rough_scores(indptr: np.ndarray, docs: np.ndarray, rough_weights: np.ndarray, terms: np.ndarray,
+                  weights: np.ndarray, n: int) -> np.ndarray:
+    """Stage 1: each passage's float32 sum of ``w · s`` over its postings of the query's terms."""
     rough = np.zeros(n, dtype=np.float32)
     for j in range(terms.size):
         w = np.float32(weights[j])
         for i in range(indptr[terms[j]], indptr[terms[j] + 1]):
             rough[docs[i]] += rough_weights[i] * w
-    # One scan: how many passages were touched, the best rough score, and the k best kept in
-    # ``kept`` (ascending, kept[0] the k-th best so far). It also gathers, in order, every
-    # passage within ``slack`` of the k-th best so far: the final floor (below) is never above
-    # that, as the k-th best only grows and ``slack`` is the margin of a score no passage can
-    # pass. A second scan for the floor cost as much as this one (a pass over every passage).
+    return rough
+
+
+@njit(cache=True, nogil=True)
+def _slack(weights: np.ndarray, k1: float) -> np.float32:
+    """Twice the margin of the highest score a passage could reach: a saturated term
+    frequency stays below k1 + 1."""
     bound = 0.0
-    for j in range(terms.size):
-        bound += weights[j] * (k1 + 1)  # a saturated term frequency stays below k1 + 1
-    slack = np.float32(2 * MARGIN * bound)
+    for j in range(weights.size):
+        bound += weights[j] * (k1 + 1)
+    return np.float32(2 * MARGIN * bound)
+
+
+@njit(cache=True, nogil=True)
+def _within_margin(rough: np.ndarray, keep: np.ndarray, k: int, slack: np.float32) -> np.ndarray:
+    """The passages (ascending) whose rough score is within the margin of the k-th best.
+
+    One scan: how many passages were touched, the best rough score, and the k best kept in
+    ``kept`` (ascending, kept[0] the k-th best so far). It also gathers, in order, every
+    passage within ``slack`` of the k-th best so far: the final floor (below) is never above
+    that, as the k-th best only grows. A second scan for the floor cost as much as this one (a
+    pass over every passage). Few touched: all of them (scanned again: rare, and only then are
+    those below the k-th needed).
+    """
+    n = rough.size
     kept = np.zeros(k, dtype=np.float32)
     high = np.empty(n, dtype=np.int64)
     count = 0
@@ -82,8 +106,6 @@ def contenders(indptr: np.ndarray, docs: np.ndarray, rough_weights: np.ndarray, 
                     kept[p] = kept[p + 1]
                     p += 1
                 kept[p] = v
-    # Few touched: all of them (scanned again: rare, and only then are those below the k-th
-    # needed); else everything within the margin of the k-th.
     c = 0
     if touched <= 4 * k:
         chosen = np.empty(touched, dtype=np.int64)
@@ -91,19 +113,25 @@ def contenders(indptr: np.ndarray, docs: np.ndarray, rough_weights: np.ndarray, 
             if rough[d] != 0 and (every or keep[d]):
                 chosen[c] = d
                 c += 1
-    else:
-        floor = kept[0] - np.float32(MARGIN * np.float64(best))
-        chosen = high
-        for i in range(count):
-            d = high[i]
-            if rough[d] >= floor:
-                chosen[c] = d
-                c += 1
-    chosen = chosen[:c]
-    exact = np.zeros(c, dtype=np.float64)
+        return chosen[:c]
+    floor = kept[0] - np.float32(MARGIN * np.float64(best))
+    for i in range(count):
+        d = high[i]
+        if rough[d] >= floor:
+            high[c] = d
+            c += 1
+    return high[:c]
+
+
+@njit(cache=True, nogil=True)
+def _exact_scores(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, norm: np.ndarray, terms: np.ndarray,
+                  weights: np.ndarray, k1: float, chosen: np.ndarray) -> np.ndarray:
+    """Stage 2: the float64 BM25 score of each chosen passage, term by term in the query's
+    order, each term's posting found by bisection."""
+    exact = np.zeros(chosen.size, dtype=np.float64)
     for j in range(terms.size):
         first, end = indptr[terms[j]], indptr[terms[j] + 1]
-        for ci in range(c):
+        for ci in range(chosen.size):
             d = chosen[ci]
             lo, hi = first, end
             while lo < hi:
@@ -114,4 +142,4 @@ def contenders(indptr: np.ndarray, docs: np.ndarray, rough_weights: np.ndarray, 
                     hi = mid
             if lo < end and docs[lo] == d:
                 exact[ci] += weights[j] * _saturated(np.float64(tfs[lo]), norm[d], k1)
-    return chosen, exact
+    return exact
