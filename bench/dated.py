@@ -38,7 +38,8 @@ def main() -> int:
     result: dict[str, object] = {"questions": len(questions), "articles": library.index.n_articles}
     for name, aware in (("before", False), ("after", True)):
         library.settings = replace(library.settings, time_aware=aware)
-        right, ms, by_time = 0, [], {}
+        right, ms = 0, []
+        by_time: dict[str, list[int]] = {}
         for q in questions:
             started = time.perf_counter()
             answer = library.answer(q["question"], now=datetime.fromisoformat(q["now"]))

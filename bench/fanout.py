@@ -45,7 +45,7 @@ from bot.app import build, build_service  # noqa: E402
 from bot.config import Role, Settings  # noqa: E402
 from retrieval.articles import Article  # noqa: E402
 from retrieval.library import Library  # noqa: E402
-from tests.bot_harness import BotProcess, bot_rows, free_port, until  # noqa: E402
+from tests.bot_harness import BotProcess, bot_rows, free_port, lifecycle, until  # noqa: E402
 from tests.conftest import fresh_database  # noqa: E402
 from tests.fake_telegram import FakeBotAPI, serve  # noqa: E402
 from tests.postgres import postgres_server  # noqa: E402
@@ -111,7 +111,7 @@ async def embedded(chats: int, rate: float) -> dict[str, Any]:
             await service.chats.subscribe(chat, KEYWORDS, "vi")
         await service.new_articles.sync()  # start the alert cursor
         await app.initialize()
-        await app.post_init(app)
+        await lifecycle(app.post_init, app)
         await app.start()
         article = Article(ARTICLE["id"], ARTICLE["title"], (ARTICLE["body"],), url=ARTICLE["url"],
                           published=datetime.now(UTC), source=ARTICLE["source"])
@@ -122,9 +122,9 @@ async def embedded(chats: int, rate: float) -> dict[str, Any]:
         elapsed = time.monotonic() - started
         rows = bot_rows(data, "SELECT article_key, chat_id, status FROM outbox")
         await app.stop()
-        await app.post_stop(app)
+        await lifecycle(app.post_stop, app)
         await app.shutdown()
-        await app.post_shutdown(app)
+        await lifecycle(app.post_shutdown, app)
     await runner.cleanup()
     return _result(api, chats, {"backend": "sqlite", "processes": 1, "alerts_per_second": rate}, elapsed, rows)
 

@@ -29,9 +29,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import summary  # noqa: E402
 
-from bot.database import connect  # noqa: E402
+from bot.database import open_database  # noqa: E402
 from bot.keywords import article_terms  # noqa: E402
-from bot.subscriptions import Subscriptions  # noqa: E402
+from bot.subscriptions import SubscriptionRefused, Subscriptions  # noqa: E402
 from retrieval.articles import Article, read_file  # noqa: E402
 from retrieval.store import read_articles  # noqa: E402
 from retrieval.text import syllables  # noqa: E402
@@ -52,14 +52,14 @@ def main() -> int:
     df = Counter(s for a in articles for s in {s for p in a.paragraphs for s in syllables(p) if s.isalpha()})
     vocabulary = sorted(s for s, n in df.items() if n <= max(1, 0.05 * len(articles)))
     with tempfile.TemporaryDirectory() as folder:
-        subs = Subscriptions(connect(Path(folder) / "bot.sqlite3"))
+        subs = Subscriptions(open_database(Path(folder) / "bot.sqlite3"))
         made = 0
         while made < args.subscriptions:
             words = " ".join(rng.sample(vocabulary, rng.choice((1, 2, 2, 3))))
             try:
                 subs.add(made + 1, words)
                 made += 1
-            except Exception:  # noqa: BLE001 — an unlucky draw of question words only
+            except SubscriptionRefused:  # an unlucky draw of question words only
                 continue
         everyone = subs.all()
         subs.matching(frozenset())  # files the subscriptions by term once, before the clock runs

@@ -19,7 +19,7 @@ import socket
 import sqlite3
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, closing
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -86,6 +86,13 @@ async def until(condition: Callable[[], object], seconds: float, what: str) -> N
     raise AssertionError(f"still waiting after {seconds} s: {what}")
 
 
+async def lifecycle(callback: Callable[[Application], Awaitable[None]] | None, app: Application) -> None:
+    """One of the callbacks ``run_polling`` calls around the application (post_init, post_stop,
+    post_shutdown), called as it would: ``bot.app.build`` sets all three."""
+    assert callback is not None, "bot.app.build sets post_init, post_stop and post_shutdown"
+    await callback(app)
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 nothing listens on (the system's choice, released at once)."""
     with closing(socket.socket()) as probe:
@@ -118,16 +125,16 @@ async def running_bot(data: Path | Library, api: FakeBotAPI | None = None, *, ba
     app = bot.application
     await app.initialize()
     if background:
-        await app.post_init(app)
+        await lifecycle(app.post_init, app)
         await app.start()
     try:
         yield Running(app, api, bot.service, settings)
     finally:
         if background:
             await app.stop()
-            await app.post_stop(app)
+            await lifecycle(app.post_stop, app)
         await app.shutdown()
-        await app.post_shutdown(app)
+        await lifecycle(app.post_shutdown, app)
 
 
 @asynccontextmanager

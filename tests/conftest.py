@@ -49,7 +49,7 @@ def data_dir(seed_library_dir: Path, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def seed_library(seed_library_dir: Path, tmp_path: Path) -> Library:
+def seed_library(seed_library_dir: Path, tmp_path: Path) -> Iterator[Library]:
     """A writable library holding the seed articles."""
     folder = tmp_path / "data"
     shutil.copytree(seed_library_dir, folder)

@@ -260,7 +260,7 @@ class FakeRequest(BaseRequest):
         params = request_data.parameters if request_data else {}
         files: dict[str, tuple[str, bytes, str]] = {}
         for part, upload in (request_data.multipart_data if request_data else {}).items():
-            name, content, mime = upload  # type: ignore[misc]
+            name, content, mime = upload
             files[part] = (str(name), content if isinstance(content, bytes) else content.read(), str(mime))
         status, body = await self.api.handle(url.rsplit("/", 1)[-1], params, files)
         return status, json.dumps(body).encode()

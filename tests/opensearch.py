@@ -95,7 +95,7 @@ class OpenSearchNode:
         """GET a JSON API of this node; None while it does not answer."""
         try:
             with urllib.request.urlopen(self.url + path, timeout=10) as response:
-                return json.loads(response.read())  # type: ignore[no-any-return]
+                return json.loads(response.read())
         except (urllib.error.URLError, OSError, ValueError):
             return None
 
