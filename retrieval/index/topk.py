@@ -21,7 +21,7 @@ stages see only those.
 
 Why compiled code: numpy did the same with ``np.add.at`` per term, a partition of every passage
 and a ``searchsorted`` per term and contender, 2.0 ms a question at 35,439 articles (350,000
-postings). The loop below reads each posting once and takes 1.0 ms; most of it is reading
+postings). The steps below read each posting once and take 1.0 ms; most of it is reading
 the postings from memory. ``cache=True`` keeps the machine code beside this file (or in
 ``NUMBA_CACHE_DIR``), so only a new install compiles, once (about 1.5 s).
 """
