@@ -23,7 +23,7 @@ run: $(STAMP)
 test: check
 	$(BIN)/python -m pytest
 
-# Lint and import order on the whole tree, types on retrieval, bot and bench (make test runs it first).
+# Lint, import order and types: clean on the whole tree (make test runs it first).
 check: $(STAMP)
 	$(BIN)/ruff check retrieval bot tests bench
 	$(BIN)/mypy

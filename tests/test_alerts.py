@@ -229,8 +229,8 @@ async def test_same_article_twice_alerts_once_and_digests_merge(data_dir: Path, 
         await bot.wait_for(lambda: (inbox / "processed" / "edit.jsonl").exists())
         await asyncio.sleep(1.5)
         assert len(bot.alerts_to(ALICE)) == 1
-        edited = await bot.service.answers.article("a")
-        assert edited.paragraphs[-1].endswith("Giá dự kiến còn tăng.")
+        stored = await bot.service.answers.article("a")
+        assert stored is not None and stored.paragraphs[-1].endswith("Giá dự kiến còn tăng.")
 
 
 async def test_quiet_hours_hold_alerts(data_dir: Path, backend: str | None) -> None:

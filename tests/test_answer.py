@@ -48,10 +48,9 @@ def test_sentence_features_follow_their_definitions(seed_library: Library, quest
     features(asked, candidates)
     singles = {t: w for t, w in asked.idf.items() if "_" not in t}
     total = sum(singles.values())
-    scored = [c for c in candidates.values() if c.features is not None]
+    scored = [(c, dict(zip(FEATURES, c.features.tolist()))) for c in candidates.values() if c.features is not None]
     assert len(scored) >= 5
-    for c in scored:
-        row = dict(zip(FEATURES, c.features.tolist()))
+    for c, row in scored:
         assert row["coverage"] == pytest.approx(sum(w for t, w in singles.items() if t in c.syllables) / total)
         only_title = sum(w for t, w in singles.items() if t in c.title_syllables and t not in c.syllables)
         assert row["title"] == pytest.approx(only_title / total)
@@ -62,7 +61,7 @@ def test_sentence_features_follow_their_definitions(seed_library: Library, quest
         held = sum(w for t, w in compounds.items() if t in c.words.split())
         assert row["words"] == pytest.approx(held / sum(compounds.values()) if compounds else 0.0)
     if asked.compounds:
-        assert 0 < max(dict(zip(FEATURES, c.features.tolist()))["words"] for c in scored) < 1
+        assert 0 < max(row["words"] for _, row in scored) < 1
 
 
 def test_answers_come_from_the_right_article(seed_library: Library) -> None:

@@ -22,25 +22,32 @@ from .conftest import ROOT
 from .test_index_store import cli, new_article_file
 
 
+def said(chat: Conversation, text: str) -> str:
+    """The conversation's reply to ``text``: one is due."""
+    reply = chat.reply(text)
+    assert reply is not None, text
+    return reply
+
+
 def test_conversation_answers_searches_pages_and_refuses_clearly(seed_library: Library) -> None:
     chat = Conversation(seed_library)
     assert chat.reply("   ") is None
-    answer = chat.reply("Ai chủ trì hội nghị tổng kết nhiệm kỳ 2016-2020?")
+    answer = said(chat, "Ai chủ trì hội nghị tổng kết nhiệm kỳ 2016-2020?")
     assert "Trương Thị Mai" in answer and "15/01/2021" in answer and "Nguồn:" in answer
-    assert "quá dài" in chat.reply("hỏi " * MAX_QUESTION)
-    assert "Chưa có lần tìm" in chat.reply("/page 2")
-    assert "trang 1/" in chat.reply("/search Trung ương")
-    assert "số trang" in chat.reply("/page hai")
-    assert "Hãy gõ từ khóa" in chat.reply("/search")
-    assert "Không có lệnh /xoa" in chat.reply("/xoa")
-    assert "/search" in chat.reply("/help")
-    assert "U23 Việt Nam thắng Yemen" in chat.reply("/latest").splitlines()[0]
+    assert "quá dài" in said(chat, "hỏi " * MAX_QUESTION)
+    assert "Chưa có lần tìm" in said(chat, "/page 2")
+    assert "trang 1/" in said(chat, "/search Trung ương")
+    assert "số trang" in said(chat, "/page hai")
+    assert "Hãy gõ từ khóa" in said(chat, "/search")
+    assert "Không có lệnh /xoa" in said(chat, "/xoa")
+    assert "/search" in said(chat, "/help")
+    assert "U23 Việt Nam thắng Yemen" in said(chat, "/latest").splitlines()[0]
     # Time in a question, as in Telegram: no seed article is from today, so it says so and widens.
-    today = chat.reply("Hôm nay ai ghi bàn cho U23 Việt Nam?")
+    today = said(chat, "Hôm nay ai ghi bàn cho U23 Việt Nam?")
     assert today.startswith("(Không có bài nào đăng “Hôm nay”") and "Lê Minh Khang" in today.splitlines()[1]
-    assert "“32/13” không phải là ngày" in chat.reply("/search bão từ:32/13")
-    assert "chưa có từ nào" in chat.reply("??? ...")
-    assert "Không tìm thấy" in chat.reply("<script>alert(1)</script> xyzzy")
+    assert "“32/13” không phải là ngày" in said(chat, "/search bão từ:32/13")
+    assert "chưa có từ nào" in said(chat, "??? ...")
+    assert "Không tìm thấy" in said(chat, "<script>alert(1)</script> xyzzy")
 
 
 def test_run_console_reads_until_end_of_input(seed_library: Library) -> None:

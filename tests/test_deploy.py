@@ -13,7 +13,7 @@ import configparser
 import re
 from pathlib import Path
 
-import yaml  # type: ignore[import-untyped]
+import yaml
 
 from bot.config import Role, load_settings
 

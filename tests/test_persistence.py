@@ -113,7 +113,8 @@ def test_articles_stored_but_not_yet_indexed_are_caught_up_at_start(seed_library
     reopened = Library(folder)
     assert reopened.index.n_articles == 5
     hits = reopened.retrieve("bão số 9 Quảng Ngãi", 1)
-    assert reopened.store.get(hits[0].passage.article).article.id == "late"
+    stored = reopened.store.get(hits[0].passage.article)
+    assert stored is not None and stored.article.id == "late"
     assert Index.load(folder / "index").seq == reopened.store.seq, "the caught-up index is saved"
     reopened.close()
 

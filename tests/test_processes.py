@@ -14,6 +14,7 @@ import asyncio
 import re
 from collections import Counter
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -97,7 +98,7 @@ async def test_two_web_processes_and_two_workers_on_postgresql(tmp_path: Path, p
         try:
             await asyncio.gather(*(p.start() for p in processes))
             for port in metric_ports:
-                await until(lambda port=port: _healthy(http, port), 120, f"/healthz on {port}")
+                await until(partial(_healthy, http, port), 120, f"/healthz on {port}")
 
             subscribers = range(SUBSCRIBER, SUBSCRIBER + CHATS)
             await asyncio.gather(*(_post(http, web_ports[n % 2], {"update_id": n, **message(
@@ -112,7 +113,7 @@ async def test_two_web_processes_and_two_workers_on_postgresql(tmp_path: Path, p
             asking = asyncio.gather(*questions)
             for n in range(1, WAVES + 1):  # one article after another: each its own alert to each chat
                 drop(data / "inbox", f"wave{n}.jsonl", [submarine(n)])
-                await until(lambda n=n: _queued(database) >= n * CHATS, 60, f"the alerts of article {n} queued")
+                await until(partial(_queued_at_least, database, n * CHATS), 60, f"the alerts of article {n} queued")
             await asking
 
             # Both web processes answer from the generation the workers saved last, within 10 s (the
@@ -120,7 +121,7 @@ async def test_two_web_processes_and_two_workers_on_postgresql(tmp_path: Path, p
             await until(lambda: (data / "inbox" / "processed" / f"wave{WAVES}.jsonl").exists(), 30, "the last file read")
             saved = int(Index.current_generation(data / "index").removeprefix("gen-"))
             for port in metric_ports[:2]:
-                await until(lambda port=port: _at_least(http, port, saved), 10, "the new index taken up")
+                await until(partial(_at_least, http, port, saved), 10, "the new index taken up")
             for n, port in enumerate(web_ports):
                 await _post(http, port, {"update_id": 5000 + n, **message(
                     "Ai chỉ huy tàu ngầm về cảng Vũng Tàu?", user_id=30_000 + n)})
@@ -179,8 +180,8 @@ def _answers(api: FakeBotAPI, chats: range) -> dict[int, list[str]]:
     return out
 
 
-def _queued(database: str) -> int:
-    return int(bot_rows_pg(database, "SELECT count(*) FROM outbox")[0][0])
+def _queued_at_least(database: str, count: int) -> bool:
+    return int(bot_rows_pg(database, "SELECT count(*) FROM outbox")[0][0]) >= count
 
 
 def bot_rows_pg(database: str, sql: str) -> list[tuple[Any, ...]]:

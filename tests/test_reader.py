@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PIL import Image
+from PIL import Image, PngImagePlugin
 
 from bot.charts import SERIES_KEY
 from retrieval.library import Library
@@ -286,13 +286,21 @@ async def test_question_with_a_time(dated_bot: Running) -> None:
 # --- /trend ---------------------------------------------------------------------------------------
 
 
+
+def _series(png: bytes) -> dict[str, int]:
+    """The counts a /trend chart drew, as its PNG carries them (``bot.charts.SERIES_KEY``)."""
+    picture = Image.open(io.BytesIO(png))
+    assert isinstance(picture, PngImagePlugin.PngImageFile), picture.format
+    series: dict[str, int] = json.loads(picture.text[SERIES_KEY])
+    return series
+
 async def test_trend_is_a_png_of_what_search_counts(dated_bot: Running) -> None:
     await dated_bot.say("/trend Hà Nội FC")
     [(params, files)] = dated_bot.api.uploads("sendPhoto")
     name, data, _ = files["photo"]
     picture = Image.open(io.BytesIO(data))
     assert picture.format == "PNG" and picture.size == (800, 400)
-    series = {date.fromisoformat(d): n for d, n in json.loads(picture.text[SERIES_KEY]).items()}
+    series = {date.fromisoformat(d): n for d, n in _series(data).items()}
     assert len(series) == 90 and sum(series.values()) == 2  # the 400-day-old article is outside the 90 days
     assert params["caption"].startswith("“Hà Nội FC”: 2 bài từ ")
     for day, count in series.items():
@@ -302,7 +310,7 @@ async def test_trend_is_a_png_of_what_search_counts(dated_bot: Running) -> None:
     year = (datetime.now(VIETNAM) - timedelta(days=400)).year
     await dated_bot.say(f"/trend Hà Nội FC {year}")
     _, files = dated_bot.api.uploads("sendPhoto")[-1]
-    weekly = json.loads(Image.open(io.BytesIO(files["photo"][1])).text[SERIES_KEY])
+    weekly = _series(files["photo"][1])
     assert all(date.fromisoformat(d).weekday() == 0 for d in weekly) and sum(weekly.values()) >= 1
     assert "Không có bài nào có ngày đăng khớp “sao Hỏa”" in await dated_bot.say("/trend sao Hỏa")
 
@@ -314,8 +322,8 @@ async def test_trend_over_centuries_and_queries_that_look_like_tex(dated_bot: Ru
     assert "không phải ngày nào từ 1900 đến 2100" in await dated_bot.say("/trend Hà Nội FC từ:1/1/2020 đến:31/12/9999")
     await dated_bot.say("/trend Hà Nội FC từ:1/1/1900")
     _, files = dated_bot.api.uploads("sendPhoto")[-1]
-    weeks = sorted(date.fromisoformat(d) for d in json.loads(Image.open(io.BytesIO(files["photo"][1])).text[SERIES_KEY]))
-    assert 50 < len(weeks) <= 523 and sum(json.loads(Image.open(io.BytesIO(files["photo"][1])).text[SERIES_KEY]).values()) == 3
+    series = _series(files["photo"][1])
+    assert 50 < len(series) <= 523 and sum(series.values()) == 3
     for query in ("Hà Nội FC $\\bad{$", "Hà Nội FC " + "\\sqrt{" * 60 + "x" + "}" * 60):
         before = len(dated_bot.api.uploads("sendPhoto"))
         await dated_bot.say(f"/trend {query} từ:1/1/2020")

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.database import MIGRATIONS, DatabaseError, open_database, schema_steps
 from bot.subscriptions import Subscriptions
-from retrieval.store.sqlite import SchemaTooNew, connect, migrate, schema_version, transaction
+from retrieval.store.sqlite import Migration, SchemaTooNew, connect, migrate, schema_version, transaction
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> sqlite3.Connection:
+def db(tmp_path: Path) -> Iterator[sqlite3.Connection]:
     connection = connect(tmp_path / "t.sqlite3")
     connection.execute("CREATE TABLE t (x INTEGER PRIMARY KEY)")
     yield connection
@@ -75,7 +76,7 @@ def test_migrations_run_in_order_once_and_a_failed_step_is_undone(tmp_path: Path
         calls.append(3)
         connection.execute("INSERT INTO a VALUES ('three')")
 
-    steps = ["CREATE TABLE a (v TEXT);\nINSERT INTO a VALUES ('one');", "INSERT INTO a VALUES ('two');", third]
+    steps: list[Migration] = ["CREATE TABLE a (v TEXT);\nINSERT INTO a VALUES ('one');", "INSERT INTO a VALUES ('two');", third]
     assert migrate(db, steps[:2], "m") == 2
     assert migrate(db, steps, "m") == 3 and migrate(db, steps, "m") == 3 and calls == [3]
     assert [v for (v,) in db.execute("SELECT v FROM a")] == ["one", "two", "three"]
@@ -104,13 +105,13 @@ def version_1_bot_database(path: Path) -> None:
 
 def test_the_bot_database_migrates_from_version_0_and_from_version_1(tmp_path: Path) -> None:
     fresh = open_database(tmp_path / "new.sqlite3")
-    assert schema_version(fresh) == len(MIGRATIONS)
+    assert fresh.execute("PRAGMA user_version").fetchone() == (len(MIGRATIONS),)
     assert {"subscriptions", "refs", "meta", "chats", "outbox", "feeds"} <= {
         name for (name,) in fresh.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     old = tmp_path / "old.sqlite3"
     version_1_bot_database(old)
     db = open_database(old)
-    assert schema_version(db) == len(MIGRATIONS)
+    assert db.execute("PRAGMA user_version").fetchone() == (len(MIGRATIONS),)
     [subscription] = Subscriptions(db).of_chat(5)
     assert subscription.query.text == "bão lũ", "the data survives the migration"
     db.execute("INSERT INTO outbox (article_key, chat_id, keywords, title, lead, queued) VALUES (1, 5, 'k', 't', 'l', 'q')")

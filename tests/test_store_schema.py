@@ -39,7 +39,8 @@ def test_a_version_0_store_is_migrated_and_its_sentences_get_their_evidence(tmp_
     assert evidence.startswith("t"), "the year 1899 is found as a time"
     assert store.syllables.spell(store.syllables.decode(ids), False) == tuple(words_syllables(words, False)), \
         "the stored sentence got its syllable ids"
-    assert store.get(1).article.title == "Cầu" and store.seq == 1, "the data survives the migration"
+    stored = store.get(1)
+    assert stored is not None and stored.article.title == "Cầu" and store.seq == 1, "the data survives the migration"
     assert store.title_syllables([1, 2]) == {1: "cầu"}, "the stored title got its syllables"
     store.close()
     again = Store(path)  # opening again migrates nothing and recomputes nothing

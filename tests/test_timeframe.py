@@ -9,7 +9,7 @@ import pytest
 
 from retrieval.library import Library
 from retrieval.store import read_articles
-from retrieval.text import VIETNAM, read_time
+from retrieval.text import VIETNAM, TimeFrame, read_time
 
 NOW = datetime(2025, 3, 20, 10, 0, tzinfo=VIETNAM)  # a Thursday morning, Vietnam time
 
@@ -49,7 +49,7 @@ def test_newest_and_no_time() -> None:
     rest, frame = read_time("Tin mới nhất về U23 Việt Nam?", NOW)
     assert rest == "Tin về U23 Việt Nam?" and frame is not None and frame.newest and not frame.is_range
     assert read_time("Ai chủ trì hội nghị?", NOW) == ("Ai chủ trì hội nghị?", None)
-    assert read_time("Tết trung thu năm nay ở đâu vui?", NOW)[1].phrase == "năm nay"  # not Lunar New Year
+    assert _frame("Tết trung thu năm nay ở đâu vui?").phrase == "năm nay"  # not Lunar New Year
 
 
 def test_calendar_dates_outside_the_archive_are_not_about_publication() -> None:
@@ -57,8 +57,15 @@ def test_calendar_dates_outside_the_archive_are_not_about_publication() -> None:
     assert frame is not None and not frame.relative
     archive = (datetime(2023, 1, 1, tzinfo=VIETNAM), datetime(2025, 3, 1, tzinfo=VIETNAM))
     assert not frame.covers(*archive) and not frame.covers(None, None)
-    assert read_time("Năm 2024 ai vô địch?", NOW)[1].covers(*archive)
-    assert read_time("Hôm qua ai thắng?", NOW)[1].covers(None, None)  # relative: always publication time
+    assert _frame("Năm 2024 ai vô địch?").covers(*archive)
+    assert _frame("Hôm qua ai thắng?").covers(None, None)  # relative: always publication time
+
+
+def _frame(question: str) -> TimeFrame:
+    """The time ``question`` names: it names one."""
+    _, frame = read_time(question, NOW)
+    assert frame is not None, question
+    return frame
 
 
 # --- the library ---------------------------------------------------------------------------------
