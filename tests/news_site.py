@@ -45,70 +45,70 @@ class Site:
         return self.base.removeprefix("http://")
 
     def app(self) -> web.Application:
-        async def feed(request: web.Request) -> web.StreamResponse:
-            self.requests.append((request.path, dict(request.headers)))
-            etag = f'"v{hash(self.feed)}"'
-            if request.headers.get("If-None-Match") == etag:
-                return web.Response(status=304)
-            return web.Response(body=self.feed, content_type="application/rss+xml", headers={"ETag": etag})
-
-        async def slow(request: web.Request) -> web.Response:
-            await asyncio.sleep(2)  # the poller gives up after 1 s
-            return web.Response(body=self.feed)
-
-        async def huge(request: web.Request) -> web.StreamResponse:
-            response = web.StreamResponse()  # no Content-Length: the cap must act while reading
-            await response.prepare(request)
-            chunk = b"<!-- " + b"x" * (1 << 20) + b" -->"
-            try:
-                for _ in range(10):
-                    await response.write(chunk)
-            except (ConnectionResetError, ConnectionError):
-                pass
-            return response
-
-        async def redirect(request: web.Request) -> web.Response:
-            self.requests.append((request.path, dict(request.headers)))
-            # The Location header as given: HTTPFound would normalise a malformed one.
-            return web.Response(status=302, headers={"Location": self.redirect_to})
-
-        async def broken(request: web.Request) -> web.Response:
-            return web.Response(body="<rss><channel><title>Hỏng</ti".encode(), content_type="application/rss+xml")
-
-        async def page(request: web.Request) -> web.Response:
-            self.requests.append((request.path, dict(request.headers)))
-            self.pages_in_flight += 1
-            self.most_pages_in_flight = max(self.most_pages_in_flight, self.pages_in_flight)
-            try:
-                await asyncio.sleep(self.page_delay)
-                return web.Response(text=self.pages[request.match_info["name"]], content_type="text/html")
-            finally:
-                self.pages_in_flight -= 1
-
-        async def fast(request: web.Request) -> web.Response:
-            return web.Response(body=self.fast_feed, content_type="application/rss+xml")
-
-        async def trickle(request: web.Request) -> web.StreamResponse:
-            response = web.StreamResponse()  # a byte every 0.3 s: no single read ever waits long
-            await response.prepare(request)
-            try:
-                for byte in b'<?xml version="1.0"?><rss>    ':
-                    await response.write(bytes([byte]))
-                    await asyncio.sleep(0.3)
-            except (ConnectionResetError, ConnectionError):
-                pass
-            return response
-
         app = web.Application()
-        app.router.add_get("/rss", feed)
-        app.router.add_get("/fast", fast)
-        app.router.add_get("/slow", slow)
-        app.router.add_get("/huge", huge)
-        app.router.add_get("/trickle", trickle)
-        app.router.add_get("/broken", broken)
-        app.router.add_get("/redirect", redirect)
-        app.router.add_get("/page/{name}", page)
+        app.router.add_get("/rss", self._feed)
+        app.router.add_get("/fast", self._fast)
+        app.router.add_get("/slow", self._slow)
+        app.router.add_get("/huge", self._huge)
+        app.router.add_get("/trickle", self._trickle)
+        app.router.add_get("/broken", self._broken)
+        app.router.add_get("/redirect", self._redirect)
+        app.router.add_get("/page/{name}", self._page)
         return app
+
+    async def _feed(self, request: web.Request) -> web.StreamResponse:
+        self.requests.append((request.path, dict(request.headers)))
+        etag = f'"v{hash(self.feed)}"'
+        if request.headers.get("If-None-Match") == etag:
+            return web.Response(status=304)
+        return web.Response(body=self.feed, content_type="application/rss+xml", headers={"ETag": etag})
+
+    async def _slow(self, request: web.Request) -> web.Response:
+        await asyncio.sleep(2)  # the poller gives up after 1 s
+        return web.Response(body=self.feed)
+
+    async def _huge(self, request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse()  # no Content-Length: the cap must act while reading
+        await response.prepare(request)
+        chunk = b"<!-- " + b"x" * (1 << 20) + b" -->"
+        try:
+            for _ in range(10):
+                await response.write(chunk)
+        except (ConnectionResetError, ConnectionError):
+            pass
+        return response
+
+    async def _redirect(self, request: web.Request) -> web.Response:
+        self.requests.append((request.path, dict(request.headers)))
+        # The Location header as given: HTTPFound would normalise a malformed one.
+        return web.Response(status=302, headers={"Location": self.redirect_to})
+
+    async def _broken(self, request: web.Request) -> web.Response:
+        return web.Response(body="<rss><channel><title>Hỏng</ti".encode(), content_type="application/rss+xml")
+
+    async def _page(self, request: web.Request) -> web.Response:
+        self.requests.append((request.path, dict(request.headers)))
+        self.pages_in_flight += 1
+        self.most_pages_in_flight = max(self.most_pages_in_flight, self.pages_in_flight)
+        try:
+            await asyncio.sleep(self.page_delay)
+            return web.Response(text=self.pages[request.match_info["name"]], content_type="text/html")
+        finally:
+            self.pages_in_flight -= 1
+
+    async def _fast(self, request: web.Request) -> web.Response:
+        return web.Response(body=self.fast_feed, content_type="application/rss+xml")
+
+    async def _trickle(self, request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse()  # a byte every 0.3 s: no single read ever waits long
+        await response.prepare(request)
+        try:
+            for byte in b'<?xml version="1.0"?><rss>    ':
+                await response.write(bytes([byte]))
+                await asyncio.sleep(0.3)
+        except (ConnectionResetError, ConnectionError):
+            pass
+        return response
 
 
 @asynccontextmanager

@@ -22,7 +22,7 @@ from retrieval.text import VIETNAM
 from .bot_harness import BotProcess, free_port, until
 from .conftest import ROOT
 from .fake_telegram import FakeBotAPI, message, serve, visible_text
-from .news_site import rss, serving
+from .news_site import Site, rss, serving
 
 TOKEN = "777000:SETTINGS-test-token"
 ADMIN, READER = 4242, 5151
@@ -125,47 +125,10 @@ async def test_every_setting_takes_effect_in_python_m_bot(tmp_path: Path) -> Non
             # HOITIN_ADMIN_IDS
             assert "chỉ dành cho quản trị viên" in await replies(api, READER, "/stats")
             assert "Bài báo:" in await replies(api, ADMIN, "/stats")
-            # HOITIN_ALERT_MAX_AGE_HOURS (1 h): of two matching articles, the one from 3 hours ago never alerts.
-            assert "Đã đăng ký" in await replies(api, READER, "/subscribe cầu Rồng")
             generation = (store / "index" / "CURRENT").read_text()
-            now = datetime.now(VIETNAM)
-            records = [
-                {"id": "moi", "title": "Cầu Rồng đóng cửa sửa chữa", "published": now.isoformat(),
-                 "body": "Cầu Rồng sẽ đóng cửa để sửa chữa trong hai ngày cuối tuần."},
-                {"id": "cu", "title": "Cầu Rồng đón khách dịp lễ", "published": (now - timedelta(hours=3)).isoformat(),
-                 "body": "Cầu Rồng đón hàng nghìn khách du lịch trong dịp lễ."},
-            ]
-            (drop / "two.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records),
-                                            encoding="utf-8")
-            # HOITIN_INBOX_DIR (and HOITIN_POLL_SECONDS, in the start-up line below)
-            await until(lambda: (drop / "processed" / "two.jsonl").exists(), 20, "the inbox file handled")
-            await until(lambda: any(t.startswith("🔔") for t in _texts(api, READER)), 20, "an alert")
-            await asyncio.sleep(2.0)
-            [alert] = [t for t in _texts(api, READER) if t.startswith("🔔")]
-            assert "Cầu Rồng đóng cửa sửa chữa" in alert and "đón khách" not in alert
-            # HOITIN_MAX_*: each record over one limit is skipped with that limit in its reason.
-            _drop_over_the_limits(drop)
-            await until(lambda: (drop / "processed" / "limits.jsonl.reason.txt").exists(), 20, "limits.jsonl handled")
-            await until(lambda: (drop / "rejected" / "big.jsonl.reason.txt").exists(), 20, "big.jsonl handled")
-            await until(lambda: (drop / "rejected" / "many-bad.jsonl.reason.txt").exists(), 20, "many-bad.jsonl handled")
-            reasons = (drop / "processed" / "limits.jsonl.reason.txt").read_text(encoding="utf-8")
-            for said in ("line is over 100,000 bytes", "nested deeper than 5 levels", "over the 50 allowed",
-                         "over the 20,000 allowed"):
-                assert said in reasons, reasons
-            assert "over 2,000,000 bytes (decompressed)" in (drop / "rejected" / "big.jsonl.reason.txt").read_text()
-            # HOITIN_MAX_BAD_RECORDS (4): the fifth unreadable record rejects the file, its good record too.
-            assert "over 4 unreadable records" in (drop / "rejected" / "many-bad.jsonl.reason.txt").read_text()
-            # HOITIN_FEEDS, HOITIN_FEED_TIMEOUT (1 s), HOITIN_FEED_MAX_BYTES (10,000)
-            feeds = ""
-            for _ in range(40):
-                feeds = await replies(api, ADMIN, "/feeds")
-                if "timed out after 1 s" in feeds and "over the 10,000-byte cap" in feeds:
-                    break
-                await asyncio.sleep(0.5)
-            assert f"{site.base}/rss" in feeds and "timed out after 1 s" in feeds
-            assert "over the 10,000-byte cap" in feeds
-            # HOITIN_FEED_INTERVAL (10 s): the good feed is asked again (the default waits 300 s).
-            await until(lambda: sum(p == "/rss" for p, _ in site.requests) >= 2, 25, "a second poll of the feed")
+            await _only_fresh_articles_alert(api, drop)
+            await _files_over_the_limits_say_which(drop)
+            await _feeds_time_out_cap_and_repeat(api, site)
             # The ingest side saved a new generation for the answer side (there is no save interval any more).
             assert (store / "index" / "CURRENT").read_text() != generation
         finally:
@@ -177,6 +140,55 @@ async def test_every_setting_takes_effect_in_python_m_bot(tmp_path: Path) -> Non
     # The start-up line is written from the live loops, not from the settings.
     assert (f"background: inbox {drop} every 0.5 s; 3 feed(s), each every 10 s (timeout 1 s, cap 10000 bytes); "
             "alerts up to 3/s, for articles up to 1 h old; replies up to 7/s a chat") in log
+
+
+async def _only_fresh_articles_alert(api: FakeBotAPI, drop: Path) -> None:
+    """HOITIN_ALERT_MAX_AGE_HOURS (1 h): of two matching articles, the one from 3 hours ago never
+    alerts. HOITIN_INBOX_DIR (and HOITIN_POLL_SECONDS, in the start-up line)."""
+    assert "Đã đăng ký" in await replies(api, READER, "/subscribe cầu Rồng")
+    now = datetime.now(VIETNAM)
+    records = [
+        {"id": "moi", "title": "Cầu Rồng đóng cửa sửa chữa", "published": now.isoformat(),
+         "body": "Cầu Rồng sẽ đóng cửa để sửa chữa trong hai ngày cuối tuần."},
+        {"id": "cu", "title": "Cầu Rồng đón khách dịp lễ", "published": (now - timedelta(hours=3)).isoformat(),
+         "body": "Cầu Rồng đón hàng nghìn khách du lịch trong dịp lễ."},
+    ]
+    (drop / "two.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records),
+                                    encoding="utf-8")
+    await until(lambda: (drop / "processed" / "two.jsonl").exists(), 20, "the inbox file handled")
+    await until(lambda: any(t.startswith("🔔") for t in _texts(api, READER)), 20, "an alert")
+    await asyncio.sleep(2.0)
+    [alert] = [t for t in _texts(api, READER) if t.startswith("🔔")]
+    assert "Cầu Rồng đóng cửa sửa chữa" in alert and "đón khách" not in alert
+
+
+async def _files_over_the_limits_say_which(drop: Path) -> None:
+    """HOITIN_MAX_*: each record over one limit is skipped with that limit in its reason;
+    HOITIN_MAX_BAD_RECORDS (4): the fifth unreadable record rejects the file, its good record too."""
+    _drop_over_the_limits(drop)
+    await until(lambda: (drop / "processed" / "limits.jsonl.reason.txt").exists(), 20, "limits.jsonl handled")
+    await until(lambda: (drop / "rejected" / "big.jsonl.reason.txt").exists(), 20, "big.jsonl handled")
+    await until(lambda: (drop / "rejected" / "many-bad.jsonl.reason.txt").exists(), 20, "many-bad.jsonl handled")
+    reasons = (drop / "processed" / "limits.jsonl.reason.txt").read_text(encoding="utf-8")
+    for said in ("line is over 100,000 bytes", "nested deeper than 5 levels", "over the 50 allowed",
+                 "over the 20,000 allowed"):
+        assert said in reasons, reasons
+    assert "over 2,000,000 bytes (decompressed)" in (drop / "rejected" / "big.jsonl.reason.txt").read_text()
+    assert "over 4 unreadable records" in (drop / "rejected" / "many-bad.jsonl.reason.txt").read_text()
+
+
+async def _feeds_time_out_cap_and_repeat(api: FakeBotAPI, site: Site) -> None:
+    """HOITIN_FEEDS, HOITIN_FEED_TIMEOUT (1 s), HOITIN_FEED_MAX_BYTES (10,000); HOITIN_FEED_INTERVAL
+    (10 s): the good feed is asked again (the default waits 300 s)."""
+    feeds = ""
+    for _ in range(40):
+        feeds = await replies(api, ADMIN, "/feeds")
+        if "timed out after 1 s" in feeds and "over the 10,000-byte cap" in feeds:
+            break
+        await asyncio.sleep(0.5)
+    assert f"{site.base}/rss" in feeds and "timed out after 1 s" in feeds
+    assert "over the 10,000-byte cap" in feeds
+    await until(lambda: sum(p == "/rss" for p, _ in site.requests) >= 2, 25, "a second poll of the feed")
 
 
 def _drop_over_the_limits(drop: Path) -> None:
