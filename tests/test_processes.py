@@ -27,13 +27,14 @@ from retrieval.index import Index
 from .bot_harness import BotProcess, bot_rows, free_port, until
 from .conftest import SEEDS, fresh_database
 from .fake_telegram import FakeBotAPI, message, serve, visible_text
-from .news_site import rss, serving
+from .news_site import Site, rss, serving
 from .test_kill import drop
 
 TOKEN = "556677:PROCESSES-token"
 SECRET = "several-processes"
 CHATS, WAVES, QUESTIONS = 100, 5, 200
 SUBSCRIBER, ASKER = 10_000, 20_000  # first chat id of each kind
+SUBSCRIBERS = range(SUBSCRIBER, SUBSCRIBER + CHATS)
 QUESTION = "Ai chủ trì hội nghị tổng kết nhiệm kỳ 2016-2020?"
 WAVE = re.compile(r"HQ-18(\d)")
 
@@ -84,38 +85,13 @@ async def test_two_web_processes_and_two_workers_on_postgresql(tmp_path: Path, p
                   "HOITIN_SEEDS_DIR": str(SEEDS), "HOITIN_DATABASE_URL": database, "HOITIN_POLL_SECONDS": "0.5",
                   "HOITIN_CHAT_REPLIES_PER_SECOND": "100"}
         web_ports, metric_ports = [free_port(), free_port()], [free_port() for _ in range(4)]
-        webs = [BotProcess(tmp_path, {**common, "HOITIN_WEBHOOK_URL": "https://hoitin.example.vn/hook",
-                                      "HOITIN_WEBHOOK_PORT": str(port), "HOITIN_WEBHOOK_SECRET": SECRET,
-                                      "HOITIN_METRICS_PORT": str(metric_ports[i])}, ("--role", "web"))
-                for i, port in enumerate(web_ports)]
-        # Each worker sends at most 8 alerts a second (16 together, under Telegram's 30), so the
-        # 500 take half a minute and the kill lands while they go out.
-        workers = [BotProcess(tmp_path, {**common, "HOITIN_ALERTS_PER_SECOND": "8", "HOITIN_FEEDS": f"{site.base}/rss",
-                                         "HOITIN_FEED_ALLOW": site.allow, "HOITIN_FEED_INTERVAL": "3600",
-                                         "HOITIN_METRICS_PORT": str(metric_ports[2 + i])}, ("--role", "worker"))
-                   for i in range(2)]
+        webs, workers = _processes(tmp_path, common, site, web_ports, metric_ports)
         processes = [*webs, *workers]
         try:
             await asyncio.gather(*(p.start() for p in processes))
             for port in metric_ports:
                 await until(partial(_healthy, http, port), 120, f"/healthz on {port}")
-
-            subscribers = range(SUBSCRIBER, SUBSCRIBER + CHATS)
-            await asyncio.gather(*(_post(http, web_ports[n % 2], {"update_id": n, **message(
-                "/subscribe tàu ngầm", user_id=chat)}) for n, chat in enumerate(subscribers)))
-            await until(lambda: len(api.sent()) == CHATS, 60, "every subscription confirmed")
-            assert all("Đã đăng ký" in visible_text(p["text"]) for p in api.sent())
-            for chat in subscribers:
-                api.delays[chat] = 0.2  # a send takes a while: some are in flight when a worker dies
-
-            questions = [_post(http, web_ports[n % 2], {"update_id": 1000 + n, **message(QUESTION, user_id=chat)})
-                         for n, chat in enumerate(range(ASKER, ASKER + QUESTIONS))]
-            asking = asyncio.gather(*questions)
-            for n in range(1, WAVES + 1):  # one article after another: each its own alert to each chat
-                drop(data / "inbox", f"wave{n}.jsonl", [submarine(n)])
-                await until(partial(_queued_at_least, database, n * CHATS), 60, f"the alerts of article {n} queued")
-            await asking
-
+            await _subscribe_then_ask_while_articles_arrive(http, api, web_ports, data, database)
             # Both web processes answer from the generation the workers saved last, within 10 s (the
             # last file is filed away once its articles are indexed and that generation saved).
             await until(lambda: (data / "inbox" / "processed" / f"wave{WAVES}.jsonl").exists(), 30, "the last file read")
@@ -138,27 +114,74 @@ async def test_two_web_processes_and_two_workers_on_postgresql(tmp_path: Path, p
             logs = await asyncio.gather(*(p.stop() for p in processes))
             await runner.cleanup()
 
-    delivered = Counter(_alerts(api))
-    assert set(delivered) == {(chat, n) for chat in subscribers for n in range(1, WAVES + 1)}
-    assert max(before_kill.values()) == 1, "no alert twice while both workers ran"
-    repeated = [row for row, count in delivered.items() if count > 1]
-    assert max(delivered.values()) <= 2, "at most once more after the kill"
-    print(f"\n{len(repeated)} of {CHATS * WAVES} alerts went out a second time after the SIGKILL "
-          f"({killed_at} Bot API calls had arrived)")
-    for chat in subscribers:  # each chat's alerts in the order they were queued (a digest the dead
-        waves = [n for c, n in _alerts(api) if c == chat]  # worker had in flight may come again, whole)
-        assert list(dict.fromkeys(waves)) == list(range(1, WAVES + 1)), (chat, waves)
-    answers = _answers(api, range(ASKER, ASKER + QUESTIONS))
-    assert len(answers) == QUESTIONS and all(len(texts) == 1 for texts in answers.values())
-    assert all("Trương Thị Mai" in texts[0] for texts in answers.values())
-    for n in range(2):  # the article the workers ingested last, answered by each web process
-        [reply] = [visible_text(p["text"]) for p in api.sent() if int(p["chat_id"]) == 30_000 + n]
-        assert reply.startswith(f"[1] Chỉ huy tàu là đại tá {COMMANDERS[-1]}"), reply
+    _each_alert_once_and_in_order(api, before_kill, killed_at)
+    _every_question_answered_once(api)
     assert [path for path, _ in site.requests if path == "/rss"] == ["/rss"], "one worker polled the feed, once"
     assert bot_rows_pg(database, "SELECT count(*) FROM outbox WHERE status = 'sent'") == [(CHATS * WAVES,)]
     for process, log in zip(processes[:2] + processes[3:], logs[:2] + logs[3:], strict=True):
         assert process.returncode == 0, log[-3000:]
         assert TOKEN not in log and SECRET not in log
+
+
+def _processes(tmp_path: Path, common: dict[str, str], site: Site, web_ports: list[int],
+               metric_ports: list[int]) -> tuple[list[BotProcess], list[BotProcess]]:
+    """Two web processes (webhook on ``web_ports``) and two workers, each with its metrics port."""
+    webs = [BotProcess(tmp_path, {**common, "HOITIN_WEBHOOK_URL": "https://hoitin.example.vn/hook",
+                                  "HOITIN_WEBHOOK_PORT": str(port), "HOITIN_WEBHOOK_SECRET": SECRET,
+                                  "HOITIN_METRICS_PORT": str(metric_ports[i])}, ("--role", "web"))
+            for i, port in enumerate(web_ports)]
+    # Each worker sends at most 8 alerts a second (16 together, under Telegram's 30), so the
+    # 500 take half a minute and the kill lands while they go out.
+    workers = [BotProcess(tmp_path, {**common, "HOITIN_ALERTS_PER_SECOND": "8", "HOITIN_FEEDS": f"{site.base}/rss",
+                                     "HOITIN_FEED_ALLOW": site.allow, "HOITIN_FEED_INTERVAL": "3600",
+                                     "HOITIN_METRICS_PORT": str(metric_ports[2 + i])}, ("--role", "worker"))
+               for i in range(2)]
+    return webs, workers
+
+
+async def _subscribe_then_ask_while_articles_arrive(http: ClientSession, api: FakeBotAPI, web_ports: list[int],
+                                                    data: Path, database: str) -> None:
+    """Every subscriber subscribes through either web process; then the questions come in while
+    the waves of articles are dropped in the inbox, one after another."""
+    await asyncio.gather(*(_post(http, web_ports[n % 2], {"update_id": n, **message(
+        "/subscribe tàu ngầm", user_id=chat)}) for n, chat in enumerate(SUBSCRIBERS)))
+    await until(lambda: len(api.sent()) == CHATS, 60, "every subscription confirmed")
+    assert all("Đã đăng ký" in visible_text(p["text"]) for p in api.sent())
+    for chat in SUBSCRIBERS:
+        api.delays[chat] = 0.2  # a send takes a while: some are in flight when a worker dies
+    questions = [_post(http, web_ports[n % 2], {"update_id": 1000 + n, **message(QUESTION, user_id=chat)})
+                 for n, chat in enumerate(range(ASKER, ASKER + QUESTIONS))]
+    asking = asyncio.gather(*questions)
+    for n in range(1, WAVES + 1):  # one article after another: each its own alert to each chat
+        drop(data / "inbox", f"wave{n}.jsonl", [submarine(n)])
+        await until(partial(_queued_at_least, database, n * CHATS), 60, f"the alerts of article {n} queued")
+    await asking
+
+
+def _each_alert_once_and_in_order(api: FakeBotAPI, before_kill: Counter[tuple[int, int]], killed_at: int) -> None:
+    """Every alert reached every subscriber, none twice while both workers ran, at most once more
+    after the kill, and each chat's in the order they were queued."""
+    delivered = Counter(_alerts(api))
+    assert set(delivered) == {(chat, n) for chat in SUBSCRIBERS for n in range(1, WAVES + 1)}
+    assert max(before_kill.values()) == 1, "no alert twice while both workers ran"
+    repeated = [row for row, count in delivered.items() if count > 1]
+    assert max(delivered.values()) <= 2, "at most once more after the kill"
+    print(f"\n{len(repeated)} of {CHATS * WAVES} alerts went out a second time after the SIGKILL "
+          f"({killed_at} Bot API calls had arrived)")
+    for chat in SUBSCRIBERS:  # each chat's alerts in the order they were queued (a digest the dead
+        waves = [n for c, n in _alerts(api) if c == chat]  # worker had in flight may come again, whole)
+        assert list(dict.fromkeys(waves)) == list(range(1, WAVES + 1)), (chat, waves)
+
+
+def _every_question_answered_once(api: FakeBotAPI) -> None:
+    """Each asker got one answer, Trương Thị Mai's; each web process answered from the article the
+    workers ingested last."""
+    answers = _answers(api, range(ASKER, ASKER + QUESTIONS))
+    assert len(answers) == QUESTIONS and all(len(texts) == 1 for texts in answers.values())
+    assert all("Trương Thị Mai" in texts[0] for texts in answers.values())
+    for n in range(2):
+        [reply] = [visible_text(p["text"]) for p in api.sent() if int(p["chat_id"]) == 30_000 + n]
+        assert reply.startswith(f"[1] Chỉ huy tàu là đại tá {COMMANDERS[-1]}"), reply
 
 
 def _alerts(api: FakeBotAPI) -> list[tuple[int, int]]:
