@@ -93,7 +93,6 @@ def test_the_cli_skips_links_to_files_and_folders(tmp_path: Path) -> None:
     assert "ingested 1," in done.stdout
 
 
-
 def _read(path: Path) -> Article:
     """The one article the file holds."""
     [article] = list(read_file(path))
@@ -106,6 +105,7 @@ def _refused(path: Path, limits: ReadLimits | None = None) -> BadArticle:
     [bad] = list(read_file(path, limits=limits or ReadLimits()))
     assert isinstance(bad, BadArticle), bad
     return bad
+
 
 def test_a_pipe_is_not_read(tmp_path: Path) -> None:
     fifo = tmp_path / "pipe.jsonl"

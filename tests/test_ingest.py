@@ -48,12 +48,12 @@ def test_same_id_url_or_text_is_stored_once_and_changes_replace(tmp_path: Path) 
     library.close()
 
 
-
 def _paragraphs(library: Library, article_id: str) -> tuple[str, ...]:
     """The stored paragraphs of an article the library holds."""
     article = library.article(article_id)
     assert article is not None, article_id
     return article.paragraphs
+
 
 def test_a_url_claimed_by_another_article_is_skipped_not_fatal(tmp_path: Path) -> None:
     library = Library(tmp_path / "data")

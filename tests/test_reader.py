@@ -286,13 +286,13 @@ async def test_question_with_a_time(dated_bot: Running) -> None:
 # --- /trend ---------------------------------------------------------------------------------------
 
 
-
 def _series(png: bytes) -> dict[str, int]:
     """The counts a /trend chart drew, as its PNG carries them (``bot.charts.SERIES_KEY``)."""
     picture = Image.open(io.BytesIO(png))
     assert isinstance(picture, PngImagePlugin.PngImageFile), picture.format
     series: dict[str, int] = json.loads(picture.text[SERIES_KEY])
     return series
+
 
 async def test_trend_is_a_png_of_what_search_counts(dated_bot: Running) -> None:
     await dated_bot.say("/trend Hà Nội FC")

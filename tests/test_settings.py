@@ -97,8 +97,6 @@ async def replies(api: FakeBotAPI, chat: int, text: str, seconds: float = 30.0) 
     raise AssertionError(f"no reply to {text!r} within {seconds} s")
 
 
-
-
 async def test_every_setting_takes_effect_in_python_m_bot(tmp_path: Path) -> None:
     (tmp_path / "my-seeds").mkdir()
     (tmp_path / "my-seeds" / "cau-rong.txt").write_text(SEED, encoding="utf-8")
