@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import minimize
 
-from ..answer import FEATURES, KIND_FEATURES, KINDS, Kind, Ranker, features, is_answer
+from ..answer import FEATURES, KIND_FEATURES, KINDS, Kind, Ranker, Weights, features, is_answer
 from ..library import Library
 from ..text import strip_marks
 from .evaluation import contains
@@ -54,7 +54,7 @@ class FitSettings:
     l2: float = 1e-3  # penalty on the squared weights of standardised features
     news_weight: float = 2.0  # a news question counts this many ViQuAD questions (227 vs 1,375)
     folds: int = 5
-    min_coverage: float = 0.2  # as Weights.min_coverage: below it the answer is "not found"
+    min_coverage: float = Weights.min_coverage  # the answer path's own: below it, "not found"
 
 
 _CONTEXT = FEATURES.index("context")
