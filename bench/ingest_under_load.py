@@ -91,6 +91,7 @@ async def run(articles: int, count: int) -> dict[str, object]:
             started = time.perf_counter()
             write_batch(inbox / "batch.jsonl", articles)
             await asyncio.sleep(3.0)  # the inbox settles (1 s) and scans (1 s): the ingest is under way
+
             def done() -> bool:
                 return (inbox / "processed" / "batch.jsonl").exists() or (inbox / "rejected" / "batch.jsonl").exists()
 

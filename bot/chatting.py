@@ -47,6 +47,7 @@ class ChatHandlers(Replying):
 
     async def subscribe(self, update: Update, context: Context) -> None:
         lang = await self.lang(update)
+
         async def subscribe(chat_id: int, keywords: str, thread_id: int) -> Subscription:
             return await self.service.chats.subscribe(chat_id, keywords, lang, thread_id)  # alerts in their language
 

@@ -31,7 +31,6 @@ from .texts import text
 MESSAGE_LIMIT = 4096  # Telegram's cap on a message's text, in UTF-16 code units
 
 
-
 def escape(value: str) -> str:
     return _escape(value, quote=True)
 

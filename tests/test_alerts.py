@@ -114,6 +114,7 @@ async def test_429_is_honoured(data_dir: Path, backend: str | None) -> None:
         await bot.say("/subscribe lúa gạo", user_id=ALICE)
         api.fail("sendMessage", 429, "Too Many Requests: retry after 2", {"retry_after": 2})
         article_file(bot.settings.inbox, "lua.txt", *RICE)
+
         def tries() -> list[float]:  # the refused attempt and the one after the wait
             return [c.at for c in api.calls if c.method == "sendMessage" and c.params["text"].startswith("🔔")]
 

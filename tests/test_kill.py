@@ -70,8 +70,6 @@ async def bot_api() -> AsyncIterator[tuple[FakeBotAPI, str]]:
         await runner.cleanup()
 
 
-
-
 def stored_ids(data_dir: Path) -> list[str]:
     with closing(sqlite3.connect(data_dir / "articles.sqlite3")) as db:
         return [i for (i,) in db.execute("SELECT id FROM articles")]

@@ -47,6 +47,7 @@ _UPPER = "A-Z" + "".join(c for c in map(chr, range(0xC0, 0x1EFA)) if c.isupper()
 _CAP = rf"[{_UPPER}][\wÀ-ỹ'’-]*"  # a capitalised word
 _CAPS = rf"{_CAP}(?:\s+(?:{_CAP}|\d+))*"  # a run of them (a number may follow: "Quốc lộ 1")
 
+
 def _alternation(entries: list[str], ignore_case: bool = False) -> str:
     """Literal entries as a regex alternation that tries them in the given order, grouped by
     their first letter: ``c(?:ầu|hợ|…)|s(?:ông|ân)``. The language and the order of trial are

@@ -69,7 +69,6 @@ CREATE TABLE IF NOT EXISTS sentences (
 """
 
 
-
 def _add_evidence(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE sentences ADD COLUMN evidence TEXT NOT NULL DEFAULT ''")
     db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('evidence', '0')")
