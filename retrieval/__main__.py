@@ -124,10 +124,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(f"{'latency':>10}: median {result['latency_ms']['median']} ms, p95 {result['latency_ms']['p95']} ms")
         print(f"{'index':>10}: {result['index']['articles']} articles, {result['index']['passages']} passages")
         if result["by_type"]:
-            print(f"\n{'type':<12} {'questions':>9}" + "".join(f" {name:>9}" for name in FIGURES))
-            for name, row in result["by_type"].items():
-                print(f"{name:<12} {row['questions']:>9}" + "".join(f" {row[f]:>9.3f}" for f in FIGURES))
+            _print_table("type", result["by_type"])
+        if len(result["by_source"]) > 1:  # one source would be the whole set again
+            _print_table("source", result["by_source"])
     return 0
+
+
+def _print_table(heading: str, rows: dict[str, dict]) -> None:
+    width = max(12, *(len(name) for name in rows))
+    print(f"\n{heading:<{width}} {'questions':>9}" + "".join(f" {name:>9}" for name in FIGURES))
+    for name, row in rows.items():
+        print(f"{name:<{width}} {row['questions']:>9}" + "".join(f" {row[f]:>9.3f}" for f in FIGURES))
 
 
 DEV_SETS = ("viquad", "news")

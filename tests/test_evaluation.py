@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -60,8 +61,10 @@ def test_every_cli_explains_itself() -> None:
 
 def test_eval_reports_each_kind_of_question_apart(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     articles = jsonl(tmp_path / "articles.jsonl", [
-        {"id": "cau", "title": "Cầu Long Biên", "body": "Cầu Long Biên được xây dựng năm 1899. Cầu dài 2.290 m."},
-        {"id": "hop", "title": "Hội nghị", "body": "Bà Trương Thị Mai chủ trì hội nghị tổng kết tại Hà Nội."},
+        {"id": "cau", "title": "Cầu Long Biên", "body": "Cầu Long Biên được xây dựng năm 1899. Cầu dài 2.290 m.",
+         "source": "baomoi.com"},
+        {"id": "hop", "title": "Hội nghị", "body": "Bà Trương Thị Mai chủ trì hội nghị tổng kết tại Hà Nội.",
+         "source": "vnexpress.net"},
     ])
     questions = jsonl(tmp_path / "questions.jsonl", [
         {"id": "1", "question": "Cầu Long Biên được xây dựng năm nào?", "answers": ["1899"], "article_id": "cau",
@@ -81,11 +84,14 @@ def test_eval_reports_each_kind_of_question_apart(tmp_path: Path, capsys: pytest
     assert result["by_type"]["ai"]["questions"] == 2 and result["by_type"]["ai"]["answer@1"] == 0.5
     assert result["by_type"]["khi_nao"]["answer@1"] == 1.0 and result["by_type"]["khi_nao"]["article@1"] == 1.0
     assert result["answer@3"] == 0.75, "the made-up answer (Sài Gòn) is never found"
+    assert {name: (row["questions"], row["answer@1"]) for name, row in result["by_source"].items()} == {
+        "baomoi.com": (2, 1.0), "vnexpress.net": (2, 0.5)}
     args = ["--data-dir", str(tmp_path / "cli"), "-q", "eval", "--articles", str(articles), "--questions", str(questions),
             "--limit", "0"]
     assert cli(args) == 0
     out = capsys.readouterr().out
     assert "type" in out and "khi_nao" in out and "bao_nhieu" in out
+    assert re.search(r"^vnexpress\.net +2 +0\.500", out, re.MULTILINE), out
 
 
 def test_the_frozen_halves_are_fixed_by_article_and_split_the_set_in_two(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
+from ..answer import Answer, Hit
 from ..articles import read_file
 from ..index import BM25Params
 from ..library import Library, LibrarySettings
@@ -91,31 +92,25 @@ def evaluate(
     progress: Callable[[int], None] | None = None,
     half: bool = False,
 ) -> dict:
-    """Answer every question and return the protocol's figures as one JSON-ready object.
+    """Answer every question and return the protocol's figures as one JSON-ready object: for
+    all of them, by kind of question (``by_type``) and by the source of the question's article
+    (``by_source``: the news set mixes baomoi and VnExpress, and issue 25 reads them apart).
 
     ``strip`` asks the questions without diacritics, ``half`` with those of every second word only.
     """
     totals: dict[str, list[int]] = {}  # "all" and each type → [questions, a@1, a@3, article@1, p@1, p@5]
+    by_source: dict[str, list[int]] = {}
+    source_of = _Sources(library)
     latencies: list[float] = []
     for q in questions:
         text = strip_marks(q["question"]) if strip else half_strip(q["question"]) if half else q["question"]
         start = time.perf_counter()
         answer, hits = library.answer_with_hits(text)
         latencies.append((time.perf_counter() - start) * 1000)
-        sentences = [s.text for s in answer.sentences]
-        answers = q["answers"]
-        passages = library.passage_texts(hits[:5])
-        good = [p.article_id == q["article_id"] and contains(p.text, answers) for p in passages]
-        row = [
-            1,
-            bool(sentences) and contains(sentences[0], answers),
-            any(contains(s, answers) for s in sentences[:3]),
-            bool(answer.sentences) and answer.sentences[0].citation.article_id == q["article_id"],
-            bool(good[:1]) and good[0],
-            any(good),
-        ]
+        row = _judged(library, q, answer, hits)
         for key in ("all", *([q["type"]] if q.get("type") else [])):
-            totals[key] = [a + b for a, b in zip(totals.get(key, [0] * len(row)), row)]
+            _add(totals, key, row)
+        _add(by_source, source_of(q["article_id"]), row)
         if progress:
             progress(1)
     latencies.sort()
@@ -124,6 +119,7 @@ def evaluate(
     return {
         **overall,
         "by_type": {key: _figures(value) for key, value in sorted(totals.items()) if key != "all"},
+        "by_source": {key: _figures(value) for key, value in sorted(by_source.items())},
         "latency_ms": {
             "median": round(statistics.median(latencies), 2) if latencies else None,
             "p95": round(latencies[int(0.95 * (len(latencies) - 1))], 2) if latencies else None,
@@ -143,6 +139,43 @@ def evaluate(
 
 
 FIGURES = ("answer@1", "answer@3", "article@1", "passage@1", "passage@5")
+
+
+def _judged(library: Library, q: dict, answer: Answer, hits: list[Hit]) -> list[int]:
+    """The question counted (1), then 1 or 0 for each of :data:`FIGURES`."""
+    sentences = [s.text for s in answer.sentences]
+    answers = q["answers"]
+    good = [p.article_id == q["article_id"] and contains(p.text, answers) for p in library.passage_texts(hits[:5])]
+    return [
+        1,
+        bool(sentences) and contains(sentences[0], answers),
+        any(contains(s, answers) for s in sentences[:3]),
+        bool(answer.sentences) and answer.sentences[0].citation.article_id == q["article_id"],
+        bool(good[:1]) and good[0],
+        any(good),
+    ]
+
+
+UNKNOWN_SOURCE = "(no source)"
+
+
+class _Sources:
+    """The source of each question's article as the store holds it ("baomoi.com"), read once
+    per article; :data:`UNKNOWN_SOURCE` for an article without one, or not stored."""
+
+    def __init__(self, library: Library) -> None:
+        self._library = library
+        self._known: dict[str, str] = {}
+
+    def __call__(self, article_id: str) -> str:
+        if article_id not in self._known:
+            article = self._library.article(article_id)
+            self._known[article_id] = (article.source if article else None) or UNKNOWN_SOURCE
+        return self._known[article_id]
+
+
+def _add(totals: dict[str, list[int]], key: str, row: list[int]) -> None:
+    totals[key] = [a + b for a, b in zip(totals.get(key, [0] * len(row)), row)]
 
 
 def _figures(counts: list[int]) -> dict:
