@@ -7,7 +7,7 @@ Both dev sets are asked as ``python -m retrieval train`` asks them (with and wit
 
 - ``shortlist``: the share of questions with a sentence holding the answer among the ranker's
   candidates at all (what a perfect ranker over these candidates would score);
-- ``shipped``: answer@1 of the shipped ranker (fitted on these very sets: in-sample);
+- ``shipped``: answer@1 of the shipped ranker (fitted on the fit halves: in-sample for them, not for the check halves);
 - ``linear_cv``: the linear listwise ranker refitted fold by fold, judged on folds it did not see;
 - ``trees_cv`` and ``trees_in_sample``: gradient-boosted trees (scikit-learn's
   HistGradientBoosting, pointwise, 200 rounds on one thread) on the same features plus each
