@@ -8,11 +8,15 @@ cuts the very passages the index holds, with their terms, for the reference impl
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import platform
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -42,9 +46,12 @@ def library(limit: int, cache: Path = CACHE, dev_set: str = "viquad") -> Library
     return eval_library(cache, DATA / "qa" / f"{dev_set}-dev-articles.jsonl", NEWS, limit, LibrarySettings())
 
 
-def dev_examples(data: Path, cache: Path, limit: int) -> tuple[list[Example], dict[str, int]]:
+def dev_examples(data: Path, cache: Path, limit: int, column: Column | None = None
+                 ) -> tuple[list[Example], dict[str, int]]:
     """Both dev sets (ViQuAD, news) asked as ``python -m retrieval train`` asks them, as the
-    ranker's examples, and how many questions each set has."""
+    ranker's examples, and how many questions each set has. ``column``, when given, adds its
+    values (one row per sentence) beside each example's features, from the library it was
+    asked over (bench/candidate.py)."""
     examples: list[Example] = []
     sizes: dict[str, int] = {}
     for name in ("viquad", "news"):
@@ -52,9 +59,21 @@ def dev_examples(data: Path, cache: Path, limit: int) -> tuple[list[Example], di
                            LibrarySettings(ranker=Ranker.untrained()))
         asked = load_questions(data / f"qa/{name}-dev-questions.jsonl")
         sizes[name] = len(asked)
-        examples += collect(lib, asked, name)
+        collected = collect(lib, asked, name)
+        if column is not None:
+            collected = [widened(e, column(lib, e)) for e in collected]
+        examples += collected
         lib.close()
     return examples, sizes
+
+
+Column = Callable[[Library, Example], np.ndarray]
+"""A candidate feature: its values for each sentence of an example (a vector, or a row each)."""
+
+
+def widened(example: Example, values: np.ndarray) -> Example:
+    """The example with ``values`` beside its features, as the fit takes extra columns."""
+    return dataclasses.replace(example, matrix=np.hstack([example.matrix, values.reshape(len(example.matrix), -1)]))
 
 
 def questions(dev_set: str = "viquad") -> list[str]:

@@ -27,13 +27,12 @@ import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpus import dev_examples, summary  # noqa: E402
+from corpus import dev_examples, summary, widened  # noqa: E402
 
 from retrieval.answer import default_ranker  # noqa: E402
 from retrieval.text import strip_marks  # noqa: E402
@@ -62,7 +61,7 @@ def with_cosine(example: Example, top: np.ndarray, question: np.ndarray, sentenc
     for i in top:
         cosine[i] = float(question @ sentences[example.texts[i]])
     cosine[np.isnan(cosine)] = np.nanmin(cosine) - 0.05
-    return replace(example, matrix=np.hstack([example.matrix, cosine[:, None], (cosine - cosine.max())[:, None]]))
+    return widened(example, np.column_stack([cosine, cosine - cosine.max()]))
 
 
 def main() -> int:

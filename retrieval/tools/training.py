@@ -45,6 +45,8 @@ class Example:
     positive: np.ndarray  # bool per sentence: it holds a gold answer
     coverage: np.ndarray  # per sentence, for the "not found" rule
     texts: tuple[str, ...]
+    question: str = ""  # as asked (without its marks when ``stripped``)
+    places: tuple[tuple[int, int, int], ...] = ()  # per sentence: (article key, paragraph, position)
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,8 @@ def collect(
                 matrix=np.vstack([row for _, row in scored]),
                 positive=np.array([contains(c.text, q["answers"]) for c, _ in scored], dtype=bool),
                 coverage=np.array([c.coverage for c, _ in scored]),
-                texts=tuple(c.text for c, _ in scored),
+                texts=tuple(c.text for c, _ in scored), question=text,
+                places=tuple((c.key, c.paragraph, c.position) for c, _ in scored),
             ))
     return out
 
