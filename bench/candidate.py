@@ -14,9 +14,9 @@ on the whole fit half.
 
 The check halves are read only with ``--read-check``, as totals, by the rankers fitted on the
 whole fit halves. Each reading is appended to ``DATA_DIR/eval/check-reads.log`` with the
-column file's hash, so that reading a candidate twice, or designing the next one from what
-the check said, shows: a change that helps the fit half and not the check half is not adopted
-(docs/quality.md).
+column file's hash: a second reading of the same file is pointed out, and the log lists every
+candidate whose check was read, for the note. A change that helps the fit half and not the
+check half is not adopted (docs/quality.md).
 """
 
 from __future__ import annotations
