@@ -59,7 +59,7 @@ def test_every_cli_explains_itself() -> None:
         assert done.returncode == 0 and "usage" in done.stdout
 
 
-def test_eval_reports_each_kind_of_question_apart(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_eval_reports_each_kind_of_question_and_each_source_apart(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     articles = jsonl(tmp_path / "articles.jsonl", [
         {"id": "cau", "title": "Cầu Long Biên", "body": "Cầu Long Biên được xây dựng năm 1899. Cầu dài 2.290 m.",
          "source": "baomoi.com"},
