@@ -100,7 +100,6 @@ def evaluate(
     """
     totals: dict[str, list[int]] = {}  # "all" and each type → [questions, a@1, a@3, article@1, p@1, p@5]
     by_source: dict[str, list[int]] = {}
-    source_of = _Sources(library)
     latencies: list[float] = []
     for q in questions:
         text = strip_marks(q["question"]) if strip else half_strip(q["question"]) if half else q["question"]
@@ -110,7 +109,7 @@ def evaluate(
         row = _judged(library, q, answer, hits)
         for key in ("all", *([q["type"]] if q.get("type") else [])):
             _add(totals, key, row)
-        _add(by_source, source_of(q["article_id"]), row)
+        _add(by_source, _source(library, q["article_id"]), row)
         if progress:
             progress(1)
     latencies.sort()
@@ -159,19 +158,11 @@ def _judged(library: Library, q: dict, answer: Answer, hits: list[Hit]) -> list[
 UNKNOWN_SOURCE = "(no source)"
 
 
-class _Sources:
-    """The source of each question's article as the store holds it ("baomoi.com"), read once
-    per article; :data:`UNKNOWN_SOURCE` for an article without one, or not stored."""
-
-    def __init__(self, library: Library) -> None:
-        self._library = library
-        self._known: dict[str, str] = {}
-
-    def __call__(self, article_id: str) -> str:
-        if article_id not in self._known:
-            article = self._library.article(article_id)
-            self._known[article_id] = (article.source if article else None) or UNKNOWN_SOURCE
-        return self._known[article_id]
+def _source(library: Library, article_id: str) -> str:
+    """The source of an article as the store holds it ("baomoi.com"); :data:`UNKNOWN_SOURCE`
+    for an article without one, or not stored."""
+    article = library.article(article_id)
+    return (article.source if article else None) or UNKNOWN_SOURCE
 
 
 def _add(totals: dict[str, list[int]], key: str, row: list[int]) -> None:
